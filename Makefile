@@ -1,0 +1,49 @@
+# Qudao: `make run` serves the demo, `make test` runs the whole suite on SQLite and PostgreSQL.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+DOMAINS := portal partners orders performance training
+
+.PHONY: run test install install-dev system-deps translations messages serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f -q
+
+## Refresh the catalogs after changing user-facing strings, then translate the new entries.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+		--project=qudao -o portal/translations/messages.pot $(DOMAINS)
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	@echo "Qudao is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app
+
+system-deps:
+	bash scripts/system-deps.sh
+
+test: system-deps install-dev
+	bash scripts/test-all.sh
+
+clean:
+	rm -rf $(VENV) build *.egg-info test-artifacts

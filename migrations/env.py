@@ -1,0 +1,43 @@
+"""Alembic environment for Flask-Migrate: the app's engine and metadata, batch mode for SQLite."""
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name)  # only when run from a shell, never over a test's logging
+
+target_metadata = current_app.extensions["migrate"].db.metadata
+
+
+def _engine():
+    return current_app.extensions["migrate"].db.engine
+
+
+def run_migrations_offline() -> None:
+    url = _engine().url.render_as_string(hide_password=False).replace("%", "%%")
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    def skip_empty(context_, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logging.getLogger("alembic.env").info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", skip_empty)
+    with _engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

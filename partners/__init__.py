@@ -1,0 +1,1 @@
+"""Partner organisations, the region tree and who covers which region."""

@@ -1,0 +1,129 @@
+"""The region tree: ISO 3166 countries and first-level subdivisions (pycountry), China's prefecture-level cities."""
+from __future__ import annotations
+
+import csv
+import gettext
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+from sqlalchemy import func, or_, select
+
+from partners.models import Region, RegionLevel
+from portal.extensions import db
+
+CN_CITIES = Path(__file__).parent / "data" / "cn_cities.csv"
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    code: str
+    parent_code: str | None
+    level: RegionLevel
+    name_en: str
+    name_zh: str
+
+
+def _zh(domain: str):
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True).gettext
+
+
+def region_rows() -> list[RegionRow]:
+    """Every region the tree holds, parents before children."""
+    countries_zh, subdivisions_zh = _zh("iso3166-1"), _zh("iso3166-2")
+    rows = [
+        RegionRow(c.alpha_2, None, RegionLevel.COUNTRY, getattr(c, "common_name", c.name), countries_zh(c.name))
+        for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
+    ]
+    rows += [
+        RegionRow(s.code, s.country_code, RegionLevel.SUBDIVISION, s.name, subdivisions_zh(s.name))
+        for s in sorted(pycountry.subdivisions, key=lambda s: s.code)
+        if s.parent_code is None
+    ]
+    with CN_CITIES.open(encoding="utf-8", newline="") as handle:
+        rows += [
+            RegionRow(f"CN-{row['adcode']}", row["province_code"], RegionLevel.CITY, row["name_en"], row["name_zh"])
+            for row in csv.DictReader(handle)
+        ]
+    return rows
+
+
+def load_regions() -> int:
+    """Insert missing regions and refresh names of known ones; running it again changes nothing. Caller commits."""
+    existing = {region.code: region for region in db.session.scalars(select(Region))}
+    paths = {code: region.path for code, region in existing.items()}
+    ids = {code: region.id for code, region in existing.items()}
+    added = 0
+    rows = region_rows()
+    for level in RegionLevel:  # parents get their ids before their children are inserted
+        new_regions = []
+        for row in (r for r in rows if r.level is level):
+            path = f"{paths[row.parent_code] if row.parent_code else '/'}{row.code}/"
+            region = existing.get(row.code)
+            if region is None:
+                region = Region(code=row.code, level=row.level, parent_id=ids.get(row.parent_code) if row.parent_code else None)
+                new_regions.append(region)
+            region.name_en, region.name_zh, region.path = row.name_en, row.name_zh, path
+            paths[row.code] = path
+        db.session.add_all(new_regions)
+        db.session.flush()
+        ids.update({region.code: region.id for region in new_regions})
+        added += len(new_regions)
+    return added
+
+
+def region_by_code(code: str) -> Region | None:
+    return db.session.scalar(select(Region).where(Region.code == code.strip().upper()))
+
+
+def child_regions(parent: Region | None) -> list[Region]:
+    """Countries (no parent), or the regions directly under one, in the current language's order."""
+    query = select(Region).where(Region.parent_id == parent.id if parent else Region.parent_id.is_(None))
+    return sorted(db.session.scalars(query), key=lambda region: region.name)
+
+
+def search_regions(text: str, limit: int = 20) -> list[Region]:
+    """Regions whose code or name (either language) contains `text`."""
+    pattern = f"%{text.strip().lower()}%"
+    query = (
+        select(Region)
+        .where(or_(func.lower(Region.code).like(pattern), func.lower(Region.name_en).like(pattern), Region.name_zh.like(pattern)))
+        .order_by(func.length(Region.path), Region.code)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def fill_region_choices(form) -> None:
+    """Fill a RegionPickerForm's lists: every country, the chosen country's subdivisions, their cities."""
+    from flask_babel import gettext as _
+
+    from portal.forms import options
+
+    country = region_by_code(form.country.data) if form.country.data else None
+    subdivision = region_by_code(form.subdivision.data) if form.subdivision.data else None
+    if subdivision is not None and (country is None or subdivision.parent_id != country.id):
+        subdivision = None
+    form.country.choices = options([("", _("Choose a country"))] + [(r.code, r.name) for r in child_regions(None)])
+    form.subdivision.choices = options([("", _("Choose a province or state"))] + (
+        [(r.code, r.name) for r in child_regions(country)] if country else []))
+    form.city.choices = options([("", _("No city from the list"))] + (
+        [(r.code, r.name) for r in child_regions(subdivision)] if subdivision else []))
+
+
+def picked_region(form) -> Region | None:
+    """The most specific region chosen in a validated RegionPickerForm."""
+    for code in (form.city.data, form.subdivision.data, form.country.data):
+        if code:
+            return region_by_code(code)
+    return None
+
+
+def preset_region_picker(form, region: Region | None) -> None:
+    """Put an existing region into the picker's fields."""
+    chain = []
+    while region is not None:
+        chain.append(region)
+        region = region.parent
+    for field_name, node in zip(("country", "subdivision", "city"), reversed(chain)):
+        getattr(form, field_name).data = node.code

@@ -1,0 +1,165 @@
+"""Partner pages: the directory, one partner, creating partners, their standing, manager regions, region lists."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from partners import regions, services
+from partners.forms import PartnerFilterForm, PartnerForm, PartnerStandingForm, RegionPickerForm
+from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
+from portal.audit import AuditEntry
+from portal.auth.models import User
+from portal.auth.views import invitation_page
+from portal.extensions import db
+from portal.home import HomePanel
+from portal.htmx import redirect_after_post, render
+from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
+
+bp = Blueprint("partners", __name__, url_prefix="/partners", template_folder="templates")
+
+
+@bp.get("/")
+@require_role(Role.CHANNEL_MANAGER, Role.ADMIN)
+def index():
+    filters = PartnerFilterForm(request.args)
+    filters.validate()
+    rows = services.list_partners(criteria=filters.criteria())
+    return render("partners/index.html", fragment="partner_rows", filters=filters, partners=rows)
+
+
+@bp.get("/mine")
+@require_role(*PARTNER_ROLES)
+def mine():
+    return detail(current_user.partner_id)
+
+
+@bp.get("/<int:partner_id>")
+def detail(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.partner_id == partner.id).order_by(AuditEntry.id.desc()).limit(50)
+    ).all() if current_user.role is Role.ADMIN else []
+    standing = PartnerStandingForm(status=partner.status.value, tier=partner.tier.value)
+    return render("partners/detail.html", partner=partner, entries=entries, standing=standing)
+
+
+@bp.post("/<int:partner_id>/standing")
+@require_role(Role.ADMIN)
+def change_standing(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    form = PartnerStandingForm()
+    if form.validate_on_submit():
+        try:
+            services.change_partner_standing(partner, actor=current_user, status=PartnerStatus(form.status.data),
+                                             tier=PartnerTier(form.tier.data), reason=form.reason.data)
+        except RuleViolation as error:
+            form.reason.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The partner's standing is saved."), "success")
+            return redirect_after_post(url_for("partners.detail", partner_id=partner.id))
+    return render("partners/detail.html", fragment="standing_form", partner=partner, standing=form, entries=[], status=422)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def create():
+    form = PartnerForm()
+    regions.fill_region_choices(form)
+    if form.validate_on_submit():
+        fields = services.PartnerFields(
+            code=form.code.data, legal_name=form.legal_name.data, partner_type=PartnerType(form.partner_type.data),
+            tier=PartnerTier(form.tier.data), region=regions.picked_region(form), city_text=form.city_text.data)
+        try:
+            partner = services.create_partner(fields, actor=current_user)
+        except RuleViolation as error:
+            getattr(form, error.field or "code").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Partner %(code)s is created.", code=partner.code), "success")
+            return redirect_after_post(url_for("partners.detail", partner_id=partner.id))
+    return render("partners/create.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:partner_id>/invite", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def invite(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    return invitation_page(partner=partner, action_url=url_for("partners.invite", partner_id=partner.id),
+                           done_url=url_for("partners.detail", partner_id=partner.id))
+
+
+@bp.get("/regions/picker")
+@public
+def region_picker():
+    """The region picker's lists, refreshed by htmx when a country or subdivision is chosen."""
+    form = RegionPickerForm(request.args, meta={"csrf": False})
+    regions.fill_region_choices(form)
+    return render("partners/_region_picker.html", form=form)
+
+
+@bp.get("/managers/<int:user_id>/regions")
+@require_role(Role.ADMIN)
+def manager_regions(user_id: int):
+    manager = _manager_or_404(user_id)
+    form = RegionPickerForm()
+    regions.fill_region_choices(form)
+    return render("partners/manager_regions.html", manager=manager, form=form)
+
+
+@bp.post("/managers/<int:user_id>/regions")
+@require_role(Role.ADMIN)
+def add_manager_region(user_id: int):
+    manager = _manager_or_404(user_id)
+    form = RegionPickerForm()
+    regions.fill_region_choices(form)
+    if form.validate_on_submit():
+        services.set_manager_regions(manager, [*manager.regions, regions.picked_region(form)], actor=current_user)
+        db.session.commit()
+        flash(_("Region added."), "success")
+        return redirect_after_post(url_for("partners.manager_regions", user_id=manager.id))
+    return render("partners/manager_regions.html", manager=manager, form=form, status=422)
+
+
+@bp.post("/managers/<int:user_id>/regions/<int:region_id>/remove")
+@require_role(Role.ADMIN)
+def remove_manager_region(user_id: int, region_id: int):
+    manager = _manager_or_404(user_id)
+    region = db.get_or_404(Region, region_id)
+    services.set_manager_regions(manager, [r for r in manager.regions if r.id != region.id], actor=current_user)
+    db.session.commit()
+    flash(_("Region removed."), "success")
+    return redirect_after_post(url_for("partners.manager_regions", user_id=manager.id))
+
+
+def _manager_or_404(user_id: int) -> User:
+    manager = db.get_or_404(User, user_id)
+    if manager.role is not Role.CHANNEL_MANAGER:
+        abort(404)
+    return manager
+
+
+def _partner_panel() -> dict:
+    partner = current_user.partner
+    return {"partner": partner, "colleagues": sum(1 for user in partner.users if user.is_active)}
+
+
+def _manager_panel() -> dict:
+    return {"partners": services.list_partners()}
+
+
+def _admin_panel() -> dict:
+    return {
+        "by_status": services.count_partners_by_status(),
+        "users": db.session.scalar(select(func.count()).select_from(User)),
+        "managers": db.session.scalars(select(User).where(User.role == Role.CHANNEL_MANAGER).order_by(User.name)).all(),
+    }
+
+
+HOME_PANELS = [
+    HomePanel("partners/_home_partner.html", PARTNER_ROLES, _partner_panel),
+    HomePanel("partners/_home_manager.html", (Role.CHANNEL_MANAGER,), _manager_panel),
+    HomePanel("partners/_home_admin.html", (Role.ADMIN,), _admin_panel),
+]

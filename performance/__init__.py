@@ -1,0 +1,1 @@
+"""Scorecards, channel evaluation and coverage (issue 6)."""

@@ -1,0 +1,111 @@
+"""Qudao's application factory: the only module that wires every domain together."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from portal.config import Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object((config or config_from_env()).load())
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from pathlib import Path
+
+    from portal.auth.services import load_user_for_session
+    from portal.security import HttpsAwareSessionInterface
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    app.session_interface = HttpsAwareSessionInterface()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page says enough
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user_for_session)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
+    )
+
+
+def select_locale() -> str:
+    """The user's own choice, then the language cookie, then the browser's Accept-Language."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    chosen = chosen or session.get("locale")
+    if chosen in languages:
+        return chosen
+    # werkzeug falls back to the primary subtag, so zh-CN and zh-TW both pick zh-Hans-CN.
+    best = request.accept_languages.best_match(["zh-Hans-CN", "en"]) if request else None
+    return {"zh-Hans-CN": "zh_Hans_CN", "en": "en"}.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from partners.views import HOME_PANELS as partner_panels
+    from partners.views import bp as partners_bp
+    from portal.admin import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.home import bp as home_bp
+    from portal.home import register_panels
+
+    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp):
+        app.register_blueprint(blueprint)
+    register_panels(partner_panels)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from partners.services import visible_partner_ids
+    from portal import layout, tenancy
+    from portal.security import install_login_gate
+
+    tenancy.configure(visible_partner_ids)
+    install_login_gate(app)
+    layout.install(app)
+
+    @app.after_request
+    def secure_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_request
+    def forget_scope(_exc=None):
+        from portal.extensions import db
+
+        tenancy.clear_scope(db.session())
+
+
+def register_error_handlers(app: Flask) -> None:
+    from portal.errors import install
+
+    install(app)
+
+
+def register_commands(app: Flask) -> None:
+    from partners.cli import regions_group
+    from partners.demo import seed_demo as seed_partners
+    from portal.cli import install
+
+    install(app, seeders=[seed_partners])
+    app.cli.add_command(regions_group)

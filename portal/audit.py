@@ -1,0 +1,75 @@
+"""The audit log: who changed which partner, user or role, when, from what to what."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import OptionalPartnerOwned, utcnow
+from portal.extensions import db
+
+
+class AuditEntry(OptionalPartnerOwned, db.Model):
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> [before, after]
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _plain(getattr(row, name)) for name in fields}
+
+
+def record(
+    *,
+    actor: Any,
+    row: Any,
+    action: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    partner_id: int | None = None,
+    reason: str | None = None,
+) -> AuditEntry | None:
+    """Add one audit entry with the fields that changed; nothing when nothing changed. Caller commits."""
+    before = before or {}
+    after = after or {}
+    changes = {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+    if not changes and action == "update":
+        return None
+    db.session.flush()  # the row needs its id
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        entity_type=inspect(row).mapper.class_.__tablename__,
+        entity_id=row.id,
+        action=action,
+        changes=changes,
+        partner_id=partner_id,
+        reason=reason,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,1 @@
+"""Identity: users, logins, passwords, invitations."""

@@ -1,0 +1,211 @@
+"""Logging in and out, passwords, invitations and a partner's user list."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from portal.auth import services
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, InvitationForm, LoginForm, NewPasswordForm, RoleForm
+from portal.auth.models import User
+from portal.extensions import db, limiter
+from portal.forms import options
+from portal.htmx import redirect_after_post, render
+from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, public, require_role
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def get_locale_code() -> str | None:
+    locale = get_locale()
+    return str(locale) if locale else None
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _login_failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key,
+               methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render("auth/login.html", form=form, status=422 if form.is_submitted() else 200)
+    user = services.authenticate(form.email.data, form.password.data)
+    if user is None:
+        db.session.commit()
+        return render("auth/login.html", form=form, error=_("The email or password is not right, or the account may not log in."),
+                      status=401)
+    db.session.commit()
+    login_user(user)
+    return redirect_after_post(_safe_next(form.next.data))
+
+
+@bp.post("/logout")
+@public
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "success")
+    return redirect_after_post(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render("auth/forgot_password.html", form=form, status=422 if form.is_submitted() else 200)
+    services.request_password_reset(form.email.data)
+    db.session.commit()
+    flash(_("If an account with that address may log in, a link to set a new password is on its way."), "success")
+    return redirect_after_post(url_for("auth.login"))
+
+
+def _set_password_page(token: str, purpose: str, template: str, done_message: str):
+    try:
+        user = services.user_for_link_token(token, purpose)
+    except RuleViolation as error:
+        return render("auth/link_invalid.html", error=error, status=400)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except RuleViolation as error:
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            if user.may_log_in:
+                login_user(user)
+            flash(done_message, "success")
+            return redirect_after_post(url_for("home.index"))
+    return render(template, form=form, user=user, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    return _set_password_page(token, services.LinkPurpose.RESET, "auth/reset_password.html", _("Your new password is set."))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    return _set_password_page(token, services.LinkPurpose.INVITE, "auth/accept_invitation.html",
+                              _("Welcome to Qudao. Your password is set."))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current=form.current_password.data, new=form.password.data)
+        except RuleViolation as error:
+            getattr(form, error.field or "password").errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session token rotated: keep this session, end the others
+            flash(_("Your password is changed. Other sessions have been logged out."), "success")
+            return redirect_after_post(url_for("home.index"))
+    return render("auth/change_password.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+def role_choices(*, for_partner: bool) -> list[tuple[str, str]]:
+    roles = PARTNER_ROLES if for_partner else BRAND_ROLES
+    return [(role.value, role.label) for role in roles]
+
+
+def invitation_page(*, partner, action_url: str, done_url: str):
+    """Invite someone to `partner` (None: brand staff). Shared by /users/invite and a partner's page."""
+    form = InvitationForm()
+    form.role.choices = options(role_choices(for_partner=partner is not None))
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(actor=current_user, email=form.email.data, name=form.name.data,
+                                        role=Role(form.role.data), partner=partner, locale=get_locale_code())
+        except RuleViolation as error:
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            return redirect_after_post(done_url)
+    return render("auth/invite.html", form=form, partner=partner, action_url=action_url,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/users")
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
+def users():
+    rows = db.session.scalars(select(User).order_by(User.partner_id.is_not(None), User.partner_id, User.name)).all()
+    return render("auth/users.html", users=rows, role_form=RoleForm(),
+                  partner_roles=role_choices(for_partner=True), brand_roles=role_choices(for_partner=False))
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
+def invite():
+    """A partner_admin invites a colleague; an admin invites brand staff (partner users: from the partner's page)."""
+    partner = current_user.partner if current_user.role is Role.PARTNER_ADMIN else None
+    return invitation_page(partner=partner, action_url=url_for("auth.invite"), done_url=url_for("auth.users"))
+
+
+def _user_action(user: User, action) -> object:
+    try:
+        action(user)
+    except RuleViolation as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect_after_post(url_for("auth.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
+def deactivate(user_id: int):
+    return _user_action(db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=False))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
+def reactivate(user_id: int):
+    return _user_action(db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=True))
+
+
+@bp.post("/users/<int:user_id>/role")
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
+def change_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    form.role.choices = options((role.value, role.label) for role in Role)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the listed roles."), "error")
+        return redirect_after_post(url_for("auth.users"))
+    return _user_action(user, lambda u: services.change_role(u, actor=current_user, role=Role(form.role.data)))
+
+
+@bp.post("/users/<int:user_id>/resend-invitation")
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
+def resend_invitation(user_id: int):
+    return _user_action(db.get_or_404(User, user_id), lambda u: services.resend_invitation(u, actor=current_user))

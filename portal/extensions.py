@@ -1,0 +1,26 @@
+"""Flask extensions, created unbound; create_app() binds them."""
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import inspect, select
+
+from portal.database import Base
+
+class PortalSQLAlchemy(SQLAlchemy):
+    def get_or_404(self, entity, ident, *, description=None):
+        """Always asks the database, so that the tenant scope applies: Session.get() may answer from the
+        identity map, which can hold a row loaded earlier under a deliberate scope bypass."""
+        primary_key = inspect(entity).primary_key[0]
+        return self.one_or_404(select(entity).where(primary_key == ident), description=description)
+
+
+db = PortalSQLAlchemy(model_class=Base)
+migrate = Migrate(render_as_batch=True)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

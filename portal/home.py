@@ -1,0 +1,52 @@
+"""The home page, assembled from panels that each domain offers for the roles it serves; the language switch."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, request, session
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.security import Role, public
+
+bp = Blueprint("home", __name__)
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A block of the home page: `template` rendered with what `context()` returns, for `roles`."""
+
+    template: str
+    roles: tuple[Role, ...]
+    context: Callable[[], dict] = field(default=lambda: {})
+
+
+_panels: list[HomePanel] = []
+
+
+def register_panels(panels: list[HomePanel]) -> None:
+    _panels.extend(panel for panel in panels if panel not in _panels)
+
+
+@bp.get("/")
+def index():
+    panels = [(panel.template, panel.context()) for panel in _panels if current_user.role in panel.roles]
+    return render("home.html", panels=panels)
+
+
+@bp.post("/language")
+@public
+def set_language():
+    """Remember the choice: on the account when logged in, in the session cookie otherwise."""
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["locale"] = language
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect_after_post(target)

@@ -1,0 +1,49 @@
+"""Every HX- header lives here: whether htmx wants a fragment, and how to redirect it."""
+from __future__ import annotations
+
+from flask import Response, make_response, redirect, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def wants_fragment() -> bool:
+    """htmx is swapping part of the page (not a boosted link, not a history restore)."""
+    h = request.headers
+    return (
+        h.get("HX-Request") == "true"
+        and h.get("HX-Boosted") != "true"
+        and h.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template: str, *, fragment: str | None = None, status: int = 200, **context) -> Response:
+    """The whole page, or just the named block when htmx asks for a part of it."""
+    from flask import render_template
+
+    if fragment and wants_fragment():
+        body = render_block(template, fragment, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def redirect_after_post(url: str) -> Response:
+    """After a successful POST: htmx follows HX-Redirect, a plain form follows a 303."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def redirect_to_login(url: str) -> Response:
+    if is_htmx():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -1,0 +1,48 @@
+"""What every page shares: navigation by role, the language switcher, Jinja globals."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.security import Role
+
+# (endpoint, label, roles that see it)
+NAVIGATION = [
+    ("home.index", _l("Home"), tuple(Role)),
+    ("partners.index", _l("Partners"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
+    ("partners.mine", _l("My organisation"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
+    ("auth.users", _l("Users"), (Role.PARTNER_ADMIN, Role.ADMIN)),
+    ("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
+    ("admin.outbox", _l("Outbox"), (Role.ADMIN,)),
+]
+
+
+def navigation() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(url_for(endpoint), str(label)) for endpoint, label, roles in NAVIGATION if current_user.role in roles]
+
+
+def page_url(page: int) -> str:
+    """This page's URL with its filters kept and another page number."""
+    arguments = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
+    return url_for(request.endpoint, **arguments)
+
+
+def install(app: Flask) -> None:
+    from portal.auth.services import can_manage_users_of
+
+    @app.context_processor
+    def layout_context():
+        locale = get_locale()
+        return {
+            "navigation": navigation(),
+            "languages": current_app.config["LANGUAGES"],
+            "current_language": str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"],
+            "html_lang": "zh-CN" if locale is not None and locale.language == "zh" else "en",
+        }
+
+    app.jinja_env.globals.update(Role=Role, can_manage_users_of=can_manage_users_of, page_url=page_url)
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""

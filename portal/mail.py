@@ -1,0 +1,108 @@
+"""One outbox for every message: stored in the database, and delivered by SMTP when MAIL_SERVER is set."""
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from enum import StrEnum
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import String, Text, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.database import enum_column, utcnow
+from portal.extensions import db
+
+PENDING_DELIVERY = "qudao.mail_pending"
+
+
+class MailStatus(StrEnum):
+    STORED = "stored"  # no SMTP configured: the outbox page is the delivery
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus))
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
+def send_mail(recipient: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
+    """Render `template` (first line: subject) in the recipient's language and put it in the outbox.
+
+    Delivery by SMTP happens after the caller's commit, so a rolled-back change sends nothing.
+    """
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject, _, body = render_template(template, **context).strip().partition("\n")
+    smtp = bool(current_app.config["MAIL_SERVER"])
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject.strip()[:200],
+        body=body.strip(),
+        status=MailStatus.QUEUED if smtp else MailStatus.STORED,
+    )
+    db.session.add(message)
+    if smtp:
+        db.session.info.setdefault(PENDING_DELIVERY, []).append(message)
+    return message
+
+
+def deliver(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = EmailMessage()
+    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain="qudao")
+    email.set_content(message.body)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException) as error:
+        message.status = MailStatus.FAILED
+        message.error = str(error)[:500]
+    else:
+        message.status = MailStatus.SENT
+        message.sent_at = utcnow()
+
+
+def deliver_queued() -> int:
+    """Retry what SMTP refused or never got (`flask outbox deliver`). The caller commits."""
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status.in_([MailStatus.QUEUED, MailStatus.FAILED]))
+    ).all()
+    for message in messages:
+        deliver(message)
+    return len(messages)
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_DELIVERY, None)
+    if not pending:
+        return
+    ids = [message.id for message in pending]
+    # A new session: the committed one may not start new work inside its own after_commit hook.
+    with Session(bind=session.get_bind()) as delivery:
+        for message in delivery.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
+            deliver(message)
+        delivery.commit()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_DELIVERY, None)

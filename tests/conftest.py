@@ -1,0 +1,122 @@
+"""Fixtures: one app and schema per run (SQLite file, or TEST_DATABASE_URL for PostgreSQL), a rolled-back
+transaction per test, a test client, and login helpers."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from portal import create_app, tenancy
+from portal.config import TestConfig
+from portal.extensions import db as _db
+from portal.extensions import limiter
+
+pytest_plugins = ["tests.browser.fixtures"]
+
+
+def _database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'qudao-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp_dir = Path(tempfile.mkdtemp(prefix="qudao-test-"))
+    os.environ["QUDAO_INSTANCE_DIR"] = str(tmp_dir / "instance")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = _database_url(tmp_dir)
+
+    app = create_app(Config)
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "sqlite":
+            _use_sqlite_savepoints(engine)
+        else:
+            with engine.begin() as connection:  # a clean schema every run
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()
+        from partners.regions import load_regions
+
+        load_regions()
+        _db.session.commit()
+        _db.session.remove()
+        # Each test's session joins the outer test transaction through a SAVEPOINT, so code may commit.
+        _db.session.configure(join_transaction_mode="create_savepoint")
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _use_sqlite_savepoints(engine) -> None:
+    """pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe takes over."""
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    engine.dispose()
+
+
+@pytest.fixture()
+def db(app):
+    """The database inside a transaction that is rolled back after the test."""
+    with app.app_context():
+        engines = app.extensions["sqlalchemy"]._app_engines[app]
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+            limiter.reset()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def login(client):
+    """Log a user in by writing Flask-Login's session keys (only the auth tests use the form)."""
+
+    def log_in(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+
+    return log_in
+
+
+@pytest.fixture()
+def as_user(db):
+    """Set the tenant scope for service tests, as the login gate does for a request."""
+
+    def scope(user):
+        tenancy.set_scope(db.session(), user)
+        return user
+
+    return scope
+
+
+@pytest.fixture()
+def every_partner(db):
+    """Builders and checks that look at all partners' rows, as seeding does."""
+    with tenancy.every_partner(db.session(), reason="test setup"):
+        yield

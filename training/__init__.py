@@ -1,0 +1,1 @@
+"""Training and certification (issue 5)."""
