@@ -48,15 +48,17 @@ def register_extensions(app: Flask) -> None:
 
 def select_locale() -> str:
     """The user's own choice, then the language cookie, then the browser's Accept-Language."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and service code: the configured default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
     chosen = chosen or session.get("locale")
     if chosen in languages:
         return chosen
     # werkzeug falls back to the primary subtag, so zh-CN and zh-TW both pick zh-Hans-CN.
-    best = request.accept_languages.best_match(["zh-Hans-CN", "en"]) if request else None
+    best = request.accept_languages.best_match(["zh-Hans-CN", "en"])
     return {"zh-Hans-CN": "zh_Hans_CN", "en": "en"}.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
@@ -82,18 +84,18 @@ def register_request_hooks(app: Flask) -> None:
     install_login_gate(app)
     layout.install(app)
 
+    @app.teardown_request
+    def end_request_session(_exc=None):
+        from portal.extensions import db
+
+        db.session.remove()  # the session belongs to this request (see extensions._session_scope)
+
     @app.after_request
     def secure_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
-
-    @app.teardown_request
-    def forget_scope(_exc=None):
-        from portal.extensions import db
-
-        tenancy.clear_scope(db.session())
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -61,6 +61,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Qudao <no-reply@qudao.local>")
 
+    PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:5000")  # links in mail sent outside a request
     PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", 2 * 3600))
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", 7 * 24 * 3600))
 

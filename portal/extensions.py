@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; create_app() binds them."""
+from flask.globals import _cv_app, _cv_request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,7 +19,14 @@ class PortalSQLAlchemy(SQLAlchemy):
         return self.one_or_404(select(entity).where(primary_key == ident), description=description)
 
 
-db = PortalSQLAlchemy(model_class=Base)
+def _session_scope() -> int:
+    """One session per request (or per app context outside requests), so no request sees another's
+    identity map, even where a test keeps one app context open around many requests."""
+    context = _cv_request.get(None) or _cv_app.get(None)
+    return id(context)
+
+
+db = PortalSQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()

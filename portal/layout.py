@@ -1,7 +1,7 @@
 """What every page shares: navigation by role, the language switcher, Jinja globals."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,6 +36,8 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
+        if not has_request_context():  # mail rendered by a CLI command has no page around it
+            return {}
         locale = get_locale()
         return {
             "navigation": navigation(),

@@ -5,9 +5,10 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
+from urllib.parse import urlsplit
 from enum import StrEnum
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from sqlalchemy import String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -35,6 +36,15 @@ class OutboxMessage(db.Model):
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus))
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a message: from the request when there is one, from PORTAL_URL otherwise (CLI)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(current_app.config["PORTAL_URL"])
+    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def send_mail(recipient: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:

@@ -53,10 +53,6 @@ def set_scope(session: Session, user: "User | None") -> None:
     session.info[VISIBLE_PARTNERS] = visible if visible is EVERY_PARTNER else tuple(visible)
 
 
-def clear_scope(session: Session) -> None:
-    session.info.pop(VISIBLE_PARTNERS, None)
-
-
 def current_scope(session: Session) -> object:
     return session.info.get(VISIBLE_PARTNERS, UNDECIDED)
 

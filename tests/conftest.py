@@ -2,11 +2,13 @@
 transaction per test, a test client, and login helpers."""
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from portal import create_app, tenancy
@@ -15,6 +17,14 @@ from portal.extensions import db as _db
 from portal.extensions import limiter
 
 pytest_plugins = ["tests.browser.fixtures"]
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, so that it gets its own app context, `g` and session as in
+    production, although the test keeps an app context open around it."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def _database_url(tmp_dir: Path) -> str:
@@ -30,6 +40,7 @@ def app():
         SQLALCHEMY_DATABASE_URI = _database_url(tmp_dir)
 
     app = create_app(Config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         engine = _db.engine
         if engine.dialect.name == "sqlite":

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from portal import audit, tenancy
 from portal.auth.models import User, new_session_token
 from portal.database import utcnow
 from portal.extensions import db
-from portal.mail import send_mail
+from portal.mail import external_url, send_mail
 from portal.security import PARTNER_ROLES, PermissionDenied, Role, RuleViolation
 
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ def user_for_link_token(token: str, purpose: str) -> User:
         raise RuleViolation(_l("This link is not valid.")) from None
     with tenancy.every_partner(reason="following an emailed password link"):
         user = db.session.get(User, payload.get("user"))
-    if user is None or payload.get("fp") != _fingerprint(user) or not user.is_active:
+        partner_active = user is not None and (user.partner is None or user.partner.is_active)
+    if user is None or payload.get("fp") != _fingerprint(user) or not user.is_active or not partner_active:
         raise RuleViolation(_l("This link has already been used or is no longer valid. Ask for a new one."))
     return user
 
@@ -137,7 +138,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.may_log_in:
         return
-    link = url_for("auth.reset_password", token=make_link_token(user, LinkPurpose.RESET), _external=True)
+    link = external_url("auth.reset_password", token=make_link_token(user, LinkPurpose.RESET))
     send_mail(user.email, "auth/mail/reset_password.txt", locale=user.locale, user=user, link=link,
               hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
 
@@ -172,7 +173,7 @@ def invite_user(
 
 
 def send_invitation(user: User, *, invited_by: User) -> None:
-    link = url_for("auth.accept_invitation", token=make_link_token(user, LinkPurpose.INVITE), _external=True)
+    link = external_url("auth.accept_invitation", token=make_link_token(user, LinkPurpose.INVITE))
     send_mail(user.email, "auth/mail/invitation.txt", locale=user.locale, user=user, inviter=invited_by,
               link=link, days=current_app.config["INVITATION_MAX_AGE"] // 86400)
 

@@ -125,7 +125,7 @@ def change_password():
             getattr(form, error.field or "password").errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user)  # the session token rotated: keep this session, end the others
+            login_user(current_user._get_current_object())  # token rotated: keep this session, end the others
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect_after_post(url_for("home.index"))
     return render("auth/change_password.html", form=form, status=422 if form.is_submitted() else 200)
