@@ -47,4 +47,6 @@ def install(app: Flask) -> None:
         }
 
     app.jinja_env.globals.update(Role=Role, can_manage_users_of=can_manage_users_of, page_url=page_url)
+    # The form macros as a global: htmx fragments (single blocks) do not see a template's own imports.
+    app.jinja_env.globals["forms"] = app.jinja_env.get_template("macros/forms.html").module
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
