@@ -32,6 +32,7 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
 		--project=qudao -o portal/translations/messages.pot $(DOMAINS)
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python scripts/mirror_en_catalog.py
 
 run: install
 	$(BIN)/flask db upgrade

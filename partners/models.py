@@ -9,43 +9,31 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import TenantRoot, TimestampMixin, enum_column
+from portal.database import LabelledEnum, TenantRoot, TimestampMixin, enum_column, enum_labels
 from portal.extensions import db
 
 if TYPE_CHECKING:
     from portal.auth.models import User
 
 
-class PartnerType(StrEnum):
+class PartnerType(LabelledEnum):
     WHOLESALER = "wholesaler"
     DISTRIBUTOR = "distributor"
     RESELLER = "reseller"
     AGENT = "agent"
 
-    @property
-    def label(self) -> str:
-        return str(PARTNER_TYPE_LABELS[self])
 
-
-class PartnerTier(StrEnum):
+class PartnerTier(LabelledEnum):
     REGISTERED = "registered"
     SILVER = "silver"
     GOLD = "gold"
     PLATINUM = "platinum"
 
-    @property
-    def label(self) -> str:
-        return str(PARTNER_TIER_LABELS[self])
 
-
-class PartnerStatus(StrEnum):
+class PartnerStatus(LabelledEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     TERMINATED = "terminated"
-
-    @property
-    def label(self) -> str:
-        return str(PARTNER_STATUS_LABELS[self])
 
 
 class RegionLevel(StrEnum):
@@ -54,23 +42,23 @@ class RegionLevel(StrEnum):
     CITY = "city"
 
 
-PARTNER_TYPE_LABELS = {
+PARTNER_TYPE_LABELS = enum_labels({
     PartnerType.WHOLESALER: _l("Wholesaler"),
     PartnerType.DISTRIBUTOR: _l("Distributor"),
     PartnerType.RESELLER: _l("Reseller"),
     PartnerType.AGENT: _l("Agent"),
-}
-PARTNER_TIER_LABELS = {
+})
+PARTNER_TIER_LABELS = enum_labels({
     PartnerTier.REGISTERED: _l("Registered"),
     PartnerTier.SILVER: _l("Silver"),
     PartnerTier.GOLD: _l("Gold"),
     PartnerTier.PLATINUM: _l("Platinum"),
-}
-PARTNER_STATUS_LABELS = {
+})
+PARTNER_STATUS_LABELS = enum_labels({
     PartnerStatus.ACTIVE: _l("Active"),
     PartnerStatus.SUSPENDED: _l("Suspended"),
     PartnerStatus.TERMINATED: _l("Terminated"),
-}
+})
 
 
 class Region(db.Model):

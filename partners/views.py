@@ -100,18 +100,9 @@ def region_picker():
     return render("partners/_region_picker.html", form=form)
 
 
-@bp.get("/managers/<int:user_id>/regions")
+@bp.route("/managers/<int:user_id>/regions", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def manager_regions(user_id: int):
-    manager = _manager_or_404(user_id)
-    form = RegionPickerForm()
-    regions.fill_region_choices(form)
-    return render("partners/manager_regions.html", manager=manager, form=form)
-
-
-@bp.post("/managers/<int:user_id>/regions")
-@require_role(Role.ADMIN)
-def add_manager_region(user_id: int):
     manager = _manager_or_404(user_id)
     form = RegionPickerForm()
     regions.fill_region_choices(form)
@@ -120,7 +111,8 @@ def add_manager_region(user_id: int):
         db.session.commit()
         flash(_("Region added."), "success")
         return redirect_after_post(url_for("partners.manager_regions", user_id=manager.id))
-    return render("partners/manager_regions.html", manager=manager, form=form, status=422)
+    return render("partners/manager_regions.html", manager=manager, form=form,
+                  status=422 if form.is_submitted() else 200)
 
 
 @bp.post("/managers/<int:user_id>/regions/<int:region_id>/remove")

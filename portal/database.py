@@ -86,6 +86,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+_ENUM_LABELS: dict[StrEnum, object] = {}
+
+
+class LabelledEnum(StrEnum):
+    """A StrEnum whose members have a translated label, registered with enum_labels()."""
+
+    @property
+    def label(self) -> str:
+        return str(_ENUM_LABELS[self])
+
+
+def enum_labels(labels: dict) -> dict:
+    """Register the (lazily translated) labels of enum members; returns them for choice lists."""
+    _ENUM_LABELS.update(labels)
+    return labels
+
+
 def enum_column(enum_cls: type[StrEnum]) -> SAEnum:
     """Store a StrEnum by its value as plain text on every database (no native ENUM to migrate)."""
     return SAEnum(

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from functools import wraps
 from typing import Any
 
@@ -12,31 +11,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import tenancy
+from portal.database import LabelledEnum, enum_labels
 from portal.extensions import db
 from portal.htmx import redirect_to_login
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     PARTNER_USER = "partner_user"
     PARTNER_ADMIN = "partner_admin"
     CHANNEL_MANAGER = "channel_manager"
     ADMIN = "admin"
 
     @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-    @property
     def is_brand_staff(self) -> bool:
         return self in (Role.CHANNEL_MANAGER, Role.ADMIN)
 
 
-ROLE_LABELS = {
+ROLE_LABELS = enum_labels({
     Role.PARTNER_USER: _l("Partner user"),
     Role.PARTNER_ADMIN: _l("Partner administrator"),
     Role.CHANNEL_MANAGER: _l("Channel manager"),
     Role.ADMIN: _l("Brand administrator"),
-}
+})
 PARTNER_ROLES = (Role.PARTNER_USER, Role.PARTNER_ADMIN)
 BRAND_ROLES = (Role.CHANNEL_MANAGER, Role.ADMIN)
 

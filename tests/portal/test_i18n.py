@@ -1,0 +1,80 @@
+"""Both languages, complete: every user-facing string is in both catalogs, and the language follows the user."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from portal.security import Role
+from tests.builders import make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "portal" / "translations"
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The strings the code uses now, extracted as `make messages` does."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+         "-k", "lazy_gettext", "-k", "ngettext:1,2", "--no-location", "-o", str(pot),
+         "portal", "partners", "orders", "performance", "training"],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    with pot.open("rb") as handle:
+        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
+
+
+def _catalog(locale: str):
+    with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def test_extraction_finds_the_strings(extracted):
+    assert "Log in" in extracted and len(extracted) > 100
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en"])
+def test_every_string_is_translated(extracted, locale):
+    catalog = _catalog(locale)
+    translated = {
+        (message.id if isinstance(message.id, str) else message.id[0])
+        for message in catalog
+        if message.id and message.string and all(message.string if isinstance(message.string, tuple) else [message.string])
+        and not message.fuzzy
+    }
+    missing = sorted(extracted - translated)
+    assert not missing, f"untranslated in {locale} (run `make messages`, then translate): {missing[:20]}"
+
+
+def test_chinese_catalog_really_is_chinese():
+    catalog = _catalog("zh_Hans_CN")
+    assert catalog.get("Log in").string != "Log in"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in catalog.get("Partners").string)
+
+
+@pytest.mark.parametrize("header, lang", [("zh-CN,zh;q=0.9", "zh-CN"), ("zh-TW", "zh-CN"), ("en-US,en;q=0.8", "en"),
+                                          ("de-DE", "zh-CN")])
+def test_language_follows_accept_language(client, header, lang):
+    page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+
+
+def test_the_switcher_overrides_the_browser_and_is_kept_on_the_account(client, login, db, every_partner):
+    response = client.post("/language", data={"language": "en", "next": "/login"}, headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    user = make_user(role=Role.ADMIN, locale=None)
+    login(user)
+    client.post("/language", data={"language": "zh_Hans_CN", "next": "/"})
+    db.session.refresh(user)
+    assert user.locale == "zh_Hans_CN"
+
+
+def test_the_switcher_refuses_unknown_languages_and_foreign_targets(client, db):
+    response = client.post("/language", data={"language": "xx", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
