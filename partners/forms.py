@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, EmailField, FileField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import Email, InputRequired
 
 from partners.models import (PARTNER_STATUS_LABELS, PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS, PartnerStatus,
                              PartnerTier, PartnerType)
@@ -45,8 +47,13 @@ class PartnerFilterForm(FlaskForm):
     partner_type = SelectField(_l("Partner type"), choices=options([("", _l("All types"))]) + _choices(PARTNER_TYPE_LABELS))
     tier = SelectField(_l("Tier"), choices=options([("", _l("All tiers"))]) + _choices(PARTNER_TIER_LABELS))
     status = SelectField(_l("Status"), choices=options([("", _l("All statuses"))]) + _choices(PARTNER_STATUS_LABELS))
+    region = SelectField(_l("Region"))  # the view lists the regions that hold partners
+    sort = SelectField(_l("Sort by"), choices=options([
+        ("code", _l("Code")), ("name", _l("Name")), ("type", _l("Type")), ("tier", _l("Tier")),
+        ("status", _l("Status")), ("newest", _l("Newest first"))]))
 
-    def criteria(self):
+    def criteria(self, page: int = 1):
+        from partners.regions import region_by_code
         from partners.services import PartnerCriteria
 
         def valid(field, enum_cls):
@@ -57,4 +64,56 @@ class PartnerFilterForm(FlaskForm):
             partner_type=valid(self.partner_type, PartnerType),
             tier=valid(self.tier, PartnerTier),
             status=valid(self.status, PartnerStatus),
+            region=region_by_code(self.region.data) if self.region.data and not self.region.errors else None,
+            sort=self.sort.data if not self.sort.errors and self.sort.data else "code",
+            page=page,
         )
+
+
+class ApplicationRegionsForm(RegionPickerForm):
+    """The region picker plus the regions (subdivisions of the chosen country) the company applies to cover."""
+
+    regions_applied = SelectMultipleField(_l("Regions applied for"), validate_choice=True)
+
+
+class PartnerApplicationForm(ApplicationRegionsForm):
+    legal_name = StringField(_l("Legal name"), validators=[required(), max_length(200)])
+    partner_type = SelectField(_l("Partner type"), choices=_choices(PARTNER_TYPE_LABELS), validators=[required()])
+    registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
+    product_lines = SelectMultipleField(_l("Product lines of interest"), coerce=int, validate_choice=True)
+    contact_name = StringField(_l("Contact name"), validators=[required(), max_length(120)])
+    contact_email = EmailField(_l("Contact email"), validators=[
+        required(), max_length(254), Email(message=_l("Enter an email address such as name@example.com."))])
+    contact_phone = StringField(_l("Contact phone"), validators=[required(), max_length(40)])
+    consent = BooleanField(_l("I have read the privacy notice and agree that Qudao stores these details to review "
+                              "the application."),
+                           validators=[InputRequired(message=_l("The application needs your consent."))])
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(_l("Reason or question"), validators=[max_length(2000)])
+
+
+class AgreementAcceptanceForm(FlaskForm):
+    agreement_version = StringField(validators=[required()])
+
+
+class AgreementPublishForm(FlaskForm):
+    version = StringField(_l("Version"), validators=[required(), max_length(20)])
+    title_en = StringField(_l("Title (English)"), validators=[required(), max_length(200)])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[required(), max_length(200)])
+    body_en = TextAreaField(_l("Text (English)"), validators=[required(), max_length(50_000)])
+    body_zh = TextAreaField(_l("Text (Chinese)"), validators=[required(), max_length(50_000)])
+
+
+class PartnerProfileForm(FlaskForm):
+    registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
+    address = StringField(_l("Address"), validators=[max_length(300)])
+    phone = StringField(_l("Phone"), validators=[max_length(40)])
+    website = StringField(_l("Website"), validators=[max_length(200)])
+    description = TextAreaField(_l("About the company"), validators=[max_length(2000)])
+    product_lines = SelectMultipleField(_l("Product lines"), coerce=int, validate_choice=True)
+
+
+class PartnerImportForm(FlaskForm):
+    file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])

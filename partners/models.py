@@ -1,16 +1,19 @@
 """Partner (the unit of tenancy), Region (country > subdivision > city) and manager coverage."""
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.database import LabelledEnum, TenantRoot, TimestampMixin, enum_column, enum_labels
+from partners.identity import normalise_company_name
+from portal.database import (LabelledEnum, OptionalPartnerOwned, PartnerOwned, TenantRoot, TimestampMixin, enum_column,
+                             enum_labels, utcnow)
 from portal.extensions import db
+from portal.i18n import pick
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -78,8 +81,7 @@ class Region(db.Model):
     @property
     def name(self) -> str:
         """The name in the current language."""
-        locale = get_locale()
-        return self.name_zh if locale is not None and locale.language == "zh" else self.name_en
+        return pick(self.name_en, self.name_zh)
 
     @property
     def full_name(self) -> str:
@@ -97,6 +99,28 @@ class Region(db.Model):
         return f"<Region {self.code}>"
 
 
+class ProductLine(db.Model):
+    """A line of the brand's products (catalog, coverage and applications refer to it)."""
+
+    __tablename__ = "product_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120))
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_en, self.name_zh)
+
+
+partner_product_lines = Table(
+    "partner_product_lines",
+    db.metadata,
+    Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_line_id", ForeignKey("product_lines.id", ondelete="CASCADE"), primary_key=True),
+)
+
 manager_regions = Table(
     "manager_regions",
     db.metadata,
@@ -109,19 +133,39 @@ class Partner(TenantRoot, TimestampMixin, db.Model):
     __tablename__ = "partners"
     code: Mapped[str] = mapped_column(String(32), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")  # identity.normalise_company_name
     partner_type: Mapped[PartnerType] = mapped_column(enum_column(PartnerType))
     tier: Mapped[PartnerTier] = mapped_column(enum_column(PartnerTier), default=PartnerTier.REGISTERED)
     status: Mapped[PartnerStatus] = mapped_column(enum_column(PartnerStatus), default=PartnerStatus.ACTIVE)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     city_text: Mapped[str | None] = mapped_column(String(120))  # a city outside the tree, e.g. Seattle
+    registration_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(2000))
     version_id: Mapped[int] = mapped_column(default=1)
 
     region: Mapped[Region] = relationship()
     users: Mapped[list["User"]] = relationship(back_populates="partner", order_by="User.name")
+    product_lines: Mapped[list[ProductLine]] = relationship(secondary=partner_product_lines, order_by=ProductLine.code)
 
     __mapper_args__ = {"version_id_col": version_id}
 
-    AUDITED = ("code", "legal_name", "partner_type", "tier", "status", "region_id", "city_text")
+    AUDITED = ("code", "legal_name", "partner_type", "tier", "status", "region_id", "city_text",
+               "registration_number", "address", "phone", "website", "description")
+    PROFILE_FIELDS = ("registration_number", "address", "phone")
+
+    @validates("legal_name")
+    def _keep_name_key(self, _key: str, legal_name: str) -> str:
+        self.name_key = normalise_company_name(legal_name)
+        return legal_name
+
+    @property
+    def has_complete_profile(self) -> bool:
+        """The company profile the onboarding checklist asks for: registration number, address, phone and at
+        least one product line."""
+        return all(getattr(self, name) for name in self.PROFILE_FIELDS) and bool(self.product_lines)
 
     @property
     def is_active(self) -> bool:
@@ -133,3 +177,149 @@ class Partner(TenantRoot, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Partner {self.code}>"
+
+
+class ApplicationStatus(LabelledEnum):
+    SUBMITTED = "submitted"
+    INFO_REQUESTED = "info_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+APPLICATION_STATUS_LABELS = enum_labels({
+    ApplicationStatus.SUBMITTED: _l("Waiting for review"),
+    ApplicationStatus.INFO_REQUESTED: _l("More information asked"),
+    ApplicationStatus.APPROVED: _l("Approved"),
+    ApplicationStatus.REJECTED: _l("Rejected"),
+})
+
+application_product_lines = Table(
+    "application_product_lines",
+    db.metadata,
+    Column("application_id", ForeignKey("partner_applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_line_id", ForeignKey("product_lines.id", ondelete="CASCADE"), primary_key=True),
+)
+
+application_regions = Table(
+    "application_regions",
+    db.metadata,
+    Column("application_id", ForeignKey("partner_applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class PartnerApplication(OptionalPartnerOwned, TimestampMixin, db.Model):
+    """A company asking to become a partner. partner_id is set when it is approved, so the partner's own
+    people can see their application afterwards; until then only admins do."""
+
+    __tablename__ = "partner_applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)  # identity.normalise_company_name
+    partner_type: Mapped[PartnerType] = mapped_column(enum_column(PartnerType))
+    registration_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    city_text: Mapped[str | None] = mapped_column(String(120))
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str] = mapped_column(String(40))
+    privacy_notice_version: Mapped[str] = mapped_column(String(20))
+    consent_ip: Mapped[str | None] = mapped_column(String(45))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED,
+                                                      index=True)
+    duplicate_note: Mapped[str | None] = mapped_column(String(500))  # why it looks like a known company
+    review_note: Mapped[str | None] = mapped_column(String(2000))  # reason for rejection, or what is asked
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None] = mapped_column(index=True)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    region: Mapped[Region] = relationship()
+    product_lines: Mapped[list[ProductLine]] = relationship(secondary=application_product_lines,
+                                                            order_by=ProductLine.code)
+    regions_applied: Mapped[list[Region]] = relationship(secondary=application_regions, order_by=Region.code)
+    partner: Mapped["Partner | None"] = relationship()
+    reviewed_by: Mapped["User | None"] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @validates("legal_name")
+    def _keep_name_key(self, _key: str, legal_name: str) -> str:
+        self.name_key = normalise_company_name(legal_name)
+        return legal_name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED)
+
+    @property
+    def location(self) -> str:
+        return f"{self.region.full_name} › {self.city_text}" if self.city_text else self.region.full_name
+
+
+class AgreementVersion(db.Model):
+    """One published text of the partner agreement; a partner accepts the newest."""
+
+    __tablename__ = "agreement_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(20), unique=True)
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    body_en: Mapped[str] = mapped_column(Text)
+    body_zh: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def title(self) -> str:
+        return pick(self.title_en, self.title_zh)
+
+    @property
+    def body(self) -> str:
+        return pick(self.body_en, self.body_zh)
+
+
+class AgreementAcceptance(PartnerOwned, db.Model):
+    __tablename__ = "agreement_acceptances"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+    agreement: Mapped[AgreementVersion] = relationship()
+    user: Mapped["User"] = relationship()
+
+    __table_args__ = (UniqueConstraint("partner_id", "agreement_version_id"),)  # a second click accepts nothing new
+
+
+class OnboardingStep(LabelledEnum):
+    AGREEMENT = "agreement"
+    PROFILE = "profile"
+    COLLEAGUE = "colleague"
+    TRAINING = "training"
+    SALES_REPORT = "sales_report"
+    FIRST_LOGIN = "first_login"  # measured, not a checklist item
+
+
+ONBOARDING_STEP_LABELS = enum_labels({
+    OnboardingStep.AGREEMENT: _l("Accept the partner agreement"),
+    OnboardingStep.PROFILE: _l("Complete the company profile"),
+    OnboardingStep.COLLEAGUE: _l("Invite a colleague"),
+    OnboardingStep.TRAINING: _l("Complete a first training"),
+    OnboardingStep.SALES_REPORT: _l("Submit a first sales report"),
+    OnboardingStep.FIRST_LOGIN: _l("First login"),
+})
+CHECKLIST = (OnboardingStep.AGREEMENT, OnboardingStep.PROFILE, OnboardingStep.COLLEAGUE, OnboardingStep.TRAINING,
+             OnboardingStep.SALES_REPORT)
+
+
+class OnboardingMilestone(PartnerOwned, db.Model):
+    """When a partner first reached a step: the checklist ticks from these, and onboarding is measured by them."""
+
+    __tablename__ = "onboarding_milestones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    step: Mapped[OnboardingStep] = mapped_column(enum_column(OnboardingStep))
+    reached_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("partner_id", "step"),)

@@ -109,6 +109,9 @@ def fill_region_choices(form) -> None:
         [(r.code, r.name) for r in child_regions(country)] if country else []))
     form.city.choices = options([("", _("No city from the list"))] + (
         [(r.code, r.name) for r in child_regions(subdivision)] if subdivision else []))
+    if hasattr(form, "regions_applied"):
+        form.regions_applied.choices = options(
+            [(r.code, r.name) for r in child_regions(country)] if country else [])
 
 
 def picked_region(form) -> Region | None:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
+from partners.models import Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType, Region
+from partners.identity import normalise_company_name
 from portal import audit, tenancy
+from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.services import end_sessions
 from portal.extensions import db
@@ -108,27 +110,77 @@ def set_manager_regions(manager: User, regions: Sequence[Region], *, actor: User
     db.session.flush()
 
 
+SORTS = {
+    "code": Partner.code,
+    "name": Partner.name_key,
+    "type": Partner.partner_type,
+    "tier": Partner.tier,
+    "status": Partner.status,
+    "newest": Partner.created_at.desc(),
+}
+PAGE_SIZE = 50
+
+
 @dataclass(frozen=True)
 class PartnerCriteria:
     text: str = ""
     partner_type: PartnerType | None = None
     tier: PartnerTier | None = None
     status: PartnerStatus | None = None
+    region: Region | None = None  # the region or any region under it
+    sort: str = "code"
+    page: int = 1
 
 
-def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int = 200) -> list[Partner]:
-    """Partners the current scope shows, by code; `criteria.text` matches code or name."""
-    query = select(Partner).order_by(Partner.code).limit(limit)
+@dataclass(frozen=True)
+class PartnerPage:
+    items: list[Partner]
+    total: int
+    page: int
+    pages: int
+
+
+def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int = PAGE_SIZE) -> PartnerPage:
+    """One page of the partners the current scope shows; `text` matches code or name (in any case, spaces and
+    company suffixes ignored)."""
+    query = select(Partner)
     if criteria.text.strip():
         pattern = f"%{criteria.text.strip().lower()}%"
-        query = query.where(or_(func.lower(Partner.code).like(pattern), func.lower(Partner.legal_name).like(pattern)))
+        key = f"%{normalise_company_name(criteria.text)}%"
+        query = query.where(or_(func.lower(Partner.code).like(pattern), Partner.name_key.like(key)))
     for column, value in ((Partner.partner_type, criteria.partner_type), (Partner.tier, criteria.tier),
                           (Partner.status, criteria.status)):
         if value is not None:
             query = query.where(column == value)
-    return list(db.session.scalars(query))
+    if criteria.region is not None:
+        query = query.join(Region, Partner.region_id == Region.id).where(Region.path.startswith(criteria.region.path))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max((total + limit - 1) // limit, 1)
+    page = min(max(criteria.page, 1), pages)
+    order = SORTS.get(criteria.sort, Partner.code)
+    items = db.session.scalars(query.order_by(order, Partner.id).limit(limit).offset((page - 1) * limit)).all()
+    return PartnerPage(list(items), total, page, pages)
+
+
+def regions_with_partners() -> list[Region]:
+    """The regions that hold a visible partner, with every region above them, in tree order."""
+    paths = db.session.scalars(select(Region.path).join(Partner, Partner.region_id == Region.id).distinct()).all()
+    codes = {code for path in paths for code in path.strip("/").split("/")}
+    if not codes:
+        return []
+    return sorted(db.session.scalars(select(Region).where(Region.code.in_(codes))), key=lambda region: region.path)
 
 
 def count_partners_by_status() -> list[tuple[PartnerStatus, int]]:
     counts = dict(db.session.execute(select(Partner.status, func.count()).group_by(Partner.status)).all())
     return [(status, counts.get(status, 0)) for status in PartnerStatus]
+
+
+def standing_history(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The audit entries that changed a partner's status or tier, newest first."""
+    return [entry for entry in entries if entry.entity_type == "partners" and
+            ({"status", "tier"} & set(entry.changes) or entry.action == "create")]
+
+
+def application_of(partner: Partner) -> PartnerApplication | None:
+    return db.session.scalars(select(PartnerApplication).where(PartnerApplication.partner_id == partner.id)).first()

@@ -6,14 +6,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from partners import regions, services
-from partners.forms import PartnerFilterForm, PartnerForm, PartnerStandingForm, RegionPickerForm
+from partners import metrics, onboarding, regions, services
+from partners.forms import (ApplicationRegionsForm, PartnerFilterForm, PartnerForm, PartnerStandingForm,
+                            RegionPickerForm)
 from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.views import invitation_page
 from portal.extensions import db
 from portal.home import HomePanel
+from portal.forms import options
 from portal.htmx import redirect_after_post, render
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
 
@@ -24,9 +26,11 @@ bp = Blueprint("partners", __name__, url_prefix="/partners", template_folder="te
 @require_role(Role.CHANNEL_MANAGER, Role.ADMIN)
 def index():
     filters = PartnerFilterForm(request.args)
+    filters.region.choices = options([("", _("All regions"))] + [
+        (region.code, " " * (region.path.count("/") - 2) + region.name) for region in services.regions_with_partners()])
     filters.validate()
-    rows = services.list_partners(criteria=filters.criteria())
-    return render("partners/index.html", fragment="partner_rows", filters=filters, partners=rows)
+    page = services.list_partners(criteria=filters.criteria(page=request.args.get("page", 1, type=int) or 1))
+    return render("partners/index.html", fragment="partner_rows", filters=filters, page=page)
 
 
 @bp.get("/mine")
@@ -38,11 +42,14 @@ def mine():
 @bp.get("/<int:partner_id>")
 def detail(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
+    is_brand = current_user.role in (Role.ADMIN, Role.CHANNEL_MANAGER)
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.partner_id == partner.id).order_by(AuditEntry.id.desc()).limit(50)
-    ).all() if current_user.role is Role.ADMIN else []
+    ).all() if is_brand else []
     standing = PartnerStandingForm(status=partner.status.value, tier=partner.tier.value)
-    return render("partners/detail.html", partner=partner, entries=entries, standing=standing)
+    return render("partners/detail.html", partner=partner, entries=entries, standing=standing,
+                  standing_history=services.standing_history(entries), checklist=onboarding.checklist(partner),
+                  application=services.application_of(partner))
 
 
 @bp.post("/<int:partner_id>/standing")
@@ -95,7 +102,8 @@ def invite(partner_id: int):
 @public
 def region_picker():
     """The region picker's lists, refreshed by htmx when a country or subdivision is chosen."""
-    form = RegionPickerForm(request.args, meta={"csrf": False})
+    form_class = ApplicationRegionsForm if request.args.get("with_regions_applied") else RegionPickerForm
+    form = form_class(request.args, meta={"csrf": False})
     regions.fill_region_choices(form)
     return render("partners/_region_picker.html", form=form)
 
@@ -135,15 +143,23 @@ def _manager_or_404(user_id: int) -> User:
 
 def _partner_panel() -> dict:
     partner = current_user.partner
-    return {"partner": partner, "colleagues": sum(1 for user in partner.users if user.is_active)}
+    agreement = onboarding.current_agreement()
+    return {
+        "partner": partner,
+        "colleagues": sum(1 for user in partner.users if user.is_active),
+        "checklist": onboarding.checklist(partner),
+        "agreement_pending": agreement is not None and onboarding.acceptance_of(partner, agreement) is None,
+    }
 
 
 def _manager_panel() -> dict:
-    return {"partners": services.list_partners()}
+    return {"partners": services.list_partners(limit=20)}
 
 
 def _admin_panel() -> dict:
     return {
+        "onboarding": metrics.onboarding_by_month(),
+        "open_applications": len(onboarding.open_applications()),
         "by_status": services.count_partners_by_status(),
         "users": db.session.scalar(select(func.count()).select_from(User)),
         "managers": db.session.scalars(select(User).where(User.role == Role.CHANNEL_MANAGER).order_by(User.name)).all(),

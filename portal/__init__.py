@@ -63,6 +63,7 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    import partners.onboarding_views  # noqa: F401  (adds its routes to the partners blueprint)
     from partners.views import HOME_PANELS as partner_panels
     from partners.views import bp as partners_bp
     from portal.admin import bp as admin_bp
@@ -81,6 +82,7 @@ def register_request_hooks(app: Flask) -> None:
     from portal.security import install_login_gate
 
     tenancy.configure(visible_partner_ids)
+    _connect_domain_signals()
     install_login_gate(app)
     layout.install(app)
 
@@ -96,6 +98,17 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def _connect_domain_signals() -> None:
+    """Events of the core that domains act on (the onboarding checklist ticks itself)."""
+    from flask_login import user_logged_in
+
+    from partners.onboarding import on_user_invited, on_user_logged_in
+    from portal.auth.services import user_invited
+
+    user_invited.connect(on_user_invited)
+    user_logged_in.connect(on_user_logged_in)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -47,7 +47,7 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
-    MAX_TEXT_FIELD = 10_000
+    PARTNER_IMPORT_MAX_BYTES = int(os.environ.get("PARTNER_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh_Hans_CN")

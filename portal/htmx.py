@@ -47,3 +47,14 @@ def redirect_to_login(url: str) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+def partial_or_redirect(template: str, url: str, **context) -> Response:
+    """After a POST from a list: htmx swaps in the one changed item (`template`); a plain form goes back to `url`."""
+    from flask import render_template
+
+    if wants_fragment():
+        response = make_response(render_template(template, **context))
+        response.headers["Vary"] = "HX-Request"
+        return response
+    return redirect(url, code=303)

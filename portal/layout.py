@@ -12,6 +12,7 @@ from portal.security import Role
 NAVIGATION = [
     ("home.index", _l("Home"), tuple(Role)),
     ("partners.index", _l("Partners"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
+    ("partners.applications", _l("Applications"), (Role.ADMIN,)),
     ("partners.mine", _l("My organisation"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
     ("auth.users", _l("Users"), (Role.PARTNER_ADMIN, Role.ADMIN)),
     ("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),

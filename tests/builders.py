@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import itertools
 
-from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType
+from partners.models import (AgreementAcceptance, AgreementVersion, ApplicationStatus, OnboardingMilestone,
+                             OnboardingStep, Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType,
+                             ProductLine)
 from partners.regions import region_by_code
 from portal import tenancy
 from portal.auth.models import User
@@ -56,9 +58,44 @@ def make_user(partner: Partner | None = None, *, role: Role | None = None, email
 def partner_owned_rows(partner: Partner) -> dict[type, object]:
     from portal.audit import AuditEntry
 
-    user = make_user(partner, role=Role.PARTNER_USER)
+    user = make_user(partner, role=Role.PARTNER_ADMIN)
     entry = AuditEntry(entity_type="partners", entity_id=partner.id, action="update", changes={}, partner_id=partner.id)
+    application = make_application(partner=partner)
+    acceptance = AgreementAcceptance(partner_id=partner.id, agreement=make_agreement(), user=user)
+    milestone = OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.FIRST_LOGIN)
     with tenancy.every_partner(reason="test builder"):
-        db.session.add(entry)
+        db.session.add_all([entry, acceptance, milestone])
         db.session.flush()
-    return {Partner: partner, User: user, AuditEntry: entry}
+    return {Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
+            AgreementAcceptance: acceptance, OnboardingMilestone: milestone}
+
+
+def make_product_line(code: str | None = None) -> ProductLine:
+    n = next(_sequence)
+    line = ProductLine(code=code or f"PL{n}", name_en=f"Line {n}", name_zh=f"产品线{n}")
+    db.session.add(line)
+    db.session.flush()
+    return line
+
+
+def make_agreement(version: str | None = None) -> AgreementVersion:
+    agreement = AgreementVersion(version=version or f"v{next(_sequence)}", title_en="Partner agreement",
+                                 title_zh="伙伴协议", body_en="The partner sells.", body_zh="伙伴销售。")
+    db.session.add(agreement)
+    db.session.flush()
+    return agreement
+
+
+def make_application(*, name: str | None = None, region: str = "CN-440300", registration_number: str | None = None,
+                     email: str | None = None, partner: Partner | None = None,
+                     status: ApplicationStatus = ApplicationStatus.SUBMITTED) -> PartnerApplication:
+    n = next(_sequence)
+    application = PartnerApplication(
+        legal_name=name or f"Applicant {n} Co., Ltd.", partner_type=PartnerType.DISTRIBUTOR,
+        registration_number=registration_number, region=region_by_code(region), contact_name=f"Contact {n}",
+        contact_email=email or f"contact{n}@applicant.example", contact_phone="+86 755 0000 0000",
+        privacy_notice_version="2026.1", status=status, partner=partner)
+    with tenancy.every_partner(reason="test builder"):
+        db.session.add(application)
+        db.session.flush()
+    return application

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -62,6 +63,7 @@ def app():
     yield app
     with app.app_context():
         _db.engine.dispose()
+    shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 def _use_sqlite_savepoints(engine) -> None:

@@ -5,6 +5,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
+from blinker import Namespace
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,10 @@ from portal.security import PARTNER_ROLES, PermissionDenied, Role, RuleViolation
 
 if TYPE_CHECKING:
     from partners.models import Partner
+
+# Other domains listen: partners ticks "invite a colleague" on its onboarding checklist.
+signals = Namespace()
+user_invited = signals.signal("user-invited")
 
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist costs the same time as a real check.
@@ -169,6 +174,7 @@ def invite_user(
     db.session.flush()
     audit.record(actor=actor, row=user, action="create", after=audit.snapshot(user, AUDITED), partner_id=user.partner_id)
     send_invitation(user, invited_by=actor)
+    user_invited.send(user, invited_by=actor)
     return user
 
 

@@ -56,8 +56,8 @@ def login():
         db.session.commit()
         return render("auth/login.html", form=form, error=_("The email or password is not right, or the account may not log in."),
                       status=401)
+    login_user(user)  # listeners may note a first login: commit after
     db.session.commit()
-    login_user(user)
     return redirect_after_post(_safe_next(form.next.data))
 
 
@@ -94,9 +94,9 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
         except RuleViolation as error:
             form.password.errors.append(error.message)
         else:
-            db.session.commit()
             if user.may_log_in:
                 login_user(user)
+            db.session.commit()
             flash(done_message, "success")
             return redirect_after_post(url_for("home.index"))
     return render(template, form=form, user=user, status=422 if form.is_submitted() else 200)

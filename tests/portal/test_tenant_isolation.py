@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy.orm import Mapper
 
-from partners.models import Partner, Region
+from partners.models import Partner, PartnerApplication, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
 from portal.mail import OutboxMessage
@@ -17,6 +17,7 @@ from tests.builders import make_partner, make_user, partner_owned_rows
 # URL argument -> the model whose id it carries. A new argument must be named here.
 ID_ARGUMENTS = {
     "partner_id": Partner,
+    "application_id": PartnerApplication,
     "user_id": "User",
     "message_id": OutboxMessage,
     "region_id": Region,

@@ -1,0 +1,239 @@
+"""Onboarding partners from a spreadsheet: every row validated first, then all written or none; by partner code,
+so the same file twice changes nothing."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region, RegionLevel
+from partners.services import PARTNER_CODE
+from portal import audit, tenancy
+from portal.auth.models import User
+from portal.auth.services import invite_user, normalise_email
+from portal.extensions import db
+from portal.security import PermissionDenied, Role
+from portal.tabular import Column, RowError, read_table
+
+COLUMNS = [
+    Column("partner_code", ("partner_code", "伙伴编码", "code", "编码")),
+    Column("name", ("name", "名称", "legal_name", "公司名称", "伙伴名称")),
+    Column("type", ("type", "类型", "partner_type", "伙伴类型")),
+    Column("tier", ("tier", "等级"), required=False),
+    Column("country", ("country", "国家")),
+    Column("province", ("province", "省份", "state", "省/州", "省"), required=False),
+    Column("city", ("city", "城市"), required=False),
+    Column("contact_email", ("contact_email", "联系人邮箱", "email", "邮箱"), required=False),
+]
+
+# Values accepted in the type and tier columns, in either language.
+TYPE_WORDS = {
+    PartnerType.WHOLESALER: ("wholesaler", "批发商", "批发"),
+    PartnerType.DISTRIBUTOR: ("distributor", "分销商", "经销商", "分销"),
+    PartnerType.RESELLER: ("reseller", "转售商", "零售商", "代理商"),
+    PartnerType.AGENT: ("agent", "代理", "代理人"),
+}
+TIER_WORDS = {
+    PartnerTier.REGISTERED: ("registered", "注册", "注册级"),
+    PartnerTier.SILVER: ("silver", "银牌", "银"),
+    PartnerTier.GOLD: ("gold", "金牌", "金"),
+    PartnerTier.PLATINUM: ("platinum", "白金", "铂金"),
+}
+_SUFFIX = re.compile(r"(省|市|自治区|特别行政区|壮族|回族|维吾尔|州)$")
+
+
+def _word_map(words: dict) -> dict[str, object]:
+    return {word.casefold(): member for member, spellings in words.items() for word in (member.value, *spellings)}
+
+
+def _name_keys(*names: str) -> set[str]:
+    """Spellings a person may use for a region: as written, without 市/省/…, case folded."""
+    keys = set()
+    for name in names:
+        if not name:
+            continue
+        folded = name.strip().casefold()
+        keys |= {folded, _SUFFIX.sub("", folded)}
+        for suffix in (" sheng", " shi", " zizhiqu", " state", " province", " land"):
+            if folded.endswith(suffix):
+                keys.add(folded[: -len(suffix)])
+    return keys
+
+
+class RegionIndex:
+    """Finds regions by ISO code or by name in English or Chinese, each level within its parent."""
+
+    def __init__(self) -> None:
+        regions = db.session.scalars(select(Region)).all()
+        self.countries: dict[str, Region] = {}
+        self.children: dict[int, dict[str, Region]] = {}
+        for region in regions:
+            if region.level is RegionLevel.COUNTRY:
+                names = {region.code.casefold(), *_name_keys(region.name_en, region.name_zh)}
+                country = pycountry.countries.get(alpha_2=region.code)
+                if country is not None:
+                    names |= {country.alpha_3.casefold(), *_name_keys(country.name, getattr(country, "official_name", ""))}
+                for name in names:
+                    self.countries.setdefault(name, region)
+            else:
+                bucket = self.children.setdefault(region.parent_id, {})
+                short_code = region.code.split("-", 1)[-1]
+                for name in {region.code.casefold(), short_code.casefold(), *_name_keys(region.name_en, region.name_zh)}:
+                    bucket.setdefault(name, region)
+
+    def country(self, text: str) -> Region | None:
+        return self.countries.get(text.strip().casefold())
+
+    def child(self, parent: Region, text: str) -> Region | None:
+        bucket = self.children.get(parent.id, {})
+        folded = text.strip().casefold()
+        return bucket.get(folded) or bucket.get(_SUFFIX.sub("", folded))
+
+
+@dataclass
+class ImportedRow:
+    row: int
+    code: str
+    name: str
+    partner_type: PartnerType
+    tier: PartnerTier | None
+    region: Region
+    city_text: str | None
+    contact_email: str | None
+
+
+@dataclass
+class ImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invited: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _parse_row(number: int, values: dict[str, str], regions: RegionIndex, types: dict, tiers: dict
+               ) -> tuple[ImportedRow | None, list[RowError]]:
+    errors = []
+
+    def wrong(column: str, message) -> None:
+        errors.append(RowError(number, column, message))
+
+    code = values["partner_code"].strip().upper()
+    if not code:
+        wrong("partner_code", _l("Fill in the partner code."))
+    elif not PARTNER_CODE.match(code):
+        wrong("partner_code", _l("Use 2–32 capital letters, digits or hyphens."))
+    name = values["name"].strip()
+    if not name:
+        wrong("name", _l("Fill in the name."))
+    elif len(name) > 200:
+        wrong("name", _l("Use at most %(max)d characters.", max=200))
+    partner_type = types.get(values["type"].strip().casefold())
+    if partner_type is None:
+        wrong("type", _l("Use wholesaler, distributor, reseller or agent."))
+    tier_text = values.get("tier", "").strip()
+    tier = tiers.get(tier_text.casefold()) if tier_text else None
+    if tier_text and tier is None:
+        wrong("tier", _l("Use registered, silver, gold or platinum."))
+    region = country = regions.country(values["country"]) if values["country"].strip() else None
+    if country is None:
+        wrong("country", _l("Unknown country: use its name in English or Chinese, or its ISO code."))
+    province_text, city_text = values.get("province", "").strip(), values.get("city", "").strip()
+    if country is not None and province_text:
+        region = regions.child(country, province_text)
+        if region is None:
+            wrong("province", _l("Unknown province or state of %(country)s.", country=country.name))
+    if region is not None and region is not country and city_text:
+        city = regions.child(region, city_text)
+        if city is not None:
+            region, city_text = city, ""
+    if len(city_text) > 120:
+        wrong("city", _l("Use at most %(max)d characters.", max=120))
+    email = normalise_email(values.get("contact_email", "")) or None
+    if email:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            wrong("contact_email", _l("Enter an email address such as name@example.com."))
+    if errors:
+        return None, errors
+    return ImportedRow(number, code, name, partner_type, tier, region, city_text or None, email), []
+
+
+def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int) -> ImportResult:
+    """Validate every row; if all pass, create or update partners by code and invite contacts who have no
+    account yet. Raises TableRejected for a file that cannot be read. Writes nothing when any row is wrong;
+    the caller commits only when result.ok."""
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied()
+    table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
+    regions, types, tiers = RegionIndex(), _word_map(TYPE_WORDS), _word_map(TIER_WORDS)
+    result, parsed, first_row_of = ImportResult(), [], {}
+    for number, values in table:
+        result.rows += 1
+        row, errors = _parse_row(number, values, regions, types, tiers)
+        result.errors += errors
+        if row is None:
+            continue
+        if row.code in first_row_of:
+            result.errors.append(RowError(number, "partner_code", _l(
+                "Partner code %(code)s is in row %(row)d already.", code=row.code, row=first_row_of[row.code])))
+            continue
+        first_row_of[row.code] = number
+        parsed.append(row)
+    if result.rows == 0:
+        result.errors.append(RowError(0, "", _l("The file has a header but no rows.")))
+    with tenancy.every_partner(reason="an import matches partners and contacts across all partners"):
+        existing = {p.code: p for p in db.session.scalars(select(Partner).where(Partner.code.in_(first_row_of)))}
+        emails = {row.contact_email for row in parsed if row.contact_email}
+        accounts = {u.email: u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))}
+        for row in parsed:
+            account = accounts.get(row.contact_email) if row.contact_email else None
+            partner = existing.get(row.code)
+            if account is not None and account.partner_id != (partner.id if partner else -1):
+                result.errors.append(RowError(row.row, "contact_email", _l(
+                    "%(email)s already has an account with another organisation.", email=row.contact_email)))
+        if not result.ok:
+            return result
+        for row in parsed:
+            _write_row(row, existing.get(row.code), accounts, actor, filename, result)
+    return result
+
+
+def _write_row(row: ImportedRow, partner: Partner | None, accounts: dict[str, User], actor: User, filename: str,
+               result: ImportResult) -> None:
+    reason = f"import {filename[:200]}"
+    if partner is None:
+        partner = Partner(code=row.code, legal_name=row.name, partner_type=row.partner_type,
+                          tier=row.tier or PartnerTier.REGISTERED, status=PartnerStatus.ACTIVE, region=row.region,
+                          city_text=row.city_text)
+        db.session.add(partner)
+        db.session.flush()
+        audit.record(actor=actor, row=partner, action="create", after=audit.snapshot(partner, Partner.AUDITED),
+                     partner_id=partner.id, reason=reason)
+        result.created += 1
+    else:
+        before = audit.snapshot(partner, Partner.AUDITED)
+        partner.legal_name, partner.partner_type = row.name, row.partner_type
+        partner.region, partner.city_text = row.region, row.city_text
+        if row.tier is not None:
+            partner.tier = row.tier
+        if audit.record(actor=actor, row=partner, action="update", before=before,
+                        after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id, reason=reason):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if row.contact_email and row.contact_email not in accounts:
+        accounts[row.contact_email] = invite_user(actor=actor, email=row.contact_email, name=row.contact_email.split("@")[0],
+                                                  role=Role.PARTNER_ADMIN, partner=partner)
+        result.invited += 1

@@ -1,0 +1,206 @@
+"""Reading spreadsheets people upload: CSV (UTF-8 with or without BOM, or GBK as Excel writes it in China) and
+XLSX, with English or Chinese headers. Rows stream out one by one with the row number the user sees."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import BinaryIO
+
+from flask_babel import lazy_gettext as _l
+
+XLSX_MAGIC = b"PK\x03\x04"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    headers: tuple[str, ...]  # every accepted spelling: English, Chinese
+    required: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.headers[0]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Row 1 is the header, as in the spreadsheet; row 0 and an empty column mean the whole file."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": str(self.message)}
+
+
+class TableRejected(Exception):
+    """The file as a whole cannot be read: empty, binary, too large, wrong encoding, missing columns."""
+
+    def __init__(self, *errors: RowError) -> None:
+        super().__init__("; ".join(str(error.message) for error in errors))
+        self.errors = list(errors)
+
+
+def _file_error(message) -> TableRejected:
+    return TableRejected(RowError(0, "", message))
+
+
+def _header_key(text: object) -> str:
+    return re.sub(r"[\s_\-/]+", "", unicodedata.normalize("NFKC", str(text or "")).casefold()).lstrip("\ufeff")
+
+
+@dataclass
+class Table:
+    """The rows of an uploaded file: iterate for (row number, {column key: text})."""
+
+    rows: Iterator[tuple[int, dict[str, str]]]
+    columns: list[Column]
+    present: set[str] = field(default_factory=set)
+    encoding: str = ""
+
+    def __iter__(self):
+        return self.rows
+
+
+def read_table(stream: BinaryIO, filename: str, columns: list[Column], *, max_bytes: int) -> Table:
+    """Open an uploaded CSV or XLSX. Raises TableRejected for problems of the whole file; problems of a row
+    are for the caller, who knows what the values mean."""
+    head = stream.read(8192)
+    if not head.strip():
+        raise _file_error(_l("The file is empty."))
+    stream.seek(0, io.SEEK_END)
+    if stream.tell() > max_bytes:
+        raise _file_error(_l("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
+    stream.seek(0)
+    if head.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(stream, columns)
+    if b"\x00" in head:
+        raise _file_error(_l("This is not a CSV or XLSX file."))
+    return _read_csv(stream, columns)
+
+
+def _map_headers(header: list[object], columns: list[Column]) -> dict[int, Column]:
+    by_key = {_header_key(spelling): column for column in columns for spelling in column.headers}
+    positions: dict[int, Column] = {}
+    for index, text in enumerate(header):
+        column = by_key.get(_header_key(text))
+        if column is not None and column not in positions.values():
+            positions[index] = column
+    missing = [column for column in columns if column.required and column not in positions.values()]
+    if missing:
+        raise TableRejected(*(RowError(1, column.label, _l("This column is missing.")) for column in missing))
+    return positions
+
+
+def _detect_encoding(stream: BinaryIO) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030 (a superset of GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := stream.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        stream.seek(0)
+        return encoding
+    raise _file_error(_l("The file is neither UTF-8 nor GBK text. Save it as CSV UTF-8 or as XLSX."))
+
+
+def _read_csv(stream: BinaryIO, columns: list[Column]) -> Table:
+    encoding = _detect_encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    sample = text.read(4096)
+    text.seek(0)
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(text, dialect)
+    header = next(reader, None)
+    if not header:
+        raise _file_error(_l("The file is empty."))
+    positions = _map_headers(header, columns)
+
+    def rows():
+        for number, values in enumerate(reader, start=2):
+            if not any(value.strip() for value in values):
+                continue
+            yield number, {column.key: (values[i].strip() if i < len(values) else "") for i, column in positions.items()}
+
+    return Table(rows(), columns, {column.key for column in positions.values()}, encoding)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        # Excel stores numbers as binary floats; their shortest repr is what Excel shows.
+        return format(Decimal(repr(value)).normalize(), "f") if value == value else ""
+    return str(value).strip()
+
+
+def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise _file_error(_l("This is not a CSV or XLSX file.")) from None
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if not header or not any(cell is not None for cell in header):
+        workbook.close()
+        raise _file_error(_l("The file is empty."))
+    positions = _map_headers(list(header), columns)
+
+    def rows():
+        try:
+            for number, row in enumerate(values, start=2):
+                cells = [_cell_text(cell) for cell in row]
+                if not any(cells):
+                    continue
+                yield number, {column.key: (cells[i] if i < len(cells) else "") for i, column in positions.items()}
+        finally:
+            workbook.close()
+
+    return Table(rows(), columns, {column.key for column in positions.values()}, "xlsx")
+
+
+def write_xlsx(headers: list[str], rows: list[list[object]]) -> bytes:
+    """A one-sheet workbook: templates and exports."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([escape_formula(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def escape_formula(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
