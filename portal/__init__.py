@@ -64,16 +64,21 @@ def select_locale() -> str:
 
 def register_blueprints(app: Flask) -> None:
     import partners.onboarding_views  # noqa: F401  (adds its routes to the partners blueprint)
+    from orders.api import bp as api_bp
+    from orders.views import HOME_PANELS as order_panels
+    from orders.views import bp as orders_bp
     from partners.views import HOME_PANELS as partner_panels
     from partners.views import bp as partners_bp
     from portal.admin import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.extensions import csrf
     from portal.home import bp as home_bp
     from portal.home import register_panels
 
-    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp):
+    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp, orders_bp, api_bp):
         app.register_blueprint(blueprint)
-    register_panels(partner_panels)
+    csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
+    register_panels(partner_panels + order_panels)
 
 
 def register_request_hooks(app: Flask) -> None:

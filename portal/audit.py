@@ -33,7 +33,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value.normalize(), "f")  # 10.5 and 10.5000 are the same price
     return value
 
 

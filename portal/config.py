@@ -47,6 +47,10 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    REPORTING_DEADLINE_DAY = int(os.environ.get("REPORTING_DEADLINE_DAY", 10))  # of the following month
+    REPORTING_OPEN_MONTHS = int(os.environ.get("REPORTING_OPEN_MONTHS", 3))  # older months are closed to partners
+    SALES_UPLOAD_MAX_BYTES = int(os.environ.get("SALES_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+    API_MAX_LINES = int(os.environ.get("API_MAX_LINES", 10_000))
     PARTNER_IMPORT_MAX_BYTES = int(os.environ.get("PARTNER_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 
     LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, TypeDecorator, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -37,6 +40,61 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         return value
+
+
+class ExactDecimal(TypeDecorator):
+    """Money and quantities, exact on both databases. PostgreSQL keeps NUMERIC; SQLite has no decimal type (its
+    NUMERIC is a float), so there the value is kept as text and summed with exact_sum(), never as a float."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(48))
+        return dialect.type_descriptor(Numeric(self.impl.precision, self.impl.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = value if isinstance(value, Decimal) else Decimal(str(value))
+        return format(value, "f") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)
+
+
+class exact_sum(FunctionElement):
+    """SUM of an ExactDecimal column without passing through a float: SQLite uses the decimal_sum() aggregate
+    registered on every connection; PostgreSQL its own sum over NUMERIC."""
+
+    type = ExactDecimal(38, 8)
+    name = "exact_sum"
+    inherit_cache = True
+
+
+@compiles(exact_sum)
+def _exact_sum(element, compiler, **kw):
+    return f"sum({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(exact_sum, "sqlite")
+def _exact_sum_sqlite(element, compiler, **kw):
+    return f"decimal_sum({compiler.process(element.clauses, **kw)})"
+
+
+class _DecimalSum:
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value) -> None:
+        if value is not None:
+            self.total = (self.total or Decimal(0)) + Decimal(str(value))
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else format(self.total, "f")
 
 
 class Base(DeclarativeBase):
@@ -84,6 +142,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        dbapi_connection.create_aggregate("decimal_sum", 1, _DecimalSum)
 
 
 _ENUM_LABELS: dict[StrEnum, object] = {}

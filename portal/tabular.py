@@ -128,16 +128,24 @@ def _read_csv(stream: BinaryIO, columns: list[Column]) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(text, dialect)
-    header = next(reader, None)
-    if not header:
-        raise _file_error(_l("The file is empty."))
-    positions = _map_headers(header, columns)
+    try:
+        header = next(reader, None)
+        if not header:
+            raise _file_error(_l("The file is empty."))
+        positions = _map_headers(header, columns)
+    except TableRejected:
+        text.detach()
+        raise
 
     def rows():
-        for number, values in enumerate(reader, start=2):
-            if not any(value.strip() for value in values):
-                continue
-            yield number, {column.key: (values[i].strip() if i < len(values) else "") for i, column in positions.items()}
+        try:
+            for number, values in enumerate(reader, start=2):
+                if not any(value.strip() for value in values):
+                    continue
+                yield number, {column.key: (values[i].strip() if i < len(values) else "")
+                               for i, column in positions.items()}
+        finally:
+            text.detach()  # the caller's stream stays open: a second pass reads it again
 
     return Table(rows(), columns, {column.key for column in positions.values()}, encoding)
 

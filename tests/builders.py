@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
+from decimal import Decimal
 
 from partners.models import (AgreementAcceptance, AgreementVersion, ApplicationStatus, OnboardingMilestone,
                              OnboardingStep, Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType,
@@ -66,8 +68,52 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     with tenancy.every_partner(reason="test builder"):
         db.session.add_all([entry, acceptance, milestone])
         db.session.flush()
+    from orders.api_tokens import create_token
+    from orders.models import ApiToken, Customer, PeriodReport, PeriodStatus, SalesLine, Submission
+
+    line = make_sales_line(partner, actor=user)
+    report = PeriodReport(partner_id=partner.id, period=date(2020, 1, 1), status=PeriodStatus.NO_SALES)
+    token, _plain = create_token(actor=user, name="ERP")
+    with tenancy.every_partner(reason="test builder"):
+        db.session.add(report)
+        db.session.flush()
     return {Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
-            AgreementAcceptance: acceptance, OnboardingMilestone: milestone}
+            AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
+            Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token}
+
+
+def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):
+    from orders.models import Product
+
+    n = next(_sequence)
+    product = Product(sku=sku or f"SKU-{n}", name_en=f"Product {n}", name_zh=f"产品{n}", product_line=make_product_line(),
+                      unit="pcs", list_price=Decimal(price), is_active=is_active)
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def make_sales_line(partner: Partner, *, actor: User | None = None, order_no: str | None = None, line_no: int = 1,
+                    order_date: date = date(2026, 10, 15), quantity: str = "2", unit_price: str = "10.5",
+                    discount: str = "0", customer_code: str = "C-1", product=None):
+    """One line through the real intake, as a partner's form would send it."""
+    from orders.intake import ReportingRules, record_sales_lines
+    from orders.models import SubmissionSource
+
+    product = product or make_product()
+    actor = actor or make_user(partner, role=Role.PARTNER_USER)
+    row = {"order_no": order_no or f"SO-{next(_sequence)}", "line_no": str(line_no),
+           "order_date": order_date.isoformat(), "customer_code": customer_code, "customer_name": "Customer Co",
+           "sku": product.sku, "quantity": quantity, "unit_price": unit_price, "discount": discount}
+    rules = ReportingRules(today=date(2026, 11, 23), open_months=120, may_report_closed_periods=True)
+    with tenancy.every_partner(reason="test builder"):
+        result = record_sales_lines(lambda: iter([(2, row)]), actor=actor, source=SubmissionSource.FORM,
+                                    filename=None, rules=rules)
+        assert result.ok, result.errors
+        from orders.models import SalesLine
+        from sqlalchemy import select
+
+        return db.session.scalars(select(SalesLine).where(SalesLine.order_no == row["order_no"])).one()
 
 
 def make_product_line(code: str | None = None) -> ProductLine:

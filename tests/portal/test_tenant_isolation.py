@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy.orm import Mapper
 
+from orders.models import ApiToken, Customer, Product, Submission
 from partners.models import Partner, PartnerApplication, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
@@ -18,11 +19,15 @@ from tests.builders import make_partner, make_user, partner_owned_rows
 ID_ARGUMENTS = {
     "partner_id": Partner,
     "application_id": PartnerApplication,
+    "submission_id": Submission,
+    "customer_id": Customer,
+    "token_id": ApiToken,
+    "product_id": Product,
     "user_id": "User",
     "message_id": OutboxMessage,
     "region_id": Region,
 }
-STRING_ARGUMENTS = {"token": "not-a-real-token"}
+STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01"}
 
 
 def _tenant_models() -> set[type]:

@@ -1,0 +1,63 @@
+"""API tokens: a partner_admin creates one for the partner's ERP, sees it once, and may revoke it."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from orders.models import ApiToken
+from portal import audit, tenancy
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.security import PermissionDenied, Role, RuleViolation
+
+TOKEN_PREFIX = "qd_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for the actor's partner: the row, and the token itself, which is never stored."""
+    if actor.role is not Role.PARTNER_ADMIN or actor.partner_id is None:
+        raise PermissionDenied()
+    if not name.strip():
+        raise RuleViolation(_l("Name the token after the system that uses it."), field="name")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(partner_id=actor.partner_id, name=name.strip()[:120], prefix=plain[:10],
+                     token_hash=_hash(plain), created_by_id=actor.id)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor=actor, row=token, action="create", after={"name": token.name, "prefix": token.prefix},
+                 partner_id=token.partner_id)
+    return token, plain
+
+
+def revoke_token(token: ApiToken, *, actor: User) -> None:
+    if actor.role is not Role.PARTNER_ADMIN or actor.partner_id != token.partner_id:
+        raise PermissionDenied()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(actor=actor, row=token, action="revoke", after={"prefix": token.prefix},
+                     partner_id=token.partner_id)
+    db.session.flush()
+
+
+def user_for_token(plain: str) -> User | None:
+    """The user the API acts as: the token's creator, while the token is not revoked, the creator may log in
+    and the partner is active (User.may_log_in covers both). None otherwise."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    with tenancy.every_partner(reason="authenticating an API token"):
+        token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(plain)))
+        if token is None or token.revoked_at is not None:
+            return None
+        user = token.created_by
+        if not user.may_log_in or user.partner_id != token.partner_id:
+            return None
+        token.last_used_at = utcnow()
+    return user

@@ -1,0 +1,158 @@
+"""The product catalog: products by SKU, edited by admins one by one or from a spreadsheet."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import BinaryIO
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, _number
+from orders.models import Product
+from partners.models import ProductLine
+from portal import audit
+from portal.auth.models import User
+from portal.extensions import db
+from portal.security import PermissionDenied, Role, RuleViolation
+from portal.tabular import Column, RowError, read_table
+
+SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+COLUMNS = [
+    Column("sku", ("sku", "产品编码")),
+    Column("name_en", ("name_en", "英文名称", "name")),
+    Column("name_zh", ("name_zh", "中文名称", "名称")),
+    Column("product_line", ("product_line", "产品线")),
+    Column("unit", ("unit", "单位")),
+    Column("list_price", ("list_price", "目录价", "价格")),
+    Column("active", ("active", "启用"), required=False),
+]
+YES = {"", "1", "yes", "y", "true", "是", "启用"}
+NO = {"0", "no", "n", "false", "否", "停用"}
+
+
+@dataclass(frozen=True)
+class ProductFields:
+    sku: str
+    name_en: str
+    name_zh: str
+    product_line: ProductLine
+    unit: str
+    list_price: Decimal
+    is_active: bool = True
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied()
+
+
+def check_price(value: Decimal) -> None:
+    if value < 0 or value >= MAX_MAGNITUDE or value != value.quantize(FOUR_PLACES):
+        raise RuleViolation(_l("Use a price of 0 or more with at most 4 decimal places."), field="list_price")
+
+
+def save_product(fields: ProductFields, *, actor: User, product: Product | None = None) -> Product:
+    """Create a product, or change one; the SKU stays unique. Audited. The caller commits."""
+    _require_admin(actor)
+    sku = fields.sku.strip().upper()
+    if not SKU.match(sku):
+        raise RuleViolation(_l("Use letters, digits and . _ / - (at most 64)."), field="sku")
+    holder = db.session.scalar(select(Product).where(func.upper(Product.sku) == sku))
+    if holder is not None and holder is not product:
+        raise RuleViolation(_l("SKU %(sku)s exists already.", sku=sku), field="sku")
+    check_price(fields.list_price)
+    before = audit.snapshot(product, Product.AUDITED) if product else {}
+    if product is None:
+        product = Product()
+        db.session.add(product)
+    product.sku, product.name_en, product.name_zh = sku, fields.name_en.strip(), fields.name_zh.strip()
+    product.product_line, product.unit = fields.product_line, fields.unit.strip()
+    product.list_price, product.is_active = fields.list_price, fields.is_active
+    db.session.flush()
+    audit.record(actor=actor, row=product, action="update" if before else "create", before=before,
+                 after=audit.snapshot(product, Product.AUDITED))
+    return product
+
+
+def list_products(text: str = "", *, active_only: bool = False, limit: int = 200) -> list[Product]:
+    query = select(Product).order_by(Product.sku).limit(limit)
+    if text.strip():
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(or_(func.lower(Product.sku).like(pattern), func.lower(Product.name_en).like(pattern),
+                                Product.name_zh.like(pattern)))
+    if active_only:
+        query = query.where(Product.is_active)
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class CatalogImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int) -> CatalogImportResult:
+    """Products by SKU from CSV or XLSX, all rows or none; the same file twice changes nothing. Raises
+    TableRejected for an unreadable file. The caller commits only when result.ok."""
+    _require_admin(actor)
+    table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
+    lines = {key: line for line in db.session.scalars(select(ProductLine))
+             for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}}
+    result, parsed, first_row_of = CatalogImportResult(), [], {}
+    for number, values in table:
+        result.rows += 1
+        errors = []
+        sku = values["sku"].strip().upper()
+        if not SKU.match(sku):
+            errors.append(RowError(number, "sku", _l("Use letters, digits and . _ / - (at most 64).")))
+        elif sku in first_row_of:
+            errors.append(RowError(number, "sku", _l("SKU %(sku)s is in row %(row)d already.", sku=sku,
+                                                     row=first_row_of[sku])))
+        for key, limit in (("name_en", 200), ("name_zh", 200), ("unit", 16)):
+            if not values[key].strip():
+                errors.append(RowError(number, key, _l("Fill in this field.")))
+            elif len(values[key].strip()) > limit:
+                errors.append(RowError(number, key, _l("Use at most %(max)d characters.", max=limit)))
+        line = lines.get(values["product_line"].strip().casefold())
+        if line is None:
+            errors.append(RowError(number, "product_line", _l("Unknown product line.")))
+        price = _number(values["list_price"])
+        if price is None or price < 0 or price >= MAX_MAGNITUDE or price != price.quantize(FOUR_PLACES):
+            errors.append(RowError(number, "list_price", _l("Use a price of 0 or more with at most 4 decimal places.")))
+        active_text = values.get("active", "").strip().casefold()
+        if active_text not in YES | NO:
+            errors.append(RowError(number, "active", _l("Use 1 or 0 (yes or no).")))
+        if errors:
+            result.errors += errors
+            continue
+        first_row_of[sku] = number
+        parsed.append(ProductFields(sku, values["name_en"], values["name_zh"], line, values["unit"], price,
+                                    active_text not in NO))
+    if result.rows == 0:
+        result.errors.append(RowError(0, "", _l("The file has a header but no rows.")))
+    if not result.ok:
+        return result
+    existing = {p.sku.upper(): p for p in db.session.scalars(select(Product).where(
+        func.upper(Product.sku).in_(list(first_row_of))))}
+    for fields in parsed:
+        product = existing.get(fields.sku)
+        if product is None:
+            save_product(fields, actor=actor)
+            result.created += 1
+            continue
+        before = audit.snapshot(product, Product.AUDITED)
+        save_product(fields, actor=actor, product=product)
+        if audit.snapshot(product, Product.AUDITED) == before:
+            result.unchanged += 1
+        else:
+            result.updated += 1
+    return result

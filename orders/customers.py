@@ -1,0 +1,106 @@
+"""End customers: kept per partner by code, masked in lists, exported or erased for one person on request."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from orders.models import Customer, SalesLine
+from portal import audit
+from portal.auth.models import User
+from portal.database import exact_sum, utcnow
+from portal.extensions import db
+from portal.security import Role, RuleViolation
+
+EDITABLE = ("name", "region_text", "industry", "registration_number", "contact_person", "phone", "email")
+
+
+def mask(value: str | None) -> str:
+    """Enough to recognise, not enough to use: 张** , 138****5678, l***@example.com."""
+    if not value:
+        return ""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = sum(ch.isdigit() for ch in value)
+    if digits >= 7:
+        return value[:3] + "*" * max(len(value) - 7, 1) + value[-4:]
+    return value[:1] + "*" * max(len(value) - 1, 1)
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    customer: Customer
+    lines: int
+    net_amount: object
+
+
+def list_customers(text: str = "", limit: int = 200) -> list[CustomerRow]:
+    """Customers in scope with their line count and net sales, biggest first."""
+    totals = (select(SalesLine.customer_id, func.count().label("lines"), exact_sum(SalesLine.net_amount).label("net"))
+              .group_by(SalesLine.customer_id).subquery())
+    query = (select(Customer, totals.c.lines, totals.c.net).outerjoin(totals, totals.c.customer_id == Customer.id)
+             .order_by(Customer.partner_id, Customer.code).limit(limit))
+    if text.strip():
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(or_(func.lower(Customer.code).like(pattern), func.lower(Customer.name).like(pattern)))
+    return [CustomerRow(customer, lines or 0, net) for customer, lines, net in db.session.execute(query)]
+
+
+def update_customer(customer: Customer, values: dict[str, str], *, actor: User) -> None:
+    if customer.erased_at is not None:
+        raise RuleViolation(_l("The personal data of this customer was erased; it cannot be edited."))
+    before = audit.snapshot(customer, EDITABLE)
+    for name in EDITABLE:
+        if name in values:
+            setattr(customer, name, (values[name] or "").strip() or (None if name != "name" else customer.name))
+    audit.record(actor=actor, row=customer, action="update", before=before, after=audit.snapshot(customer, EDITABLE),
+                 partner_id=customer.partner_id)
+    db.session.flush()
+
+
+def personal_data(customer: Customer) -> dict:
+    """Everything kept about the customer's contact person, for an access request (PIPL art. 45, GDPR art. 15)."""
+    return {
+        "customer_code": customer.code, "customer_name": customer.name, "region": customer.region_text,
+        "industry": customer.industry, "contact_person": customer.contact_person, "phone": customer.phone,
+        "email": customer.email, "created_at": customer.created_at.isoformat(),
+        "erased_at": customer.erased_at.isoformat() if customer.erased_at else None,
+    }
+
+
+def erase_personal_data(customer: Customer, *, actor: User, reason: str) -> None:
+    """Blank the contact person, phone and email; sales and totals stay. Logged with the reason. The caller
+    commits."""
+    if actor.role not in (Role.ADMIN, Role.PARTNER_ADMIN):
+        raise RuleViolation(_l("Only an administrator erases personal data."))
+    if not reason.strip():
+        raise RuleViolation(_l("Say whose request this is."), field="reason")
+    before = audit.snapshot(customer, Customer.PERSONAL_FIELDS)
+    for name in Customer.PERSONAL_FIELDS:
+        setattr(customer, name, None)
+    customer.erased_at = utcnow()
+    # The log says which fields were erased, never their old values.
+    audit.record(actor=actor, row=customer, action="erase", before={k: "***" for k, v in before.items() if v},
+                 after={k: None for k, v in before.items() if v}, partner_id=customer.partner_id, reason=reason.strip())
+    db.session.flush()
+
+
+def shared_customers(limit: int = 100) -> list[list[Customer]]:
+    """Customers that more than one partner reports: the same registration number, or the same normalised name
+    in the same region. For the channel manager, within their scope."""
+    by_number = select(Customer.registration_number).where(Customer.registration_number.is_not(None)).group_by(
+        Customer.registration_number).having(func.count(func.distinct(Customer.partner_id)) > 1)
+    by_name = select(Customer.name_key, Customer.region_text).where(Customer.name_key != "").group_by(
+        Customer.name_key, Customer.region_text).having(func.count(func.distinct(Customer.partner_id)) > 1)
+    groups: dict[tuple, list[Customer]] = {}
+    numbers = list(db.session.scalars(by_number.limit(limit)))
+    if numbers:
+        for customer in db.session.scalars(select(Customer).where(Customer.registration_number.in_(numbers))):
+            groups.setdefault(("number", customer.registration_number), []).append(customer)
+    for name_key, region in db.session.execute(by_name.limit(limit)).all():
+        query = select(Customer).where(Customer.name_key == name_key)
+        query = query.where(Customer.region_text == region) if region else query.where(Customer.region_text.is_(None))
+        groups.setdefault(("name", name_key, region), list(db.session.scalars(query)))
+    return [sorted(group, key=lambda c: c.partner_id) for group in groups.values()]

@@ -1,0 +1,43 @@
+"""Input shapes for the catalog, sales reports, customers and tokens."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange
+
+from portal.forms import max_length, required
+
+
+class ProductForm(FlaskForm):
+    sku = StringField(_l("SKU"), validators=[required(), max_length(64)])
+    name_en = StringField(_l("Name (English)"), validators=[required(), max_length(200)])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[required(), max_length(200)])
+    product_line_id = SelectField(_l("Product line"), coerce=int, validate_choice=True)
+    unit = StringField(_l("Unit"), validators=[required(), max_length(16)])
+    list_price = DecimalField(_l("List price"), places=None, validators=[
+        InputRequired(message=_l("Fill in this field.")),
+        NumberRange(min=0, message=_l("Use a number of 0 or more."))])
+    is_active = BooleanField(_l("On sale"), default=True)
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)])
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Customer name"), validators=[required(), max_length(200)])
+    region_text = StringField(_l("Region"), validators=[max_length(120)])
+    industry = StringField(_l("Industry"), validators=[max_length(120)])
+    registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
+    contact_person = StringField(_l("Contact person"), validators=[max_length(120)])
+    phone = StringField(_l("Phone"), validators=[max_length(40)])
+    email = StringField(_l("Email"), validators=[max_length(254)])
+
+
+class ErasureForm(FlaskForm):
+    reason = TextAreaField(_l("Whose request, and when"), validators=[required(), max_length(500)])

@@ -1,0 +1,336 @@
+"""The one way sales lines reach the database, whichever door they came through (web form, file, API).
+
+Two passes: the first checks every row and keeps only what duplicate detection needs; the second, run only when
+no row is wrong, writes in chunks inside the caller's transaction. Rows are re-read for the second pass, so a
+file of a million lines is never held whole."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, tuple_, update
+
+from orders.models import Customer, Product, SalesLine, Submission, SubmissionSource, SubmissionStatus
+from partners.models import OnboardingStep, Partner, PartnerStatus
+from partners.onboarding import record_milestone
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.security import PARTNER_ROLES, PermissionDenied
+from portal.tabular import Column, RowError
+
+COLUMNS = [
+    Column("partner_code", ("partner_code", "伙伴编码"), required=False),
+    Column("order_no", ("order_no", "订单号")),
+    Column("line_no", ("line_no", "行号")),
+    Column("order_date", ("order_date", "订单日期")),
+    Column("customer_code", ("customer_code", "客户编码")),
+    Column("customer_name", ("customer_name", "客户名称")),
+    Column("customer_region", ("customer_region", "客户地区"), required=False),
+    Column("sku", ("sku", "产品编码")),
+    Column("quantity", ("quantity", "数量")),
+    Column("unit_price", ("unit_price", "单价")),
+    Column("discount", ("discount", "折扣"), required=False),
+]
+CHUNK = 1000
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+FOUR_PLACES = Decimal("0.0001")
+MAX_MAGNITUDE = Decimal("1e13")  # fits Numeric(18, 4)
+
+Rows = Iterable[tuple[int, dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class ReportingRules:
+    today: date
+    open_months: int  # months before the current one that still take lines; older periods are closed
+    may_report_closed_periods: bool  # brand staff loading history
+
+    def first_open_period(self) -> date:
+        months = self.today.year * 12 + self.today.month - 1 - self.open_months
+        return date(months // 12, months % 12 + 1, 1)
+
+
+@dataclass
+class ParsedLine:
+    row: int
+    partner_id: int
+    order_no: str
+    line_no: int
+    order_date: date
+    customer_code: str
+    customer_name: str
+    customer_region: str | None
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.quantity * self.unit_price - self.discount
+
+    @property
+    def period(self) -> date:
+        return self.order_date.replace(day=1)
+
+
+@dataclass
+class IntakeResult:
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    returns: int = 0
+    total: Decimal = Decimal(0)
+    submissions: list[Submission] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _number(text: str) -> Decimal | None:
+    text = text.strip().replace(" ", "")
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+class _Catalog:
+    """Products by SKU and partners by code, read once per intake."""
+
+    def __init__(self, actor: User) -> None:
+        self.products = {sku.upper(): (pid, active) for pid, sku, active in
+                         db.session.execute(select(Product.id, Product.sku, Product.is_active))}
+        # The tenant scope applies: a channel manager finds only the partners of their regions.
+        self.partners = {code.upper(): (pid, status) for pid, code, status in
+                         db.session.execute(select(Partner.id, Partner.code, Partner.status))}
+        self.own_partner_id = actor.partner_id if actor.role in PARTNER_ROLES else None
+
+
+def _parse(row: int, values: dict[str, str], catalog: _Catalog, rules: ReportingRules
+           ) -> tuple[ParsedLine | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def wrong(column: str, message) -> None:
+        errors.append(RowError(row, column, message))
+
+    def text(key: str, limit: int, required: bool = True) -> str:
+        value = (values.get(key) or "").strip()
+        if required and not value:
+            wrong(key, _l("Fill in this field."))
+        elif len(value) > limit:
+            wrong(key, _l("Use at most %(max)d characters.", max=limit))
+        return value
+
+    code = (values.get("partner_code") or "").strip().upper()
+    partner_id = None
+    if catalog.own_partner_id is not None:
+        partner_id = catalog.own_partner_id
+        if code and catalog.partners.get(code, (None,))[0] != partner_id:
+            wrong("partner_code", _l("You report for your own organisation only."))
+    elif not code:
+        wrong("partner_code", _l("Say which partner sold this line (partner_code)."))
+    elif code not in catalog.partners:
+        wrong("partner_code", _l("Unknown partner code %(code)s.", code=code))
+    elif catalog.partners[code][1] is not PartnerStatus.ACTIVE:
+        wrong("partner_code", _l("Partner %(code)s is not active.", code=code))
+    else:
+        partner_id = catalog.partners[code][0]
+
+    order_no = text("order_no", 64)
+    line_text = (values.get("line_no") or "").strip()
+    line_no = int(line_text) if line_text.isdigit() and 0 < int(line_text) < 1_000_000 else None
+    if line_no is None:
+        wrong("line_no", _l("Use a whole number from 1."))
+
+    date_text = (values.get("order_date") or "").strip()
+    order_date = None
+    if not _DATE.match(date_text[:10]) or len(date_text) not in (10, 19):
+        wrong("order_date", _l("Write the date as YYYY-MM-DD."))
+    else:
+        try:
+            order_date = datetime.strptime(date_text[:10], "%Y-%m-%d").date()
+        except ValueError:
+            wrong("order_date", _l("%(text)s is not a date.", text=date_text[:10]))
+    if order_date is not None:
+        if order_date > rules.today:
+            wrong("order_date", _l("The date is in the future."))
+        elif order_date < rules.first_open_period() and not rules.may_report_closed_periods:
+            wrong("order_date", _l("%(month)s is closed for reporting.", month=order_date.strftime("%Y-%m")))
+
+    customer_code = text("customer_code", 64)
+    customer_name = text("customer_name", 200)
+    customer_region = text("customer_region", 120, required=False) or None
+
+    sku = (values.get("sku") or "").strip().upper()
+    product = catalog.products.get(sku)
+    if not sku:
+        wrong("sku", _l("Fill in this field."))
+    elif product is None:
+        wrong("sku", _l("Unknown SKU %(sku)s.", sku=sku))
+    elif not product[1]:
+        wrong("sku", _l("SKU %(sku)s is no longer sold.", sku=sku))
+
+    def amount(key: str, *, default: Decimal | None = None, allow_negative: bool = False) -> Decimal | None:
+        raw = (values.get(key) or "").strip()
+        if not raw and default is not None:
+            return default
+        value = _number(raw)
+        if value is None:
+            wrong(key, _l("%(text)s is not a number.", text=raw[:20]) if raw else _l("Fill in this field."))
+        elif abs(value) >= MAX_MAGNITUDE:
+            wrong(key, _l("The number is too large."))
+        elif value != value.quantize(FOUR_PLACES):
+            wrong(key, _l("Use at most 4 decimal places."))
+        elif value < 0 and not allow_negative:
+            wrong(key, _l("Use a number of 0 or more."))
+        else:
+            return value
+        return None
+
+    quantity = amount("quantity", allow_negative=True)
+    if quantity == 0:
+        wrong("quantity", _l("A quantity of 0 is not a sale; a return has a negative quantity."))
+    unit_price = amount("unit_price")
+    discount = amount("discount", default=Decimal(0))
+    if errors:
+        return None, errors
+    return ParsedLine(row, partner_id, order_no, line_no, order_date, customer_code, customer_name, customer_region,
+                      product[0], quantity, unit_price, discount), []
+
+
+def check_rows(rows: Rows, *, actor: User, rules: ReportingRules, progress: Callable[[int], None] | None = None
+               ) -> IntakeResult:
+    """The first pass: every row checked, every problem listed; nothing written."""
+    catalog = _Catalog(actor)
+    result = IntakeResult()
+    first_row_of: dict[tuple[int, str, int], int] = {}
+    for number, values in rows:
+        result.rows += 1
+        line, errors = _parse(number, values, catalog, rules)
+        if line is None:
+            result.errors += errors
+        else:
+            key = (line.partner_id, line.order_no, line.line_no)
+            if key in first_row_of:
+                result.errors.append(RowError(number, "line_no", _l(
+                    "Order %(order)s line %(line)d is in row %(row)d already.", order=line.order_no,
+                    line=line.line_no, row=first_row_of[key])))
+            else:
+                first_row_of[key] = number
+                result.total += line.net_amount
+                result.returns += line.quantity < 0
+        if progress and result.rows % CHUNK == 0:
+            progress(result.rows)
+    if result.rows == 0:
+        result.errors.append(RowError(0, "", _l("There are no sales lines to record.")))
+    return result
+
+
+def record_sales_lines(read_rows: Callable[[], Iterator[tuple[int, dict[str, str]]]], *, actor: User,
+                       source: SubmissionSource, filename: str | None, rules: ReportingRules,
+                       progress: Callable[[str, int], None] | None = None) -> IntakeResult:
+    """Check every row, then, only if all pass, write them: one submission per partner; lines upserted by
+    (partner, order_no, line_no); customers created or updated by (partner, customer_code). `read_rows` is called
+    once per pass. Nothing is written when any row is wrong. The caller commits."""
+    if actor.role in PARTNER_ROLES and actor.partner_id is None:
+        raise PermissionDenied()
+    result = check_rows(read_rows(), actor=actor, rules=rules,
+                        progress=(lambda n: progress("checked", n)) if progress else None)
+    if not result.ok:
+        return result
+    catalog = _Catalog(actor)
+    submissions: dict[int, Submission] = {}
+    written = 0
+    chunk: list[ParsedLine] = []
+    for number, values in read_rows():
+        line, _errors = _parse(number, values, catalog, rules)
+        chunk.append(line)
+        if len(chunk) >= CHUNK:
+            written += _write_chunk(chunk, submissions, actor, source, filename)
+            chunk = []
+            if progress:
+                progress("written", written)
+    if chunk:
+        written += _write_chunk(chunk, submissions, actor, source, filename)
+    db.session.flush()
+    result.submissions = list(submissions.values())
+    for partner_id in submissions:
+        record_milestone(partner_id, OnboardingStep.SALES_REPORT)
+    return result
+
+
+def _submission_for(partner_id: int, submissions: dict[int, Submission], actor: User, source: SubmissionSource,
+                    filename: str | None) -> Submission:
+    if partner_id not in submissions:
+        submission = Submission(partner_id=partner_id, source=source, status=SubmissionStatus.COMPLETED,
+                                filename=filename, created_by_id=actor.id, row_count=0, total_amount=Decimal(0))
+        db.session.add(submission)
+        db.session.flush()
+        submissions[partner_id] = submission
+    return submissions[partner_id]
+
+
+def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], actor: User,
+                 source: SubmissionSource, filename: str | None) -> int:
+    customers = _upsert_customers(lines)
+    keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
+    existing = dict(
+        ((partner_id, order_no, line_no), line_id) for line_id, partner_id, order_no, line_no in db.session.execute(
+            select(SalesLine.id, SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no).where(
+                tuple_(SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no).in_(keys))))
+    now = utcnow()
+    inserts, updates = [], []
+    for line, key in zip(lines, keys):
+        submission = _submission_for(line.partner_id, submissions, actor, source, filename)
+        submission.row_count += 1
+        submission.total_amount += line.net_amount
+        values = {
+            "submission_id": submission.id, "order_date": line.order_date, "period": line.period,
+            "customer_id": customers[(line.partner_id, line.customer_code)], "product_id": line.product_id,
+            "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
+            "net_amount": line.net_amount, "is_return": line.quantity < 0, "updated_at": now,
+        }
+        if key in existing:
+            updates.append({"id": existing[key], **values})
+        else:
+            inserts.append({"partner_id": line.partner_id, "order_no": line.order_no, "line_no": line.line_no,
+                            "created_at": now, **values})
+    if inserts:
+        db.session.execute(SalesLine.__table__.insert(), inserts)
+    if updates:
+        db.session.execute(update(SalesLine), updates)
+    return len(lines)
+
+
+def _upsert_customers(lines: list[ParsedLine]) -> dict[tuple[int, str], int]:
+    """Customers by (partner, code): new ones created, names and regions kept up to date from the lines."""
+    latest = {(line.partner_id, line.customer_code): line for line in lines}
+    found = {
+        (customer.partner_id, customer.code): customer
+        for customer in db.session.scalars(select(Customer).where(
+            tuple_(Customer.partner_id, Customer.code).in_(list(latest))))
+    }
+    for key, line in latest.items():
+        customer = found.get(key)
+        if customer is None:
+            customer = Customer(partner_id=line.partner_id, code=line.customer_code, name=line.customer_name,
+                                region_text=line.customer_region)
+            db.session.add(customer)
+            found[key] = customer
+        elif customer.erased_at is None:
+            if customer.name != line.customer_name:
+                customer.name = line.customer_name
+            if line.customer_region and customer.region_text != line.customer_region:
+                customer.region_text = line.customer_region
+    db.session.flush()
+    return {key: customer.id for key, customer in found.items()}

@@ -1,0 +1,199 @@
+"""Catalog, sell-through reporting and end customers: products, sales lines, submissions, periods, customers, deals."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from partners.identity import normalise_company_name
+from portal.database import ExactDecimal, LabelledEnum, PartnerOwned, TimestampMixin, enum_column, enum_labels, utcnow
+from portal.extensions import db
+from portal.i18n import pick
+
+if TYPE_CHECKING:
+    from partners.models import ProductLine, Region
+    from portal.auth.models import User
+
+# Quantities and unit prices carry up to 4 decimals; their product up to 8. Amounts are kept exact and rounded to
+# cents only for display and export.
+QUANTITY = ExactDecimal(18, 4)
+PRICE = ExactDecimal(18, 4)
+AMOUNT = ExactDecimal(24, 8)
+
+
+class Product(TimestampMixin, db.Model):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    product_line_id: Mapped[int] = mapped_column(ForeignKey("product_lines.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(16))
+    list_price: Mapped[Decimal] = mapped_column(PRICE)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    product_line: Mapped["ProductLine"] = relationship()
+
+    AUDITED = ("sku", "name_en", "name_zh", "product_line_id", "unit", "list_price", "is_active")
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_en, self.name_zh)
+
+
+class SubmissionSource(LabelledEnum):
+    FORM = "form"
+    UPLOAD = "upload"
+    API = "api"
+
+
+class SubmissionStatus(LabelledEnum):
+    QUEUED = "queued"        # waiting for the background worker
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    REJECTED = "rejected"    # some row was wrong: nothing written, the errors are kept
+    REVERTED = "reverted"
+
+
+SUBMISSION_SOURCE_LABELS = enum_labels({
+    SubmissionSource.FORM: _l("Web form"),
+    SubmissionSource.UPLOAD: _l("File upload"),
+    SubmissionSource.API: _l("API"),
+})
+SUBMISSION_STATUS_LABELS = enum_labels({
+    SubmissionStatus.QUEUED: _l("Queued"),
+    SubmissionStatus.PROCESSING: _l("Processing"),
+    SubmissionStatus.COMPLETED: _l("Completed"),
+    SubmissionStatus.REJECTED: _l("Rejected"),
+    SubmissionStatus.REVERTED: _l("Reverted"),
+})
+
+
+class Submission(PartnerOwned, db.Model):
+    """One delivery of sales lines: who, when, how, which file, how many rows, what total. An upload for many
+    partners at once is one submission per partner, grouped by batch_key."""
+
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[SubmissionSource] = mapped_column(enum_column(SubmissionSource))
+    status: Mapped[SubmissionStatus] = mapped_column(enum_column(SubmissionStatus), default=SubmissionStatus.COMPLETED)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    row_count: Mapped[int] = mapped_column(default=0)
+    total_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    errors: Mapped[list | None] = mapped_column(JSON)  # [{row, column, reason}] when rejected
+    reverted_at: Mapped[datetime | None]
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+    reverted_by: Mapped["User | None"] = relationship(foreign_keys=[reverted_by_id])
+
+
+class Customer(PartnerOwned, TimestampMixin, db.Model):
+    """An end customer a partner sold to. Personal fields (contact person, phone, email) are masked in lists and
+    blanked on an erasure request; the sales stay."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
+    region_text: Mapped[str | None] = mapped_column(String(120))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    industry: Mapped[str | None] = mapped_column(String(120))
+    registration_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    contact_person: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    erased_at: Mapped[datetime | None]
+
+    region: Mapped["Region | None"] = relationship()
+
+    __table_args__ = (UniqueConstraint("partner_id", "code"),)
+    PERSONAL_FIELDS = ("contact_person", "phone", "email")
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        self.name_key = normalise_company_name(name)
+        return name
+
+
+class SalesLine(PartnerOwned, TimestampMixin, db.Model):
+    """One line of a partner's sale to an end customer. Net amount = quantity × unit price − discount, exact.
+    A negative quantity is a return."""
+
+    __tablename__ = "sales_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    order_no: Mapped[str] = mapped_column(String(64))
+    line_no: Mapped[int]
+    order_date: Mapped[date] = mapped_column(Date)
+    period: Mapped[date] = mapped_column(Date)  # first day of the order date's month
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY)
+    unit_price: Mapped[Decimal] = mapped_column(PRICE)
+    discount: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
+    net_amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    is_return: Mapped[bool] = mapped_column(default=False)  # negative quantity; a column so SQL can filter it
+
+    customer: Mapped[Customer] = relationship()
+    product: Mapped[Product] = relationship()
+    submission: Mapped[Submission] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("partner_id", "order_no", "line_no"),
+        Index("ix_sales_lines_partner_id_period", "partner_id", "period"),
+    )
+
+
+class PeriodStatus(LabelledEnum):
+    SUBMITTED = "submitted"
+    NO_SALES = "no_sales"
+
+
+PERIOD_STATUS_LABELS = enum_labels({
+    PeriodStatus.SUBMITTED: _l("Submitted"),
+    PeriodStatus.NO_SALES: _l("No sales this month"),
+})
+
+
+class PeriodReport(PartnerOwned, db.Model):
+    """A partner's declaration that a month is reported (or had no sales); late when after the deadline."""
+
+    __tablename__ = "period_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date)
+    status: Mapped[PeriodStatus] = mapped_column(enum_column(PeriodStatus))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    is_late: Mapped[bool] = mapped_column(default=False)
+
+    submitted_by: Mapped["User | None"] = relationship()
+
+    __table_args__ = (UniqueConstraint("partner_id", "period"),)  # a second click declares nothing new
+
+
+class ApiToken(PartnerOwned, db.Model):
+    """A partner's key for its ERP to call the API. Only a hash is kept; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in lists to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    created_by: Mapped["User"] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

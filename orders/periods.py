@@ -1,0 +1,105 @@
+"""Monthly reporting periods: which months a partner still owes, declaring one reported or without sales."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from orders.models import PeriodReport, PeriodStatus, SalesLine
+from partners.models import OnboardingStep, Partner
+from partners.onboarding import record_milestone
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.security import PARTNER_ROLES, PermissionDenied, RuleViolation
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def deadline(period: date) -> datetime:
+    """The end of the REPORTING_DEADLINE_DAY of the following month, in the brand's time zone."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    day = add_months(period, 1).replace(day=current_app.config["REPORTING_DEADLINE_DAY"])
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+
+
+def local_today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    period: date
+    report: PeriodReport | None
+    line_count: int
+    deadline: datetime
+
+    @property
+    def is_due(self) -> bool:
+        return self.report is None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.report is None and utcnow() > self.deadline
+
+
+def period_states(partner: Partner, *, months: int = 6, today: date | None = None) -> list[PeriodState]:
+    """The last `months` complete months, newest first, with what the partner declared and how many lines it
+    reported for each. Months before the partner joined are left out."""
+    today = today or local_today()
+    joined = month_start(partner.created_at.date())
+    periods = [p for p in (add_months(month_start(today), -n) for n in range(1, months + 1)) if p >= joined]
+    if not periods:
+        return []
+    reports = {r.period: r for r in db.session.scalars(select(PeriodReport).where(
+        PeriodReport.partner_id == partner.id, PeriodReport.period.in_(periods)))}
+    counts: dict[date, int] = {}
+    for period, in db.session.execute(select(SalesLine.period).where(
+            SalesLine.partner_id == partner.id, SalesLine.period.in_(periods))):
+        counts[period] = counts.get(period, 0) + 1
+    return [PeriodState(p, reports.get(p), counts.get(p, 0), deadline(p)) for p in periods]
+
+
+def declare_period(partner: Partner, period: date, *, actor: User, no_sales: bool) -> PeriodReport:
+    """The partner says a month is complete: reported, or without any sale. After the deadline it is marked late.
+    A month with lines cannot be declared without sales; a current or future month cannot be declared.
+    Raises RuleViolation; the caller commits."""
+    if actor.role not in PARTNER_ROLES or actor.partner_id != partner.id:
+        raise PermissionDenied()
+    period = month_start(period)
+    if period >= month_start(local_today()):
+        raise RuleViolation(_l("A month can be declared once it is over."))
+    has_lines = db.session.scalar(select(SalesLine.id).where(SalesLine.partner_id == partner.id,
+                                                             SalesLine.period == period).limit(1)) is not None
+    if no_sales and has_lines:
+        raise RuleViolation(_l("This month has sales lines: it cannot be declared without sales."))
+    if not no_sales and not has_lines:
+        raise RuleViolation(_l("No sales lines are reported for this month yet."))
+    existing = db.session.scalars(select(PeriodReport).where(PeriodReport.partner_id == partner.id,
+                                                             PeriodReport.period == period)).first()
+    if existing is not None:
+        return existing
+    now = utcnow()
+    report = PeriodReport(partner_id=partner.id, period=period, submitted_by_id=actor.id, submitted_at=now,
+                          status=PeriodStatus.NO_SALES if no_sales else PeriodStatus.SUBMITTED,
+                          is_late=now > deadline(period))
+    try:
+        with db.session.begin_nested():  # two clicks at once: the unique constraint keeps one
+            db.session.add(report)
+    except IntegrityError:
+        return db.session.scalars(select(PeriodReport).where(PeriodReport.partner_id == partner.id,
+                                                             PeriodReport.period == period)).one()
+    record_milestone(partner.id, OnboardingStep.SALES_REPORT)
+    return report

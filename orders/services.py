@@ -1,0 +1,94 @@
+"""Reading reported sales: lines by period, submissions and their revert, exports, money as people read it."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from orders.models import Customer, SalesLine, Submission, SubmissionStatus
+from orders.customers import CustomerRow, mask
+from portal import audit
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.security import PermissionDenied, Role, RuleViolation
+
+CENT = Decimal("0.01")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def to_cents(amount: Decimal | None) -> Decimal | None:
+    """Half-up to cents: for display and export only; the stored amount stays exact."""
+    return None if amount is None else Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(amount: Decimal | None) -> str:
+    return "—" if amount is None else f"{to_cents(amount):,.2f}"
+
+
+def parse_month(text: str) -> date | None:
+    match = _MONTH.match(text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def list_lines(*, period: date | None, limit: int | None = 500) -> list[SalesLine]:
+    query = select(SalesLine).order_by(SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no)
+    if period is not None:
+        query = query.where(SalesLine.period == period)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def reported_months() -> list[date]:
+    return list(db.session.scalars(select(SalesLine.period).distinct().order_by(SalesLine.period.desc()).limit(36)))
+
+
+def revert_submission(submission: Submission, *, actor: User) -> int:
+    """Remove exactly the lines this submission wrote (lines a later submission re-sent belong to that one now).
+    Admins only; audited. Returns how many lines went. The caller commits."""
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied()
+    if submission.status is not SubmissionStatus.COMPLETED:
+        raise RuleViolation(_l("Only a completed submission can be reverted."))
+    removed = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id)).rowcount
+    submission.status = SubmissionStatus.REVERTED
+    submission.reverted_at = utcnow()
+    submission.reverted_by_id = actor.id
+    audit.record(actor=actor, row=submission, action="revert", before={"lines": submission.row_count},
+                 after={"lines_removed": removed}, partner_id=submission.partner_id)
+    db.session.flush()
+    return removed
+
+
+LINE_EXPORT_HEADERS = ["partner_code", "order_no", "line_no", "order_date", "customer_code", "customer_name",
+                       "sku", "quantity", "unit_price", "discount", "net_amount", "is_return", "submission"]
+
+
+def line_export_rows(lines: list[SalesLine]) -> list[list[object]]:
+    from partners.models import Partner
+
+    codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
+    return [[codes.get(line.partner_id), line.order_no, line.line_no, line.order_date.isoformat(), line.customer.code,
+             line.customer.name, line.product.sku, line.quantity, line.unit_price, line.discount,
+             to_cents(line.net_amount), "1" if line.is_return else "0", line.submission_id] for line in lines]
+
+
+CUSTOMER_EXPORT_HEADERS = ["customer_code", "customer_name", "region", "industry", "contact_person", "phone", "email",
+                           "lines", "net_amount"]
+
+
+def customer_export_rows(rows: list[CustomerRow]) -> list[list[object]]:
+    """Personal fields stay masked in a list export; a person's full data comes from their own export."""
+    return [[r.customer.code, r.customer.name, r.customer.region_text, r.customer.industry,
+             mask(r.customer.contact_person), mask(r.customer.phone), mask(r.customer.email), r.lines,
+             to_cents(r.net_amount)] for r in rows]
+
+
+def customer_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Customer)) or 0

@@ -1,0 +1,369 @@
+"""Reporting pages: the catalog, reporting sales by form and by file, submissions, periods, customers, tokens."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from orders import api_tokens, catalog, customers, intake, periods, services
+from orders.forms import CustomerForm, ErasureForm, ProductForm, TokenForm, UploadForm
+from orders.models import ApiToken, Customer, Product, SalesLine, Submission, SubmissionSource
+from partners.models import ProductLine
+from portal.exports import table_response
+from portal.extensions import db
+from portal.forms import options
+from portal.home import HomePanel
+from portal.htmx import redirect_after_post, render
+from portal.i18n import is_chinese
+from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
+from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
+
+bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
+FORM_LINES = 3  # empty line rows a new web report starts with
+
+
+# The catalog -----------------------------------------------------------------------------------------------
+
+@bp.get("/catalog")
+def products():
+    text = request.args.get("q", "")
+    rows = catalog.list_products(text, active_only=current_user.role is not Role.ADMIN)
+    return render("orders/products.html", fragment="product_rows", products=rows, q=text)
+
+
+def _product_form(product: Product | None) -> ProductForm:
+    form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
+    lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
+    form.product_line_id.choices = options((line.id, f"{line.code} · {line.name}") for line in lines)
+    return form
+
+
+@bp.route("/catalog/new", methods=["GET", "POST"], defaults={"product_id": None})
+@bp.route("/catalog/<int:product_id>/edit", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def edit_product(product_id: int | None):
+    product = db.get_or_404(Product, product_id) if product_id else None
+    form = _product_form(product)
+    if form.validate_on_submit():
+        fields = catalog.ProductFields(
+            sku=form.sku.data, name_en=form.name_en.data, name_zh=form.name_zh.data,
+            product_line=db.session.get(ProductLine, form.product_line_id.data), unit=form.unit.data,
+            list_price=form.list_price.data, is_active=form.is_active.data)
+        try:
+            catalog.save_product(fields, actor=current_user, product=product)
+        except RuleViolation as error:
+            getattr(form, error.field or "sku").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Product %(sku)s is saved.", sku=fields.sku.upper()), "success")
+            return redirect_after_post(url_for("orders.products"))
+    return render("orders/product_form.html", form=form, product=product, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/catalog/import", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def import_products():
+    form = UploadForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = catalog.import_products(form.file.data.stream, form.file.data.filename or "upload",
+                                             actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"])
+        except TableRejected as rejected:
+            result = catalog.CatalogImportResult(errors=rejected.errors)
+        if result.ok:
+            db.session.commit()
+            flash(_("Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d "
+                    "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
+                    unchanged=result.unchanged), "success")
+            return redirect_after_post(url_for("orders.products"))
+        db.session.rollback()
+    return render("orders/import_products.html", form=form, result=result, columns=catalog.COLUMNS,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/catalog/lookup")
+def product_lookup():
+    """SKU look-up as you type: options for the report form's datalist."""
+    return render("orders/_sku_options.html", products=catalog.list_products(request.args.get("q", ""),
+                                                                          active_only=True, limit=20))
+
+
+# Reporting sales -------------------------------------------------------------------------------------------
+
+def _rules() -> intake.ReportingRules:
+    return intake.ReportingRules(today=periods.local_today(), open_months=current_app.config["REPORTING_OPEN_MONTHS"],
+                                 may_report_closed_periods=current_user.role in BRAND_ROLES)
+
+
+def _form_rows() -> list[tuple[int, dict[str, str]]]:
+    """The web form's lines as rows: one order header, line rows numbered from 1; blank rows are left out."""
+    header = {key: request.form.get(key, "") for key in
+              ("order_no", "order_date", "customer_code", "customer_name", "customer_region")}
+    rows = []
+    for index in sorted({int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()}):
+        line = {key: request.form.get(f"{key}-{index}", "") for key in ("sku", "quantity", "unit_price", "discount")}
+        if any(value.strip() for value in line.values()):
+            rows.append((len(rows) + 1, {**header, **line, "line_no": str(len(rows) + 1)}))
+    return rows
+
+
+def _form_total(rows) -> Decimal | None:
+    total = Decimal(0)
+    for _n, row in rows:
+        quantity, price = intake._number(row["quantity"]), intake._number(row["unit_price"])
+        discount = intake._number(row["discount"]) if row["discount"].strip() else Decimal(0)
+        if quantity is None or price is None or discount is None:
+            return None
+        total += quantity * price - discount
+    return total
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@require_role(*PARTNER_ROLES)
+def report_form():
+    errors, indexes = [], list(range(1, FORM_LINES + 1))
+    if request.method == "POST":
+        rows = _form_rows()
+        indexes = [int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()] or indexes
+        result = intake.record_sales_lines(lambda: iter(rows), actor=current_user, source=SubmissionSource.FORM,
+                                           filename=None, rules=_rules())
+        if result.ok:
+            db.session.commit()
+            flash(_("%(rows)d lines recorded, net %(total)s.", rows=result.rows,
+                    total=services.money(result.total)), "success")
+            return redirect_after_post(url_for("orders.submission", submission_id=result.submissions[0].id))
+        db.session.rollback()
+        errors = result.errors
+    return render("orders/report_form.html", fragment="report_form", errors=errors, indexes=indexes,
+                  values=request.form, today=periods.local_today().isoformat(),
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/report/line")
+@require_role(*PARTNER_ROLES)
+def report_line():
+    """One more empty line row for the web form (htmx appends it)."""
+    return render("orders/_report_line.html", index=request.args.get("index", 1, type=int), values={}, errors=[])
+
+
+@bp.post("/report/total")
+@require_role(*PARTNER_ROLES)
+def report_total():
+    total = _form_total(_form_rows())
+    return render("orders/_report_total.html", total=total)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@require_role(*PARTNER_ROLES, *BRAND_ROLES)
+def upload():
+    form = UploadForm()
+    result = None
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        filename = (upload_file.filename or "upload")[:255]
+        stream = upload_file.stream
+
+        def read_rows():
+            stream.seek(0)
+            return iter(read_table(stream, filename, intake.COLUMNS,
+                                   max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]))
+
+        try:
+            result = intake.record_sales_lines(read_rows, actor=current_user, source=SubmissionSource.UPLOAD,
+                                               filename=filename, rules=_rules())
+        except TableRejected as rejected:
+            result = intake.IntakeResult(errors=rejected.errors)
+        if result.ok:
+            db.session.commit()
+            flash(_("%(rows)d lines recorded (%(returns)d returns), net %(total)s.", rows=result.rows,
+                    returns=result.returns, total=services.money(result.total)), "success")
+            return redirect_after_post(url_for("orders.submissions"))
+        db.session.rollback()
+    return render("orders/upload.html", form=form, result=result, columns=intake.COLUMNS,
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/upload/template.xlsx")
+def upload_template():
+    chinese = is_chinese()
+    columns = intake.COLUMNS if current_user.role in BRAND_ROLES else intake.COLUMNS[1:]
+    headers = [column.headers[1] if chinese else column.headers[0] for column in columns]
+    example = ["SO-2026-0001", 1, periods.local_today().replace(day=1).isoformat(), "C-001",
+               "深圳市宏达机电有限公司" if chinese else "Hongda Machinery Co., Ltd.", "广东省深圳市" if chinese else "Shenzhen",
+               "PWR-DRILL-18V", 2, "899.5000", 0]
+    if current_user.role in BRAND_ROLES:
+        example = ["P-CN-0001", *example]
+    return Response(write_xlsx(headers, [example]), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": "attachment; filename=sales-lines-template.xlsx"})
+
+
+# Submissions and lines -------------------------------------------------------------------------------------
+
+@bp.get("/submissions")
+def submissions():
+    rows = db.session.scalars(select(Submission).order_by(Submission.id.desc()).limit(200)).all()
+    return render("orders/submissions.html", submissions=rows)
+
+
+@bp.get("/submissions/<int:submission_id>")
+def submission(submission_id: int):
+    row = db.get_or_404(Submission, submission_id)
+    lines = db.session.scalars(select(SalesLine).where(SalesLine.submission_id == row.id)
+                               .order_by(SalesLine.order_no, SalesLine.line_no).limit(500)).all()
+    return render("orders/submission.html", submission=row, lines=lines)
+
+
+@bp.post("/submissions/<int:submission_id>/revert")
+@require_role(Role.ADMIN)
+def revert_submission(submission_id: int):
+    row = db.get_or_404(Submission, submission_id)
+    try:
+        removed = services.revert_submission(row, actor=current_user)
+    except RuleViolation as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Submission reverted: %(count)d lines removed.", count=removed), "success")
+    return redirect_after_post(url_for("orders.submission", submission_id=row.id))
+
+
+@bp.get("/lines")
+def lines():
+    month = services.parse_month(request.args.get("period", ""))
+    rows = services.list_lines(period=month, limit=None if request.args.get("format") else 500)
+    if request.args.get("format") in ("csv", "xlsx"):
+        return table_response(request.args["format"], "sales-lines", services.LINE_EXPORT_HEADERS,
+                              services.line_export_rows(rows))
+    return render("orders/lines.html", lines=rows, period=month, months=services.reported_months())
+
+
+# Periods ---------------------------------------------------------------------------------------------------
+
+@bp.get("/periods")
+@require_role(*PARTNER_ROLES)
+def periods_page():
+    return render("orders/periods.html", states=periods.period_states(current_user.partner, months=12))
+
+
+@bp.post("/periods/<period>/declare")
+@require_role(*PARTNER_ROLES)
+def declare_period(period: str):
+    month = services.parse_month(period)
+    if month is None:
+        abort(404)
+    try:
+        periods.declare_period(current_user.partner, month, actor=current_user,
+                               no_sales=request.form.get("no_sales") == "1")
+    except RuleViolation as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("%(month)s is declared.", month=month.strftime("%Y-%m")), "success")
+    return redirect_after_post(url_for("orders.periods_page"))
+
+
+# Customers -------------------------------------------------------------------------------------------------
+
+@bp.get("/customers")
+def customer_list():
+    text = request.args.get("q", "")
+    rows = customers.list_customers(text)
+    if request.args.get("format") in ("csv", "xlsx"):
+        return table_response(request.args["format"], "customers", services.CUSTOMER_EXPORT_HEADERS,
+                              services.customer_export_rows(rows))
+    shared = customers.shared_customers() if current_user.role in BRAND_ROLES else []
+    return render("orders/customers.html", fragment="customer_rows", rows=rows, q=text, shared=shared,
+                  mask=customers.mask)
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+def customer(customer_id: int):
+    row = db.get_or_404(Customer, customer_id)
+    form = CustomerForm(obj=row) if request.method == "GET" else CustomerForm()
+    if form.validate_on_submit():
+        try:
+            customers.update_customer(row, form.data, actor=current_user)
+        except RuleViolation as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Customer saved."), "success")
+            return redirect_after_post(url_for("orders.customer", customer_id=row.id))
+    return render("orders/customer.html", customer=row, form=form, erasure=ErasureForm(),
+                  status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/customers/<int:customer_id>/personal-data")
+@require_role(Role.ADMIN, Role.PARTNER_ADMIN)
+def customer_personal_data(customer_id: int):
+    row = db.get_or_404(Customer, customer_id)
+    response = jsonify(customers.personal_data(row))
+    response.headers["Content-Disposition"] = f"attachment; filename=customer-{row.code}.json"
+    return response
+
+
+@bp.post("/customers/<int:customer_id>/erase")
+@require_role(Role.ADMIN, Role.PARTNER_ADMIN)
+def erase_customer(customer_id: int):
+    row = db.get_or_404(Customer, customer_id)
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        flash(_("Say whose request this is."), "error")
+        return redirect_after_post(url_for("orders.customer", customer_id=row.id))
+    customers.erase_personal_data(row, actor=current_user, reason=form.reason.data)
+    db.session.commit()
+    flash(_("The personal data is erased; the sales stay."), "success")
+    return redirect_after_post(url_for("orders.customer", customer_id=row.id))
+
+
+# API tokens ------------------------------------------------------------------------------------------------
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@require_role(Role.PARTNER_ADMIN)
+def tokens():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        _token, new_token = api_tokens.create_token(actor=current_user, name=form.name.data)
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+    return render("orders/tokens.html", form=form, tokens=rows, new_token=new_token,
+                  status=422 if form.errors else 200)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@require_role(Role.PARTNER_ADMIN)
+def revoke_token(token_id: int):
+    api_tokens.revoke_token(db.get_or_404(ApiToken, token_id), actor=current_user)
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
+    return redirect_after_post(url_for("orders.tokens"))
+
+
+@bp.app_template_filter("money")
+def money_filter(amount) -> str:
+    return services.money(amount)
+
+
+@bp.app_template_global()
+def partner_code(partner_id: int) -> str:
+    """A partner's code for lists of its rows; one query per request."""
+    from flask import g
+
+    from partners.models import Partner
+
+    if "partner_codes" not in g:
+        g.partner_codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
+    return g.partner_codes.get(partner_id, "")
+
+
+def _periods_panel() -> dict:
+    return {"states": periods.period_states(current_user.partner, months=3)}
+
+
+HOME_PANELS = [HomePanel("orders/_home_periods.html", PARTNER_ROLES, _periods_panel)]

@@ -1,0 +1,250 @@
+"""Reporting through its three doors — form, file, API — with identical results; periods, customers, tokens."""
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from orders import api_tokens
+from orders.models import Customer, PeriodReport, SalesLine
+from orders.periods import add_months, local_today, month_start
+from partners.models import PartnerStatus
+from portal import tenancy
+from portal.security import Role
+from tests.builders import make_partner, make_product, make_sales_line, make_user
+
+LAST_MONTH = add_months(month_start(date.today()), -1)
+DAY = LAST_MONTH.replace(day=15).isoformat()
+
+
+@pytest.fixture()
+def world(db, every_partner):
+    partner = make_partner(code="P-A")
+    make_product("DRILL-18V", price="899.5")
+    make_product("CABLE-M", price="3.1416")
+    return {"partner": partner, "admin_user": make_user(partner, role=Role.PARTNER_ADMIN),
+            "clerk": make_user(partner, role=Role.PARTNER_USER), "other": make_partner(code="P-B")}
+
+
+def _lines(db, partner_id):
+    with tenancy.every_partner(db.session(), reason="test check"):
+        return sorted((line.order_no, line.line_no, line.quantity, line.net_amount, line.customer.code)
+                      for line in db.session.scalars(select(SalesLine).where(SalesLine.partner_id == partner_id)))
+
+
+CSV_EN = ("order_no,line_no,order_date,customer_code,customer_name,customer_region,sku,quantity,unit_price,discount\n"
+          f"SO-1,1,{DAY},C-1,宏达机电,广东深圳,DRILL-18V,2,899.5,0\n"
+          f"SO-1,2,{DAY},C-1,宏达机电,广东深圳,CABLE-M,12.5,3.1416,0.27\n")
+CSV_ZH = ("订单号,行号,订单日期,客户编码,客户名称,客户地区,产品编码,数量,单价,折扣\n"
+          f"SO-1,1,{DAY},C-1,宏达机电,广东深圳,DRILL-18V,2,899.5,0\n"
+          f"SO-1,2,{DAY},C-1,宏达机电,广东深圳,CABLE-M,12.5,3.1416,0.27\n")
+
+
+def test_form_file_and_api_give_identical_lines(app, client, login, db, world):
+    login(world["clerk"])
+    response = client.post("/orders/report", data={
+        "order_no": "SO-1", "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达机电",
+        "customer_region": "广东深圳", "sku-1": "DRILL-18V", "quantity-1": "2", "unit_price-1": "899.5",
+        "discount-1": "", "sku-2": "CABLE-M", "quantity-2": "12.5", "unit_price-2": "3.1416", "discount-2": "0.27",
+        "sku-3": "", "quantity-3": "", "unit_price-3": "", "discount-3": ""})
+    assert response.status_code == 303
+    by_form = _lines(db, world["partner"].id)
+
+    other_clerk = make_user(world["other"], role=Role.PARTNER_USER)
+    login(other_clerk)
+    response = client.post("/orders/upload", data={"file": (io.BytesIO(CSV_ZH.encode("gbk")), "销售.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    by_file = _lines(db, world["other"].id)
+
+    third = make_partner(code="P-C")
+    _token, plain = api_tokens.create_token(actor=make_user(third, role=Role.PARTNER_ADMIN), name="ERP")
+    body = {"lines": [
+        {"order_no": "SO-1", "line_no": 1, "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达机电",
+         "customer_region": "广东深圳", "sku": "DRILL-18V", "quantity": 2, "unit_price": "899.5"},
+        {"order_no": "SO-1", "line_no": 2, "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达机电",
+         "customer_region": "广东深圳", "sku": "CABLE-M", "quantity": "12.5", "unit_price": "3.1416", "discount": "0.27"}]}
+    response = app.test_client().post("/api/v1/sales-lines", json=body, headers={"Authorization": f"Bearer {plain}"})
+    assert response.status_code == 201 and response.json["net_amount"] == "1838.00"
+    by_api = _lines(db, third.id)
+    assert by_form == by_file == by_api
+    assert by_form[1][3] == Decimal("39")
+
+
+def test_upload_with_errors_lists_rows_and_writes_nothing(client, login, db, world):
+    login(world["clerk"])
+    bad = CSV_EN.replace("CABLE-M,12.5", "NOPE,12.5").replace(f"SO-1,1,{DAY}", "SO-1,1,2026-13-01")
+    response = client.post("/orders/upload", data={"file": (io.BytesIO(bad.encode()), "sales.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "nothing was imported" in page
+    assert "<td>2</td><td>order_date</td>" in page and "<td>3</td><td>sku</td>" in page
+    assert _lines(db, world["partner"].id) == []
+
+
+@pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\x01" * 100, "not a CSV or XLSX")])
+def test_upload_of_an_unreadable_file(client, login, world, content, reason):
+    login(world["clerk"])
+    response = client.post("/orders/upload", data={"file": (io.BytesIO(content), "x.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and reason in response.get_data(as_text=True)
+
+
+def test_upload_over_the_size_limit(app, client, login, world, monkeypatch):
+    monkeypatch.setitem(app.config, "SALES_UPLOAD_MAX_BYTES", 100)
+    login(world["clerk"])
+    response = client.post("/orders/upload", data={"file": (io.BytesIO(CSV_EN.encode() * 5), "big.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "larger than" in response.get_data(as_text=True)
+
+
+def test_form_errors_sit_next_to_the_line_and_keep_the_input(client, login, world):
+    login(world["clerk"])
+    response = client.post("/orders/report", data={
+        "order_no": "SO-1", "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达",
+        "sku-1": "DRILL-18V", "quantity-1": "0", "unit_price-1": "899.5", "discount-1": ""},
+        headers={"HX-Request": "true"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "<html" not in page
+    assert "quantity: A quantity of 0 is not a sale" in page and 'value="899.5"' in page
+
+
+def test_running_total_is_exact(client, login, world):
+    login(world["clerk"])
+    response = client.post("/orders/report/total", data={
+        "order_no": "", "sku-1": "X", "quantity-1": "3", "unit_price-1": "3.1416", "discount-1": "",
+        "sku-2": "X", "quantity-2": "1", "unit_price-2": "0.0052", "discount-2": ""})
+    assert "9.43" in response.get_data(as_text=True)  # 9.4248 + 0.0052 = 9.4300
+
+
+def test_template_download_in_the_users_language(client, login, db, world):
+    from openpyxl import load_workbook
+
+    world["clerk"].locale = "zh_Hans_CN"
+    db.session.flush()
+    login(world["clerk"])
+    sheet = load_workbook(io.BytesIO(client.get("/orders/upload/template.xlsx").data)).worksheets[0]
+    assert [cell.value for cell in sheet[1]][:3] == ["订单号", "行号", "订单日期"]
+
+
+def _api(app, token, body=None, **kwargs):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if body is None:
+        return client.get("/api/v1/sales-lines", headers=headers, **kwargs)
+    return client.post("/api/v1/sales-lines", headers=headers, **({"json": body} if not isinstance(body, bytes)
+                                                                  else {"data": body}), **kwargs)
+
+
+def test_api_needs_a_valid_token(app, db, world):
+    assert _api(app, None, {"lines": []}).status_code == 401
+    assert _api(app, "qd_forged", {"lines": []}).status_code == 401
+
+
+def test_api_errors_come_back_as_rows(app, db, world):
+    _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
+    response = _api(app, plain, {"lines": [{"order_no": "SO-1", "line_no": 1, "order_date": DAY,
+                                            "customer_code": "C", "customer_name": "C", "sku": "NOPE",
+                                            "quantity": 1, "unit_price": 1}]})
+    assert response.status_code == 422
+    assert response.json["errors"] == [{"row": 1, "column": "sku", "reason": "Unknown SKU NOPE."}]
+
+
+def test_api_refuses_what_is_not_json_or_too_long(app, db, world):
+    _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
+    assert _api(app, plain, b"not json", content_type="application/json").status_code == 400
+    assert _api(app, plain, {"lines": [{}] * 100_001}).status_code == 413
+
+
+def test_a_revoked_token_or_suspended_partner_is_refused(app, db, world):
+    token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
+    api_tokens.revoke_token(token, actor=world["admin_user"])
+    assert _api(app, plain).status_code == 401
+    _token, second = api_tokens.create_token(actor=world["admin_user"], name="ERP 2")
+    world["partner"].status = PartnerStatus.SUSPENDED
+    db.session.flush()
+    assert _api(app, second, query_string={"period": "2026-10"}).status_code == 401
+
+
+def test_api_token_cannot_post_another_partners_code(app, db, world):
+    _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
+    response = _api(app, plain, {"lines": [{"partner_code": "P-B", "order_no": "X", "line_no": 1, "order_date": DAY,
+                                            "customer_code": "C", "customer_name": "C", "sku": "DRILL-18V",
+                                            "quantity": 1, "unit_price": 1}]})
+    assert response.status_code == 422 and response.json["errors"][0]["column"] == "partner_code"
+
+
+def test_api_reads_back_only_its_own_lines(app, db, world):
+    make_sales_line(world["partner"], order_no="MINE", order_date=LAST_MONTH)
+    make_sales_line(world["other"], order_no="THEIRS", order_date=LAST_MONTH)
+    _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
+    response = _api(app, plain, query_string={"period": LAST_MONTH.strftime("%Y-%m")})
+    assert [line["order_no"] for line in response.json["lines"]] == ["MINE"]
+    assert _api(app, plain).status_code == 400
+
+
+def test_token_is_shown_once_and_stored_hashed(client, login, db, world):
+    login(world["admin_user"])
+    page = client.post("/orders/tokens", data={"name": "用友 U8"}).get_data(as_text=True)
+    shown = page.split("<pre><code>")[1].split("</code>")[0]
+    assert shown.startswith("qd_")
+    assert shown not in client.get("/orders/tokens").get_data(as_text=True)
+    from orders.models import ApiToken
+
+    token = db.session.scalars(select(ApiToken)).one()
+    assert token.token_hash != shown and shown not in token.token_hash
+
+
+def test_partner_declares_a_month_without_sales_and_the_late_flag(app, client, login, db, world, monkeypatch):
+    login(world["admin_user"])
+    world["partner"].created_at = world["partner"].created_at.replace(year=2025)
+    db.session.flush()
+    month = LAST_MONTH.strftime("%Y-%m")
+    assert "Due" in client.get("/").get_data(as_text=True) or "Overdue" in client.get("/").get_data(as_text=True)
+    response = client.post(f"/orders/periods/{month}/declare", data={"no_sales": "1"})
+    assert response.status_code == 303
+    again = client.post(f"/orders/periods/{month}/declare", data={"no_sales": "1"})
+    assert again.status_code == 303
+    reports = db.session.scalars(select(PeriodReport)).all()
+    assert len(reports) == 1 and reports[0].period == LAST_MONTH
+    older = add_months(LAST_MONTH, -3)
+    client.post(f"/orders/periods/{older.strftime('%Y-%m')}/declare", data={"no_sales": "1"})
+    late = db.session.scalars(select(PeriodReport).where(PeriodReport.period == older)).one()
+    assert late.is_late
+
+
+def test_a_month_with_lines_cannot_be_declared_without_sales(client, login, db, world):
+    make_sales_line(world["partner"], order_date=LAST_MONTH.replace(day=3))
+    login(world["admin_user"])
+    page = client.post(f"/orders/periods/{LAST_MONTH.strftime('%Y-%m')}/declare", data={"no_sales": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "cannot be declared without sales" in page
+
+
+def test_customers_are_masked_in_lists_and_erasable(client, login, db, world):
+    line = make_sales_line(world["partner"], customer_code="C-9")
+    customer = line.customer
+    customer.contact_person, customer.phone, customer.email = "张三丰", "13812345678", "zhang@example.com"
+    db.session.flush()
+    login(world["admin_user"])
+    page = client.get("/orders/customers").get_data(as_text=True)
+    assert "13812345678" not in page and "138****5678" in page and "张**" in page
+    export = client.get(f"/orders/customers/{customer.id}/personal-data")
+    assert export.json["phone"] == "13812345678"
+    assert client.post(f"/orders/customers/{customer.id}/erase", data={"reason": ""}).status_code == 303
+    db.session.refresh(customer)
+    assert customer.phone == "13812345678"  # no reason, no erasure
+    client.post(f"/orders/customers/{customer.id}/erase", data={"reason": "张三丰 asked on 2026-11-20"})
+    db.session.refresh(customer)
+    assert customer.phone is None and customer.contact_person is None and customer.erased_at is not None
+    assert db.session.scalars(select(SalesLine).where(SalesLine.customer_id == customer.id)).one()
+
+
+def test_export_escapes_formulas(client, login, db, world):
+    make_sales_line(world["partner"], customer_code="=HYPERLINK(1)")
+    login(world["admin_user"])
+    body = client.get("/orders/customers?format=csv").get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in body
