@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, FileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.forms import max_length, required
@@ -41,3 +41,18 @@ class CustomerForm(FlaskForm):
 
 class ErasureForm(FlaskForm):
     reason = TextAreaField(_l("Whose request, and when"), validators=[required(), max_length(500)])
+
+
+class DealForm(FlaskForm):
+    customer_name = StringField(_l("Customer"), validators=[required(), max_length(200)])
+    customer_region = StringField(_l("Customer region"), validators=[max_length(120)])
+    products = StringField(_l("Products"), validators=[required(), max_length(500)])
+    estimated_value = DecimalField(_l("Estimated value"), places=None, validators=[
+        InputRequired(message=_l("Fill in this field.")),
+        NumberRange(min=0, message=_l("Use a number of 0 or more."))])
+    expected_close = DateField(_l("Expected close date"), validators=[InputRequired(message=_l("Fill in this field."))])
+
+
+class DealDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Reason"), validators=[max_length(500)])
+    order_no = StringField(_l("Order number of the win"), validators=[max_length(64)])

@@ -197,3 +197,59 @@ class ApiToken(PartnerOwned, db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class DealStatus(LabelledEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WON = "won"
+    LOST = "lost"
+    EXPIRED = "expired"
+
+
+DEAL_STATUS_LABELS = enum_labels({
+    DealStatus.SUBMITTED: _l("Waiting for approval"),
+    DealStatus.APPROVED: _l("Approved"),
+    DealStatus.REJECTED: _l("Rejected"),
+    DealStatus.WON: _l("Won"),
+    DealStatus.LOST: _l("Lost"),
+    DealStatus.EXPIRED: _l("Expired"),
+})
+ACTIVE_DEAL_STATUSES = (DealStatus.SUBMITTED, DealStatus.APPROVED)
+
+
+class DealRegistration(PartnerOwned, TimestampMixin, db.Model):
+    """A partner registers an opportunity to be protected from other partners while it works on it."""
+
+    __tablename__ = "deal_registrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    customer_key: Mapped[str] = mapped_column(String(200), index=True, default="")  # normalised name
+    customer_region: Mapped[str | None] = mapped_column(String(120))
+    products: Mapped[str] = mapped_column(String(500))  # SKUs or product lines, as the partner writes them
+    estimated_value: Mapped[Decimal] = mapped_column(AMOUNT)
+    expected_close: Mapped[date] = mapped_column(Date)
+    status: Mapped[DealStatus] = mapped_column(enum_column(DealStatus), default=DealStatus.SUBMITTED, index=True)
+    protected_until: Mapped[date | None] = mapped_column(Date)
+    conflict_note: Mapped[str | None] = mapped_column(String(500))
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    won_order_no: Mapped[str | None] = mapped_column(String(64))  # links the win to its reported sales lines
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
+    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @validates("customer_name")
+    def _keep_customer_key(self, _key: str, name: str) -> str:
+        self.customer_key = normalise_company_name(name)
+        return name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_DEAL_STATUSES

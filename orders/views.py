@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from orders import api_tokens, catalog, customers, intake, periods, services
-from orders.forms import CustomerForm, ErasureForm, ProductForm, TokenForm, UploadForm
-from orders.models import ApiToken, Customer, Product, SalesLine, Submission, SubmissionSource
+from orders import api_tokens, catalog, customers, deals, intake, periods, services
+from orders.forms import (CustomerForm, DealDecisionForm, DealForm, ErasureForm, ProductForm, TokenForm,
+                          UploadForm)
+from orders.models import ApiToken, Customer, DealRegistration, Product, SalesLine, Submission, SubmissionSource
 from partners.models import ProductLine
 from portal.exports import table_response
 from portal.extensions import db
@@ -343,6 +344,84 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token is revoked."), "success")
     return redirect_after_post(url_for("orders.tokens"))
+
+
+# Deal registration ----------------------------------------------------------------------------------------
+
+@bp.get("/deals")
+def deals_list():
+    deals.expire_deals(periods.local_today())  # expiry applies when read, not only when the daily command runs
+    db.session.commit()
+    rows = db.session.scalars(select(DealRegistration).order_by(DealRegistration.conflict_note.is_(None),
+                                                                DealRegistration.id.desc()).limit(300)).all()
+    return render("orders/deals.html", deals=rows)
+
+
+@bp.route("/deals/new", methods=["GET", "POST"])
+@require_role(*PARTNER_ROLES)
+def register_deal():
+    form = DealForm()
+    if form.validate_on_submit():
+        fields = deals.DealFields(customer_name=form.customer_name.data, customer_region=form.customer_region.data or "",
+                                  products=form.products.data, estimated_value=form.estimated_value.data,
+                                  expected_close=form.expected_close.data)
+        try:
+            deal = deals.register_deal(fields, actor=current_user, today=periods.local_today())
+        except RuleViolation as error:
+            getattr(form, error.field or "customer_name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The deal is registered and waits for approval."), "success")
+            return redirect_after_post(url_for("orders.deal", deal_id=deal.id))
+    return render("orders/deal_form.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/deals/<int:deal_id>")
+def deal(deal_id: int):
+    row = db.get_or_404(DealRegistration, deal_id)
+    return render("orders/deal.html", deal=row, form=DealDecisionForm(), won_lines=deals.won_lines(row))
+
+
+def _deal_action(deal_id: int, act):
+    row = db.get_or_404(DealRegistration, deal_id)
+    form = DealDecisionForm()
+    form.validate_on_submit()
+    try:
+        act(row, form)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect_after_post(url_for("orders.deal", deal_id=deal_id))
+
+
+@bp.post("/deals/<int:deal_id>/approve")
+@require_role(*BRAND_ROLES)
+def approve_deal(deal_id: int):
+    return _deal_action(deal_id, lambda row, form: deals.approve_deal(row, actor=current_user,
+                                                                      today=periods.local_today()))
+
+
+@bp.post("/deals/<int:deal_id>/reject")
+@require_role(*BRAND_ROLES)
+def reject_deal(deal_id: int):
+    return _deal_action(deal_id, lambda row, form: deals.reject_deal(row, actor=current_user,
+                                                                     reason=form.note.data or ""))
+
+
+@bp.post("/deals/<int:deal_id>/won")
+@require_role(*PARTNER_ROLES)
+def deal_won(deal_id: int):
+    return _deal_action(deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=True,
+                                                                    order_no=form.order_no.data or ""))
+
+
+@bp.post("/deals/<int:deal_id>/lost")
+@require_role(*PARTNER_ROLES)
+def deal_lost(deal_id: int):
+    return _deal_action(deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=False))
 
 
 @bp.app_template_filter("money")

@@ -50,6 +50,7 @@ class Config:
     REPORTING_DEADLINE_DAY = int(os.environ.get("REPORTING_DEADLINE_DAY", 10))  # of the following month
     REPORTING_OPEN_MONTHS = int(os.environ.get("REPORTING_OPEN_MONTHS", 3))  # older months are closed to partners
     SALES_UPLOAD_MAX_BYTES = int(os.environ.get("SALES_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+    DEAL_PROTECTION_DAYS = int(os.environ.get("DEAL_PROTECTION_DAYS", 90))
     API_MAX_LINES = int(os.environ.get("API_MAX_LINES", 10_000))
     PARTNER_IMPORT_MAX_BYTES = int(os.environ.get("PARTNER_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 

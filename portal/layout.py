@@ -17,6 +17,7 @@ NAVIGATION = [
     ("orders.report_form", _l("Report sales"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
     ("orders.lines", _l("Sales"), tuple(Role)),
     ("orders.customer_list", _l("Customers"), tuple(Role)),
+    ("orders.deals_list", _l("Deals"), tuple(Role)),
     ("orders.submissions", _l("Submissions"), tuple(Role)),
     ("orders.products", _l("Catalog"), tuple(Role)),
     ("orders.tokens", _l("API tokens"), (Role.PARTNER_ADMIN,)),

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy.orm import Mapper
 
-from orders.models import ApiToken, Customer, Product, Submission
+from orders.models import ApiToken, Customer, DealRegistration, Product, Submission
 from partners.models import Partner, PartnerApplication, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
@@ -22,6 +22,7 @@ ID_ARGUMENTS = {
     "submission_id": Submission,
     "customer_id": Customer,
     "token_id": ApiToken,
+    "deal_id": DealRegistration,
     "product_id": Product,
     "user_id": "User",
     "message_id": OutboxMessage,

@@ -1,0 +1,146 @@
+"""Deal registration: a partner claims an opportunity, a channel manager protects it for a while, the partner
+reports the win or the loss. Two partners chasing the same customer are both flagged."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
+from orders.models import ACTIVE_DEAL_STATUSES, DealRegistration, DealStatus, SalesLine
+from partners.models import Partner
+from portal import audit, tenancy
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied, RuleViolation
+
+AUDITED = ("status", "protected_until", "conflict_note", "decision_note", "won_order_no")
+
+
+@dataclass(frozen=True)
+class DealFields:
+    customer_name: str
+    customer_region: str
+    products: str
+    estimated_value: Decimal
+    expected_close: date
+
+
+def _check(fields: DealFields, today: date) -> None:
+    if not fields.customer_name.strip():
+        raise RuleViolation(_l("Fill in this field."), field="customer_name")
+    value = fields.estimated_value
+    if value <= 0 or value >= MAX_MAGNITUDE or value != value.quantize(FOUR_PLACES):
+        raise RuleViolation(_l("Use an amount above 0 with at most 4 decimal places."), field="estimated_value")
+    if fields.expected_close < today:
+        raise RuleViolation(_l("The expected close date has passed."), field="expected_close")
+
+
+def _flag_conflicts(deal: DealRegistration) -> None:
+    """Every other partner's active registration for the same customer (normalised name) is a conflict: both
+    sides are flagged for the channel manager."""
+    with tenancy.every_partner(reason="conflicts are found across partners"):
+        others = db.session.scalars(select(DealRegistration).where(
+            DealRegistration.customer_key == deal.customer_key, DealRegistration.partner_id != deal.partner_id,
+            DealRegistration.status.in_(ACTIVE_DEAL_STATUSES), DealRegistration.id != deal.id)).all()
+        codes = dict(db.session.execute(select(Partner.id, Partner.code).where(
+            Partner.id.in_([other.partner_id for other in others] + [deal.partner_id]))).all())
+        for other in others:
+            mine = f"#{other.id} {codes[other.partner_id]}"
+            theirs = f"#{deal.id} {codes[deal.partner_id]}"
+            deal.conflict_note = "; ".join(filter(None, [deal.conflict_note, mine]))[:500]
+            if theirs not in (other.conflict_note or ""):
+                other.conflict_note = "; ".join(filter(None, [other.conflict_note, theirs]))[:500]
+
+
+def register_deal(fields: DealFields, *, actor: User, today: date) -> DealRegistration:
+    """A partner's user registers an opportunity for their own partner. Raises RuleViolation; caller commits."""
+    if actor.role not in PARTNER_ROLES or actor.partner_id is None:
+        raise PermissionDenied()
+    _check(fields, today)
+    deal = DealRegistration(partner_id=actor.partner_id, customer_name=fields.customer_name.strip(),
+                            customer_region=fields.customer_region.strip() or None, products=fields.products.strip(),
+                            estimated_value=fields.estimated_value, expected_close=fields.expected_close,
+                            created_by_id=actor.id)
+    db.session.add(deal)
+    db.session.flush()
+    _flag_conflicts(deal)
+    audit.record(actor=actor, row=deal, action="create", after=audit.snapshot(deal, AUDITED), partner_id=deal.partner_id)
+    db.session.flush()
+    return deal
+
+
+def _decide(deal: DealRegistration, actor: User, status: DealStatus, note: str | None) -> None:
+    before = audit.snapshot(deal, AUDITED)
+    deal.status = status
+    deal.decision_note = note
+    deal.decided_by_id = actor.id
+    deal.decided_at = utcnow()
+    audit.record(actor=actor, row=deal, action="update", before=before, after=audit.snapshot(deal, AUDITED),
+                 partner_id=deal.partner_id, reason=note)
+    db.session.flush()
+
+
+def approve_deal(deal: DealRegistration, *, actor: User, today: date) -> None:
+    """Brand staff who see the partner protect the deal for DEAL_PROTECTION_DAYS. Caller commits."""
+    if actor.role not in BRAND_ROLES:
+        raise PermissionDenied()
+    if deal.status is not DealStatus.SUBMITTED:
+        raise RuleViolation(_l("Only a registration waiting for approval can be approved."))
+    deal.protected_until = today + timedelta(days=current_app.config["DEAL_PROTECTION_DAYS"])
+    _decide(deal, actor, DealStatus.APPROVED, None)
+
+
+def reject_deal(deal: DealRegistration, *, actor: User, reason: str) -> None:
+    if actor.role not in BRAND_ROLES:
+        raise PermissionDenied()
+    if deal.status is not DealStatus.SUBMITTED:
+        raise RuleViolation(_l("Only a registration waiting for approval can be rejected."))
+    if not reason.strip():
+        raise RuleViolation(_l("Say why the registration is rejected."), field="note")
+    _decide(deal, actor, DealStatus.REJECTED, reason.strip())
+
+
+def close_deal(deal: DealRegistration, *, actor: User, won: bool, order_no: str = "") -> None:
+    """The partner reports the outcome of an approved deal; a win names the order whose sales lines it brought."""
+    if actor.role not in PARTNER_ROLES or actor.partner_id != deal.partner_id:
+        raise PermissionDenied()
+    if deal.status is not DealStatus.APPROVED:
+        raise RuleViolation(_l("Only an approved registration can be closed."))
+    if won:
+        order_no = order_no.strip()
+        has_lines = db.session.scalar(select(SalesLine.id).where(
+            SalesLine.partner_id == deal.partner_id, SalesLine.order_no == order_no).limit(1))
+        if not has_lines:
+            raise RuleViolation(_l("Report the order's sales lines first, then name its order number."),
+                                field="order_no")
+        deal.won_order_no = order_no
+    _decide(deal, actor, DealStatus.WON if won else DealStatus.LOST, None)
+
+
+def expire_deals(today: date) -> int:
+    """Registrations past their protection (approved) or past their expected close (waiting) expire. Run daily by
+    `flask deals expire`, and before deals are listed. The caller commits."""
+    expired = 0
+    for deal in db.session.scalars(select(DealRegistration).where(DealRegistration.status.in_(ACTIVE_DEAL_STATUSES))):
+        limit = deal.protected_until if deal.status is DealStatus.APPROVED else deal.expected_close
+        if limit is not None and limit < today:
+            before = audit.snapshot(deal, AUDITED)
+            deal.status = DealStatus.EXPIRED
+            audit.record(actor=None, row=deal, action="expire", before=before, after=audit.snapshot(deal, AUDITED),
+                         partner_id=deal.partner_id)
+            expired += 1
+    db.session.flush()
+    return expired
+
+
+def won_lines(deal: DealRegistration) -> list[SalesLine]:
+    if not deal.won_order_no:
+        return []
+    return list(db.session.scalars(select(SalesLine).where(SalesLine.partner_id == deal.partner_id,
+                                                           SalesLine.order_no == deal.won_order_no)))
