@@ -64,12 +64,13 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
                                  body_en=AGREEMENT_EN, body_zh=AGREEMENT_ZH, published_at=_days_ago(200))
     db.session.add(agreement)
     history = [  # partner, applied, approved, first login (days ago)
-        ("P-GD-0001", 130, 124, 122.5, "91440300MA5F00001A", "陈伟 Chen Wei", "admin@huanan.example"),
-        ("P-US-0001", 70, 61, 58, None, "Mike Johnson", "admin@cascade.example"),
+        ("P-GD-0001", 400, 394, 392.5, "91440300MA5F00001A", "陈伟 Chen Wei", "admin@huanan.example"),
+        ("P-US-0001", 200, 191, 188, None, "Mike Johnson", "admin@cascade.example"),
         ("P-DE-0001", 20, 16, 15, None, "Julia Bauer", "admin@alpen.example"),
     ]
     for code, applied, approved, first_login, number, contact, email in history:
         partner = partners[code]
+        partner.created_at = _days_ago(approved)
         db.session.add(PartnerApplication(
             legal_name=partner.legal_name, partner_type=partner.partner_type, registration_number=number,
             region=partner.region, city_text=partner.city_text, contact_name=contact, contact_email=email,
@@ -85,12 +86,12 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
     huanan.product_lines = [lines["PWR"], lines["HND"]]
     alpen.address, alpen.phone, alpen.registration_number = "Leopoldstraße 1, 80802 München", "+49 89 0000 0000", "HRB 123456"
     alpen.product_lines = [lines["SAF"]]
-    for partner, admin_email, days in ((huanan, "admin@huanan.example", 121), (alpen, "admin@alpen.example", 14)):
+    for partner, admin_email, days in ((huanan, "admin@huanan.example", 391), (alpen, "admin@alpen.example", 14)):
         db.session.add(AgreementAcceptance(partner_id=partner.id, agreement=agreement, user=users[admin_email],
                                            accepted_at=_days_ago(days), ip_address="127.0.0.1"))
         db.session.add(OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.AGREEMENT, reached_at=_days_ago(days)))
         db.session.add(OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.PROFILE, reached_at=_days_ago(days - 1)))
-    db.session.add(OnboardingMilestone(partner_id=huanan.id, step=OnboardingStep.COLLEAGUE, reached_at=_days_ago(119)))
+    db.session.add(OnboardingMilestone(partner_id=huanan.id, step=OnboardingStep.COLLEAGUE, reached_at=_days_ago(389)))
     # Waiting for review: a new distributor in Guangzhou, and a company that is already a partner.
     db.session.add(PartnerApplication(
         legal_name="广州南方五金贸易有限公司", partner_type=PartnerType.DISTRIBUTOR,

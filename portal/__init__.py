@@ -125,9 +125,10 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from orders.cli import deals_group
     from partners.cli import regions_group
+    from orders.demo import seed_demo as seed_orders
     from partners.demo import seed_demo as seed_partners
     from portal.cli import install
 
-    install(app, seeders=[seed_partners])
+    install(app, seeders=[seed_partners, seed_orders])
     app.cli.add_command(regions_group)
     app.cli.add_command(deals_group)

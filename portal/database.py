@@ -145,7 +145,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         dbapi_connection.create_aggregate("decimal_sum", 1, _DecimalSum)
 
 
-_ENUM_LABELS: dict[StrEnum, object] = {}
+_ENUM_LABELS: dict[tuple[type, str], object] = {}
 
 
 class LabelledEnum(StrEnum):
@@ -153,12 +153,13 @@ class LabelledEnum(StrEnum):
 
     @property
     def label(self) -> str:
-        return str(_ENUM_LABELS[self])
+        return str(_ENUM_LABELS[(type(self), self.value)])
 
 
 def enum_labels(labels: dict) -> dict:
-    """Register the (lazily translated) labels of enum members; returns them for choice lists."""
-    _ENUM_LABELS.update(labels)
+    """Register the (lazily translated) labels of enum members; returns them for choice lists. Keyed by class
+    too: members of two enums with the same value (a StrEnum hashes as its string) keep their own labels."""
+    _ENUM_LABELS.update({(type(member), member.value): label for member, label in labels.items()})
     return labels
 
 
