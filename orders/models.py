@@ -6,11 +6,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
-from portal.database import ExactDecimal, LabelledEnum, PartnerOwned, TimestampMixin, enum_column, enum_labels, utcnow
+from portal.database import (ExactDecimal, LabelledEnum, OptionalPartnerOwned, PartnerOwned, TimestampMixin, enum_column,
+                             enum_labels, utcnow)
 from portal.extensions import db
 from portal.i18n import pick
 
@@ -253,3 +254,47 @@ class DealRegistration(PartnerOwned, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_DEAL_STATUSES
+
+
+class UploadStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    REJECTED = "rejected"  # some row was wrong: nothing written, the errors are kept
+    FAILED = "failed"      # the worker stopped; nothing written; may be retried
+
+
+UPLOAD_STATUS_LABELS = enum_labels({
+    UploadStatus.QUEUED: _l("Queued"),
+    UploadStatus.RUNNING: _l("Running"),
+    UploadStatus.COMPLETED: _l("Completed"),
+    UploadStatus.REJECTED: _l("Rejected"),
+    UploadStatus.FAILED: _l("Stopped"),
+})
+
+
+class SalesUpload(OptionalPartnerOwned, db.Model):
+    """A large file kept in the database for the background worker (any app instance may have received it).
+    partner_id is the uploader's partner; NULL for brand staff uploading for many partners."""
+
+    __tablename__ = "sales_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[UploadStatus] = mapped_column(enum_column(UploadStatus), default=UploadStatus.QUEUED)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    rows: Mapped[int] = mapped_column(default=0)
+    total_amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    errors: Mapped[list | None] = mapped_column(JSON)
+    submission_ids: Mapped[list | None] = mapped_column(JSON)
+
+    created_by: Mapped["User"] = relationship()
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (UploadStatus.COMPLETED, UploadStatus.REJECTED, UploadStatus.FAILED)

@@ -1,6 +1,7 @@
 """Reporting pages: the catalog, reporting sales by form and by file, submissions, periods, customers, tokens."""
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, request, url_for
@@ -8,10 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from orders import api_tokens, catalog, customers, deals, intake, periods, services
+from orders import api_tokens, catalog, customers, deals, intake, periods, services, tasks, uploads
 from orders.forms import (CustomerForm, DealDecisionForm, DealForm, ErasureForm, ProductForm, TokenForm,
                           UploadForm)
-from orders.models import ApiToken, Customer, DealRegistration, Product, SalesLine, Submission, SubmissionSource
+from orders.models import (ApiToken, Customer, DealRegistration, Product, SalesLine, SalesUpload, Submission,
+                           SubmissionSource)
 from partners.models import ProductLine
 from portal.exports import table_response
 from portal.extensions import db
@@ -161,17 +163,23 @@ def report_total():
 @bp.route("/upload", methods=["GET", "POST"])
 @require_role(*PARTNER_ROLES, *BRAND_ROLES)
 def upload():
+    """Small files are checked and written at once; large ones go to the background worker, kept in the
+    database (any instance may have received them), and the page follows their progress."""
     form = UploadForm()
     result = None
     if form.validate_on_submit():
         upload_file = form.file.data
         filename = (upload_file.filename or "upload")[:255]
-        stream = upload_file.stream
+        max_bytes = current_app.config["SALES_UPLOAD_MAX_BYTES"]
+        content = upload_file.stream.read(max_bytes + 1)
+        if len(content) > current_app.config["SALES_BACKGROUND_BYTES"] and len(content) <= max_bytes:
+            upload_id = uploads.store_upload(content, filename, actor=current_user).id
+            db.session.commit()
+            tasks.process_upload(upload_id)
+            return redirect_after_post(url_for("orders.upload_progress", upload_id=upload_id))
 
         def read_rows():
-            stream.seek(0)
-            return iter(read_table(stream, filename, intake.COLUMNS,
-                                   max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]))
+            return iter(read_table(io.BytesIO(content), filename, intake.COLUMNS, max_bytes=max_bytes))
 
         try:
             result = intake.record_sales_lines(read_rows, actor=current_user, source=SubmissionSource.UPLOAD,
@@ -185,7 +193,29 @@ def upload():
             return redirect_after_post(url_for("orders.submissions"))
         db.session.rollback()
     return render("orders/upload.html", form=form, result=result, columns=intake.COLUMNS,
-                  status=422 if form.is_submitted() else 200)
+                  uploads=uploads.recent_uploads(), status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/uploads/<int:upload_id>")
+@require_role(*PARTNER_ROLES, *BRAND_ROLES)
+def upload_progress(upload_id: int):
+    row = db.get_or_404(SalesUpload, upload_id)
+    return render("orders/upload_progress.html", fragment="upload_state", upload=row,
+                  progress=tasks.read_progress(row.id), may_retry=uploads.may_retry(row))
+
+
+@bp.post("/uploads/<int:upload_id>/retry")
+@require_role(*PARTNER_ROLES, *BRAND_ROLES)
+def retry_upload(upload_id: int):
+    row = db.get_or_404(SalesUpload, upload_id)
+    try:
+        uploads.retry_upload(row, actor=current_user)
+    except RuleViolation as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        tasks.process_upload(upload_id)
+    return redirect_after_post(url_for("orders.upload_progress", upload_id=upload_id))
 
 
 @bp.get("/upload/template.xlsx")

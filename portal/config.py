@@ -46,10 +46,11 @@ class Config:
     PROXY_FIX = _flag("PROXY_FIX")  # trust X-Forwarded-* from one reverse proxy
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 110 * 1024 * 1024))
     REPORTING_DEADLINE_DAY = int(os.environ.get("REPORTING_DEADLINE_DAY", 10))  # of the following month
     REPORTING_OPEN_MONTHS = int(os.environ.get("REPORTING_OPEN_MONTHS", 3))  # older months are closed to partners
-    SALES_UPLOAD_MAX_BYTES = int(os.environ.get("SALES_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+    SALES_BACKGROUND_BYTES = int(os.environ.get("SALES_BACKGROUND_BYTES", 1024 * 1024))  # larger: the worker
+    SALES_UPLOAD_MAX_BYTES = int(os.environ.get("SALES_UPLOAD_MAX_BYTES", 100 * 1024 * 1024))
     DEAL_PROTECTION_DAYS = int(os.environ.get("DEAL_PROTECTION_DAYS", 90))
     API_MAX_LINES = int(os.environ.get("API_MAX_LINES", 10_000))
     PARTNER_IMPORT_MAX_BYTES = int(os.environ.get("PARTNER_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

@@ -70,20 +70,21 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         db.session.flush()
     from orders.api_tokens import create_token
     from orders.models import (ApiToken, Customer, DealRegistration, PeriodReport, PeriodStatus, SalesLine,
-                               Submission)
+                               SalesUpload, Submission)
 
     line = make_sales_line(partner, actor=user)
     report = PeriodReport(partner_id=partner.id, period=date(2020, 1, 1), status=PeriodStatus.NO_SALES)
     token, _plain = create_token(actor=user, name="ERP")
+    upload = SalesUpload(partner_id=partner.id, filename="big.csv", content=b"x", size=1, created_by_id=user.id)
     deal = DealRegistration(partner_id=partner.id, customer_name="Deal Customer", products="SKU",
                             estimated_value=Decimal(1000), expected_close=date(2030, 1, 1))
     with tenancy.every_partner(reason="test builder"):
-        db.session.add_all([report, deal])
+        db.session.add_all([report, deal, upload])
         db.session.flush()
     return {Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
             AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
             Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token,
-            DealRegistration: deal}
+            DealRegistration: deal, SalesUpload: upload}
 
 
 def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy.orm import Mapper
 
-from orders.models import ApiToken, Customer, DealRegistration, Product, Submission
+from orders.models import ApiToken, Customer, DealRegistration, Product, SalesUpload, Submission
 from partners.models import Partner, PartnerApplication, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
@@ -23,6 +23,7 @@ ID_ARGUMENTS = {
     "customer_id": Customer,
     "token_id": ApiToken,
     "deal_id": DealRegistration,
+    "upload_id": SalesUpload,
     "product_id": Product,
     "user_id": "User",
     "message_id": OutboxMessage,

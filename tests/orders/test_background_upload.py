@@ -1,0 +1,76 @@
+"""Large files go to the background worker: kept in the database, all or nothing, progress, retry after a stop."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from orders import tasks, uploads
+from orders.models import SalesLine, SalesUpload, UploadStatus
+from orders.periods import add_months, month_start
+from portal.security import Role
+from tests.builders import make_partner, make_product, make_user
+
+DAY = add_months(month_start(date.today()), -1).replace(day=10).isoformat()
+HEADER = "order_no,line_no,order_date,customer_code,customer_name,sku,quantity,unit_price\n"
+
+
+@pytest.fixture()
+def world(app, db, every_partner, monkeypatch):
+    monkeypatch.setitem(app.config, "SALES_BACKGROUND_BYTES", 200)  # every test file counts as large
+    partner = make_partner()
+    make_product("DRILL", price="10")
+    return {"partner": partner, "clerk": make_user(partner, role=Role.PARTNER_USER)}
+
+
+def _file(rows: int, bad_row: int | None = None) -> bytes:
+    lines = [f"SO-{n // 10},{n % 10 + 1},{DAY},C-{n % 7},Customer {n % 7},{'NOPE' if n == bad_row else 'DRILL'},1,10\n"
+             for n in range(rows)]
+    return (HEADER + "".join(lines)).encode()
+
+
+def _post(client, content):
+    return client.post("/orders/upload", data={"file": (io.BytesIO(content), "big.csv")},
+                       content_type="multipart/form-data")
+
+
+def test_a_large_file_is_written_by_the_worker_and_the_page_shows_the_result(client, login, db, world):
+    login(world["clerk"])
+    response = _post(client, _file(2500))
+    assert response.status_code == 303 and "/orders/uploads/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Completed" in page and "2,500 lines recorded" in page
+    assert db.session.scalar(select(func.count()).select_from(SalesLine)) == 2500
+    upload = db.session.scalars(select(SalesUpload)).one()
+    assert upload.status is UploadStatus.COMPLETED and upload.content.startswith(b"order_no")
+    assert tasks.read_progress(upload.id) == {"written": 2000}  # the last progress report before the end
+
+
+def test_a_large_file_with_a_bad_row_writes_nothing_and_lists_it(client, login, db, world):
+    login(world["clerk"])
+    response = _post(client, _file(1500, bad_row=1234))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 problem: nothing was imported." in page and "<td>1236</td><td>sku</td>" in page
+    assert db.session.scalar(select(func.count()).select_from(SalesLine)) == 0
+
+
+def test_a_worker_that_dies_leaves_nothing_and_the_upload_can_run_again(client, login, db, world, monkeypatch):
+    login(world["clerk"])
+    original = uploads.record_sales_lines
+
+    def dies_while_writing(*args, **kwargs):
+        original(*args, **kwargs)  # everything written inside the transaction …
+        raise SystemError("worker killed")  # … and then the process goes
+
+    monkeypatch.setattr(uploads, "record_sales_lines", dies_while_writing)
+    location = _post(client, _file(300)).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "The worker stopped" in page
+    assert db.session.scalar(select(func.count()).select_from(SalesLine)) == 0
+    monkeypatch.setattr(uploads, "record_sales_lines", original)
+    upload_id = int(location.rsplit("/", 1)[1])
+    assert client.post(f"/orders/uploads/{upload_id}/retry").status_code == 303
+    assert "300 lines recorded" in client.get(location).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SalesLine)) == 300
