@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 DOMAINS := portal partners orders performance training
 
-.PHONY: run test install install-dev system-deps translations messages serve clean
+.PHONY: run test bench install install-dev system-deps translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,11 @@ messages: $(VENV)/.installed
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	@echo "Qudao is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
-	$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
+## Benchmarks (docs/benchmarks.md): the 1,000,000-line sales import against a raw executemany.
+bench: install
+	$(BIN)/python bench/import_sales.py
 
 system-deps:
 	bash scripts/system-deps.sh

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # GB 32100-2015: 18 characters from this 31-character alphabet (no I, O, S, V, Z); the last is a check character.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -40,6 +41,7 @@ _SUFFIXES = sorted([
 ], key=len, reverse=True)
 
 
+@lru_cache(maxsize=65536)  # imports meet the same customer names again and again
 def normalise_company_name(name: str) -> str:
     """A key for "is this the same company": width and case folded, punctuation and spaces dropped, legal-form
     suffixes removed (深圳华南电子有限公司 = 深圳华南电子; "Cascade Supply Co., Ltd." = "cascade supply")."""
