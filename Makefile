@@ -25,7 +25,7 @@ install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -f -q
+	$(BIN)/pybabel compile -d portal/translations --statistics
 
 ## Refresh the catalogs after changing user-facing strings, then translate the new entries.
 messages: $(VENV)/.installed

@@ -57,9 +57,13 @@ def select_locale() -> str:
     chosen = chosen or session.get("locale")
     if chosen in languages:
         return chosen
-    # werkzeug falls back to the primary subtag, so zh-CN and zh-TW both pick zh-Hans-CN.
-    best = request.accept_languages.best_match(["zh-Hans-CN", "en"])
-    return {"zh-Hans-CN": "zh_Hans_CN", "en": "en"}.get(best or "", current_app.config["BABEL_DEFAULT_LOCALE"])
+    # By primary subtag, in the browser's order of preference: zh-CN, zh-TW, zh all read the Chinese pages.
+    by_language = {"zh": "zh_Hans_CN", "en": "en"}
+    for tag, _quality in request.accept_languages:
+        match = by_language.get(tag.replace("_", "-").split("-")[0].lower())
+        if match:
+            return match
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_blueprints(app: Flask) -> None:
