@@ -152,6 +152,13 @@ def approve_application(application: PartnerApplication, *, actor: User) -> Part
     if find_user_by_email(application.contact_email) is not None:
         raise RuleViolation(_l("The contact %(email)s has an account already: change the contact first.",
                                email=application.contact_email))
+    if application.registration_number:
+        with tenancy.every_partner(reason="registration numbers are unique across partners"):
+            holder = db.session.scalar(select(Partner.code).where(
+                Partner.registration_number == application.registration_number))
+        if holder:
+            raise RuleViolation(_l("Partner %(code)s is registered with this number already: this application is "
+                                   "a duplicate.", code=holder))
     partner = Partner(
         code=next_partner_code(application.region), legal_name=application.legal_name,
         partner_type=application.partner_type, tier=PartnerTier.REGISTERED, status=PartnerStatus.ACTIVE,

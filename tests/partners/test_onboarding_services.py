@@ -219,3 +219,11 @@ def test_onboarding_metrics_by_month_worked_by_hand(db, admin):
     month = onboarding_by_month()[0]
     assert month.approved == 2
     assert (month.days_to_approval, month.days_to_first_login, month.days_to_first_report) == (4.0, 2.0, 10.0)
+
+
+def test_approving_a_duplicate_registration_number_is_refused_clearly(admin):
+    partner = make_partner(code="P-REG-1")
+    partner.registration_number = "EIN 1"
+    application = make_application(region="US-WA", registration_number="EIN 1")
+    with pytest.raises(RuleViolation, match="P-REG-1"):
+        onboarding.approve_application(application, actor=admin)

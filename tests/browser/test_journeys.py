@@ -1,0 +1,162 @@
+"""Journeys in a real browser: logging in, switching language, tenancy, onboarding from application to checklist,
+and reporting sales by form and by file."""
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from orders.periods import add_months, month_start
+from partners.demo import DEMO_PASSWORD
+from partners.models import Partner
+from portal import tenancy
+from portal.extensions import db
+from portal.mail import OutboxMessage
+from tests.browser.fixtures import ARTIFACTS, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def _partner_id(app, code: str) -> int:
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        return db.session.scalars(select(Partner.id).where(Partner.code == code)).one()
+
+
+def _last_link(app, recipient: str, path: str) -> str:
+    with app.app_context():
+        bodies = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == recipient)
+                                    .order_by(OutboxMessage.id.desc())).all()
+    return next(match.group(1) for body in bodies if (match := re.search(rf"https?://[^/\s]+({path}\S+)", body)))
+
+
+def test_partner_admin_logs_in_and_out(page, live_server):
+    log_in(page, live_server, "admin@huanan.example", DEMO_PASSWORD)
+    assert "深圳华南电子分销有限公司" in page.content()
+    page.click("header form[action$='/logout'] button")
+    page.wait_for_url(re.compile(r".*/login"))
+
+
+def test_a_wrong_password_keeps_the_email_and_says_why(page, live_server):
+    log_in(page, live_server, "admin@huanan.example", "wrong-password-0")
+    assert "The email or password is not right" in page.content()
+    assert page.input_value("main input[name=email]") == "admin@huanan.example"
+
+
+def test_language_switch_changes_the_page_and_back(page, live_server):
+    page.goto(f"{live_server}/login")
+    assert page.locator("html").get_attribute("lang") == "en"
+    english = page.locator("h1").inner_text()
+    with page.expect_navigation():
+        page.click("header button[value=zh_Hans_CN]")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("h1").inner_text() == "登录" != english
+    with page.expect_navigation():
+        page.click("header button[value=en]")
+    assert page.locator("h1").inner_text() == english
+
+
+def test_a_partner_user_cannot_open_another_partners_page(app, page, live_server):
+    log_in(page, live_server, "sales@huanan.example", DEMO_PASSWORD)
+    response = page.goto(f"{live_server}/partners/{_partner_id(app, 'P-US-0001')}")
+    assert response.status == 404 and page.locator("#error-message h1").inner_text().startswith("404")
+    page.goto(f"{live_server}/partners/mine")
+    assert "深圳华南电子分销有限公司" in page.content()
+
+
+def test_a_channel_manager_sees_only_their_regions(page, live_server):
+    log_in(page, live_server, "manager.south@qudao.example", DEMO_PASSWORD)
+    content = page.content()
+    assert "P-GD-0001" in content and "P-US-0001" not in content
+
+
+def test_chinese_renders_in_a_screenshot(page, live_server):
+    assert subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip(), \
+        "no CJK font: Chinese would be empty boxes"
+    log_in(page, live_server, "admin@huanan.example", DEMO_PASSWORD)  # this user reads Chinese
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-zh.png"), full_page=True)
+
+
+@pytest.mark.parametrize("page, language", [("en-US", "en"), ("zh-CN", "zh")], indirect=["page"])
+def test_onboarding_journey(app, page, live_server, language):
+    """Apply → the admin approves → the contact sets a password → logs in → accepts the agreement → the
+    checklist ticks; in each language."""
+    email = f"owner-{language}@journey.example"
+    name = f"Journey {language.upper()} Trading Co., Ltd."
+    page.goto(f"{live_server}/partners/apply")
+    page.fill("#legal_name", name)
+    page.select_option("#partner_type", "reseller")
+    page.select_option("#country", "US")
+    page.wait_for_selector("#subdivision option[value=US-WA]", state="attached")
+    page.select_option("#subdivision", "US-WA")
+    page.fill("#city_text", "Spokane")
+    page.fill("#registration_number", f"EIN {language}-3456789")
+    page.fill("#contact_name", "Pat Owner")
+    page.fill("#contact_email", email)
+    page.fill("#contact_phone", "+1 509 555 0100")
+    page.check("#consent")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/partners/apply/received" in page.url
+
+    admin = page.context.browser.new_context(locale=page.context.pages[0].evaluate("navigator.language"))
+    admin_page = admin.new_page()
+    log_in(admin_page, live_server, "admin@qudao.example", DEMO_PASSWORD)
+    admin_page.goto(f"{live_server}/partners/applications")
+    row = admin_page.locator("article.application", has_text=name)
+    row.locator("button[formaction$='/approve']").click()
+    admin_page.locator("article.application", has_text=name).locator("a[href^='/partners/']").last.wait_for()
+    admin.close()
+
+    page.goto(live_server + _last_link(app, email, "/invitation/"))
+    page.fill("#password", "journey-password-1")
+    page.fill("#confirm", "journey-password-1")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    checklist = page.locator("#onboarding-checklist")
+    assert checklist.locator("li.done").count() == 0
+    page.locator("#onboarding-checklist a[href='/partners/agreement']").click()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.goto(f"{live_server}/")
+    assert page.locator("#onboarding-checklist li.done[data-step=agreement]").count() == 1
+
+
+def test_reporting_by_form_with_a_running_total(page, live_server):
+    log_in(page, live_server, "sales@huanan.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/orders/report")
+    day = add_months(month_start(date.today()), -1).replace(day=12).isoformat()
+    page.fill("input[name=order_no]", "BROWSER-1")
+    page.fill("input[name=order_date]", day)
+    page.fill("input[name=customer_code]", "C-001")
+    page.fill("input[name=customer_name]", "深圳宏达机电有限公司")
+    page.fill("input[name=sku-1]", "SAF-CABLE-M")
+    page.fill("input[name=quantity-1]", "3")
+    page.fill("input[name=unit_price-1]", "3.1416")
+    page.click("button[hx-get$='/orders/report/line']")
+    page.wait_for_selector("input[name=sku-4]")
+    page.fill("input[name=sku-4]", "HND-TAPE-5M")
+    page.fill("input[name=quantity-4]", "1")
+    page.fill("input[name=unit_price-4]", "0.0052")
+    page.wait_for_function("document.querySelector('#running-total').innerText.includes('9.43')")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/orders/submissions/" in page.url and "BROWSER-1" in page.content()
+
+
+def test_an_upload_with_errors_lists_them(page, live_server, tmp_path):
+    log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
+    bad = tmp_path / "sales.csv"
+    bad.write_text("order_no,line_no,order_date,customer_code,customer_name,sku,quantity,unit_price\n"
+                   "X-1,1,2026-13-40,C-1,Co,NOPE,0,abc\n", encoding="utf-8")
+    page.goto(f"{live_server}/orders/upload")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("main form button[type=submit]")
+    errors = page.locator("#import-errors")
+    errors.wait_for()
+    text = errors.inner_text()
+    assert "order_date" in text and "sku" in text and "quantity" in text and "unit_price" in text
