@@ -60,7 +60,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
                         "order_date": (period + timedelta(days=rng.randrange(27))).isoformat(),
                         "customer_code": customer[0], "customer_name": customer[1], "customer_region": customer[2],
                         "sku": sku, "quantity": str(quantity), "unit_price": price,
-                        "discount": "0" if rng.random() < 0.7 else str(Decimal(rng.randrange(1, 50))),
+                        # now and then a small discount: up to 5 % of the line
+                        "discount": "0" if quantity < 5 or rng.random() < 0.7 else
+                        str((Decimal(price) * quantity * Decimal("0.05")).quantize(Decimal("0.01"))),
                     }))
                     number += 1
     for code in CUSTOMERS:  # the first report came some days into the partner's first month, not today

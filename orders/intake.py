@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from orders.models import Customer, Product, SalesLine, Submission, SubmissionSource, SubmissionStatus
 from partners.identity import normalise_company_name
@@ -275,6 +276,24 @@ def record_sales_lines(read_rows: Callable[[], Iterator[tuple[int, dict[str, str
         return result
     catalog = _Catalog(actor)
     submissions: dict[int, Submission] = {}
+    try:
+        with db.session.begin_nested():
+            _write_all(read_rows, catalog, rules, submissions, actor, source, filename, progress)
+    except IntegrityError:
+        # Another delivery for the same partner wrote one of these lines first (two users at once, PostgreSQL):
+        # its lines stand, nothing of this one is written, and the user is told to send it again.
+        result.errors.append(RowError(0, "", _l(
+            "Another delivery for the same partner was being written at the same moment. Nothing of this one was "
+            "written: send it again.")))
+        return result
+    result.submissions = list(submissions.values())
+    for partner_id in submissions:
+        record_milestone(partner_id, OnboardingStep.SALES_REPORT)
+    return result
+
+
+def _write_all(read_rows, catalog: _Catalog, rules: ReportingRules, submissions: dict[int, Submission], actor: User,
+               source: SubmissionSource, filename: str | None, progress) -> None:
     written = 0
     chunk: list[ParsedLine] = []
     for number, values in read_rows():
@@ -286,12 +305,8 @@ def record_sales_lines(read_rows: Callable[[], Iterator[tuple[int, dict[str, str
             if progress:
                 progress("written", written)
     if chunk:
-        written += _write_chunk(chunk, submissions, actor, source, filename)
+        _write_chunk(chunk, submissions, actor, source, filename)
     db.session.flush()
-    result.submissions = list(submissions.values())
-    for partner_id in submissions:
-        record_milestone(partner_id, OnboardingStep.SALES_REPORT)
-    return result
 
 
 def _submission_for(partner_id: int, submissions: dict[int, Submission], actor: User, source: SubmissionSource,

@@ -47,6 +47,12 @@ class PeriodState:
     deadline: datetime
 
     @property
+    def deadline_day(self) -> date:
+        """The last day to report, in the brand's time zone."""
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        return (self.deadline.astimezone(zone) - timedelta(seconds=1)).date()
+
+    @property
     def is_due(self) -> bool:
         return self.report is None
 

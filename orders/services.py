@@ -92,3 +92,24 @@ def customer_export_rows(rows: list[CustomerRow]) -> list[list[object]]:
 
 def customer_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Customer)) or 0
+
+
+SUBMISSION_EXPORT_HEADERS = ["submission", "partner_code", "created_at", "source", "filename", "created_by", "lines",
+                             "net_amount", "status"]
+
+
+def submission_export_rows(rows: list[Submission], partner_code) -> list[list[object]]:
+    return [[s.id, partner_code(s.partner_id), s.created_at.isoformat(timespec="seconds"), s.source.value,
+             s.filename or "", s.created_by.name if s.created_by else "", s.row_count, to_cents(s.total_amount),
+             s.status.value] for s in rows]
+
+
+DEAL_EXPORT_HEADERS = ["registration", "partner_code", "customer", "customer_region", "products", "estimated_value",
+                       "expected_close", "status", "protected_until", "conflict", "won_order_no"]
+
+
+def deal_export_rows(rows, partner_code) -> list[list[object]]:
+    return [[d.id, partner_code(d.partner_id), d.customer_name, d.customer_region or "", d.products,
+             to_cents(d.estimated_value), d.expected_close.isoformat(), d.status.value,
+             d.protected_until.isoformat() if d.protected_until else "", d.conflict_note or "", d.won_order_no or ""]
+            for d in rows]

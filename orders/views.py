@@ -236,7 +236,11 @@ def upload_template():
 
 @bp.get("/submissions")
 def submissions():
-    rows = db.session.scalars(select(Submission).order_by(Submission.id.desc()).limit(200)).all()
+    export = request.args.get("format") in ("csv", "xlsx")
+    rows = db.session.scalars(select(Submission).order_by(Submission.id.desc()).limit(None if export else 200)).all()
+    if export:
+        return table_response(request.args["format"], "submissions", services.SUBMISSION_EXPORT_HEADERS,
+                              services.submission_export_rows(rows, partner_code))
     return render("orders/submissions.html", submissions=rows)
 
 
@@ -382,8 +386,12 @@ def revoke_token(token_id: int):
 def deals_list():
     deals.expire_deals(periods.local_today())  # expiry applies when read, not only when the daily command runs
     db.session.commit()
+    export = request.args.get("format") in ("csv", "xlsx")
     rows = db.session.scalars(select(DealRegistration).order_by(DealRegistration.conflict_note.is_(None),
-                                                                DealRegistration.id.desc()).limit(300)).all()
+                                                                DealRegistration.id.desc()).limit(None if export else 300)).all()
+    if export:
+        return table_response(request.args["format"], "deal-registrations", services.DEAL_EXPORT_HEADERS,
+                              services.deal_export_rows(rows, partner_code))
     return render("orders/deals.html", deals=rows)
 
 
@@ -452,6 +460,12 @@ def deal_won(deal_id: int):
 @require_role(*PARTNER_ROLES)
 def deal_lost(deal_id: int):
     return _deal_action(deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=False))
+
+
+@bp.app_template_filter("plain_decimal")
+def plain_decimal(value) -> str:
+    """10, 12.5, 3.1416 — never 1E+1 or 12.5000."""
+    return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
 @bp.app_template_filter("money")

@@ -44,11 +44,13 @@ class PartnerFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search by name or code"), validators=[max_length(100)])
-    partner_type = SelectField(_l("Partner type"), choices=options([("", _l("All types"))]) + _choices(PARTNER_TYPE_LABELS))
-    tier = SelectField(_l("Tier"), choices=options([("", _l("All tiers"))]) + _choices(PARTNER_TIER_LABELS))
-    status = SelectField(_l("Status"), choices=options([("", _l("All statuses"))]) + _choices(PARTNER_STATUS_LABELS))
-    region = SelectField(_l("Region"))  # the view lists the regions that hold partners
-    sort = SelectField(_l("Sort by"), choices=options([
+    partner_type = SelectField(_l("Partner type"), default="",
+                               choices=options([("", _l("All types"))]) + _choices(PARTNER_TYPE_LABELS))
+    tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _choices(PARTNER_TIER_LABELS))
+    status = SelectField(_l("Status"), default="",
+                         choices=options([("", _l("All statuses"))]) + _choices(PARTNER_STATUS_LABELS))
+    region = SelectField(_l("Region"), default="")  # the view lists the regions that hold partners
+    sort = SelectField(_l("Sort by"), default="code", choices=options([
         ("code", _l("Code")), ("name", _l("Name")), ("type", _l("Type")), ("tier", _l("Tier")),
         ("status", _l("Status")), ("newest", _l("Newest first"))]))
 

@@ -181,3 +181,18 @@ def test_two_partners_may_use_the_same_order_numbers(db, world):
     rules = ReportingRules(today=TODAY, open_months=3, may_report_closed_periods=True)
     assert record(world["admin"], [line(partner_code="P-A"), line(partner_code="P-B")], rules).ok
     assert count(db) == 2
+
+
+def test_a_delivery_racing_another_for_the_same_lines_writes_nothing_and_says_so(db, world, monkeypatch):
+    """Two users sending the same partner's lines at once on PostgreSQL: the second meets the unique key."""
+    from sqlalchemy.exc import IntegrityError
+
+    import orders.intake as intake
+
+    def collides(*args, **kwargs):
+        raise IntegrityError("INSERT INTO sales_lines", {}, Exception("duplicate key value"))
+
+    monkeypatch.setattr(intake, "_write_chunk", collides)
+    result = record(world["clerk"], [line()])
+    assert not result.ok and "at the same moment" in str(result.errors[0].message)
+    assert count(db) == 0 and count(db, Submission) == 0

@@ -248,3 +248,16 @@ def test_export_escapes_formulas(client, login, db, world):
     login(world["admin_user"])
     body = client.get("/orders/customers?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in body
+
+
+@pytest.mark.parametrize("url", ["/orders/lines", "/orders/customers", "/orders/submissions", "/orders/deals"])
+def test_every_list_exports_csv_and_xlsx(client, login, db, world, url):
+    from openpyxl import load_workbook
+
+    make_sales_line(world["partner"])
+    login(world["admin_user"])
+    csv_response = client.get(f"{url}?format=csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert csv_response.data.startswith("\ufeff".encode())  # Excel opens UTF-8 Chinese right
+    xlsx = client.get(f"{url}?format=xlsx")
+    assert load_workbook(io.BytesIO(xlsx.data)).worksheets[0].max_row >= 1

@@ -108,3 +108,10 @@ def test_each_role_gets_its_home_page(client, login, db, every_partner, role, ex
     assert expected in page
     if role is not Role.ADMIN:
         assert partner.legal_name in page
+
+
+def test_directory_without_filters_shows_no_errors(client, login, admin):
+    make_partner(name="Plain Co")
+    login(admin)
+    page = client.get("/partners/").get_data(as_text=True)
+    assert "Plain Co" in page and "Not a valid choice" not in page and 'aria-invalid' not in page
