@@ -78,11 +78,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.extensions import csrf
     from portal.home import bp as home_bp
     from portal.home import register_panels
+    from training.views import HOME_PANELS as training_panels
+    from training.views import bp as training_bp
+    from training.views import verify_bp
 
-    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp, orders_bp, api_bp):
+    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp, orders_bp, api_bp, training_bp, verify_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
-    register_panels(partner_panels + order_panels)
+    register_panels(partner_panels + order_panels + training_panels)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -128,11 +131,14 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from orders.cli import deals_group
+    from training.cli import training_group
     from partners.cli import regions_group
     from orders.demo import seed_demo as seed_orders
     from partners.demo import seed_demo as seed_partners
     from portal.cli import install
+    from training.demo import seed_demo as seed_training
 
-    install(app, seeders=[seed_partners, seed_orders])
+    install(app, seeders=[seed_partners, seed_orders, seed_training])
     app.cli.add_command(regions_group)
     app.cli.add_command(deals_group)
+    app.cli.add_command(training_group)

@@ -6,6 +6,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.database import utcnow
 from portal.security import Role
 
 # (endpoint, label, roles that see it)
@@ -18,6 +19,7 @@ NAVIGATION = [
     ("orders.lines", _l("Sales"), tuple(Role)),
     ("orders.customer_list", _l("Customers"), tuple(Role)),
     ("orders.deals_list", _l("Deals"), tuple(Role)),
+    ("training.index", _l("Training"), tuple(Role)),
     ("orders.products", _l("Catalog"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("auth.users", _l("Users"), (Role.PARTNER_ADMIN, Role.ADMIN)),
     ("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
@@ -52,7 +54,7 @@ def install(app: Flask) -> None:
             "html_lang": "zh-CN" if locale is not None and locale.language == "zh" else "en",
         }
 
-    app.jinja_env.globals.update(Role=Role, can_manage_users_of=can_manage_users_of, page_url=page_url)
+    app.jinja_env.globals.update(Role=Role, can_manage_users_of=can_manage_users_of, page_url=page_url, now=utcnow)
     # The form macros as a global: htmx fragments (single blocks) do not see a template's own imports.
     app.jinja_env.globals["forms"] = app.jinja_env.get_template("macros/forms.html").module
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""

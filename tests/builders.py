@@ -75,16 +75,24 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     line = make_sales_line(partner, actor=user)
     report = PeriodReport(partner_id=partner.id, period=date(2020, 1, 1), status=PeriodStatus.NO_SALES)
     token, _plain = create_token(actor=user, name="ERP")
+    from training.models import LessonProgress, QuizAttempt
+    from training.services import issue_certificate, start_attempt
+
+    course = make_course()
+    progress = LessonProgress(partner_id=partner.id, user_id=user.id, lesson_id=course.lessons[0].id)
+    attempt = start_attempt(user, course)
+    certificate = issue_certificate(user, course, attempt)
     upload = SalesUpload(partner_id=partner.id, filename="big.csv", content=b"x", size=1, created_by_id=user.id)
     deal = DealRegistration(partner_id=partner.id, customer_name="Deal Customer", products="SKU",
                             estimated_value=Decimal(1000), expected_close=date(2030, 1, 1))
     with tenancy.every_partner(reason="test builder"):
-        db.session.add_all([report, deal, upload])
+        db.session.add_all([report, deal, upload, progress])
         db.session.flush()
     return {Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
             AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
             Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token,
-            DealRegistration: deal, SalesUpload: upload}
+            DealRegistration: deal, SalesUpload: upload, LessonProgress: progress, QuizAttempt: attempt,
+            certificate.__class__: certificate}
 
 
 def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):
@@ -150,3 +158,26 @@ def make_application(*, name: str | None = None, region: str = "CN-440300", regi
         db.session.add(application)
         db.session.flush()
     return application
+
+
+def make_course(*, types: tuple[str, ...] = ("distributor",), pass_mark: int = 50, max_attempts: int = 2,
+                validity_months: int = 12, published: bool = True):
+    """A course with two lessons and two questions: one single choice (right: "B"), one multiple ("A", "C")."""
+    from training.models import Course, Lesson, Question, QuestionOption
+
+    n = next(_sequence)
+    course = Course(title_en=f"Course {n}", title_zh=f"课程{n}", required_types=list(types), required_tiers=[],
+                    pass_mark=pass_mark, max_attempts=max_attempts, validity_months=validity_months,
+                    is_published=published)
+    course.lessons = [Lesson(position=0, title_en="One", title_zh="一", body_en="# One", body_zh="# 一"),
+                      Lesson(position=1, title_en="Two", title_zh="二", body_en="Two", body_zh="二")]
+    course.questions = [
+        Question(position=0, text_en="Single?", text_zh="单选？", options=[
+            QuestionOption(text_en="A", text_zh="甲"), QuestionOption(text_en="B", text_zh="乙", is_correct=True)]),
+        Question(position=1, text_en="Multiple?", text_zh="多选？", is_multiple=True, options=[
+            QuestionOption(text_en="A", text_zh="甲", is_correct=True), QuestionOption(text_en="B", text_zh="乙"),
+            QuestionOption(text_en="C", text_zh="丙", is_correct=True)]),
+    ]
+    db.session.add(course)
+    db.session.flush()
+    return course

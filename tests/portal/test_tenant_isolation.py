@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy.orm import Mapper
 
+from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 from orders.models import ApiToken, Customer, DealRegistration, Product, SalesUpload, Submission
 from partners.models import Partner, PartnerApplication, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
@@ -24,12 +25,17 @@ ID_ARGUMENTS = {
     "token_id": ApiToken,
     "deal_id": DealRegistration,
     "upload_id": SalesUpload,
+    "course_id": Course,
+    "lesson_id": Lesson,
+    "question_id": Question,
+    "attempt_id": QuizAttempt,
+    "certificate_id": Certificate,
     "product_id": Product,
     "user_id": "User",
     "message_id": OutboxMessage,
     "region_id": Region,
 }
-STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01"}
+STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01", "code": "UNKNOWNCODE1"}
 
 
 def _tenant_models() -> set[type]:
