@@ -252,3 +252,19 @@ def completion_by_partner() -> list[PartnerCompletion]:
                                         .where(Certificate.expires_at > utcnow()).group_by(Certificate.partner_id)).all())
     rows = [PartnerCompletion(p, required_completion_rate(p), certified.get(p.id, 0)) for p in partners]
     return sorted(rows, key=lambda row: (row.rate is None, row.rate if row.rate is not None else 0, row.partner.code))
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    user: User
+    states: list[CourseState]
+
+
+def team_progress(partner: Partner) -> list[TeamMember]:
+    """For the partner_admin: each active colleague's standing in every published course."""
+    return [TeamMember(user, courses_for(user)) for user in partner.users if user.is_active]
+
+
+def certificate_holders(limit: int = 500) -> list[Certificate]:
+    """Who holds which certification (valid ones first), within the viewer's scope."""
+    return list(db.session.scalars(select(Certificate).order_by(Certificate.expires_at.desc()).limit(limit)))

@@ -27,8 +27,9 @@ verify_bp = Blueprint("verify", __name__)
 def index():
     if current_user.role in BRAND_ROLES:
         return render("training/completion.html", rows=services.completion_by_partner(),
-                      courses=authoring.list_courses())
-    return render("training/index.html", states=services.courses_for(current_user))
+                      courses=authoring.list_courses(), holders=services.certificate_holders())
+    team = services.team_progress(current_user.partner) if current_user.role is Role.PARTNER_ADMIN else []
+    return render("training/index.html", states=services.courses_for(current_user), team=team)
 
 
 def _published_course(course_id: int) -> Course:

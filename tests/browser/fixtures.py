@@ -34,11 +34,13 @@ def live_server(app):
     from orders.demo import seed_demo as seed_orders
     from portal import tenancy
     from portal.extensions import db, limiter
+    from training.demo import seed_demo as seed_training
 
     with app.app_context():
         with tenancy.every_partner(reason="browser test data"):
             seed_partners()
             seed_orders()
+            seed_training()
             db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -161,3 +161,38 @@ def test_an_upload_with_errors_lists_them(page, live_server, tmp_path):
     errors.wait_for()
     text = errors.inner_text()
     assert "order_date" in text and "sku" in text and "quantity" in text and "unit_price" in text
+
+
+def test_a_partner_user_passes_a_course_and_downloads_a_verifiable_certificate(app, page, live_server):
+    import io
+
+    from pypdf import PdfReader
+
+    from training.models import Course
+
+    with app.app_context():
+        course = db.session.scalars(select(Course).where(Course.title_en.like("Power tools%"))).one()
+        course_id, title_zh = course.id, course.title_zh
+        right = [option.id for question in course.questions for option in question.options if option.is_correct]
+        lesson_count = len(course.lessons)
+    log_in(page, live_server, "sales@huanan.example", DEMO_PASSWORD)  # 赵丽 Zhao Li reads Chinese
+    page.goto(f"{live_server}/training/courses/{course_id}")
+    page.locator("main ol a").first.click()
+    for _ in range(lesson_count):  # read every lesson: "done, next"
+        with page.expect_navigation():
+            page.click("article.lesson footer button")
+    with page.expect_navigation():
+        page.click(f"form[action$='/training/courses/{course_id}/attempts'] button")
+    for option_id in right:
+        page.check(f"input[value='{option_id}']")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator("#quiz-result").inner_text().startswith("已通过")
+    pdf_url = page.locator("#quiz-result a[href$='.pdf']").get_attribute("href")
+    pdf = page.request.get(live_server + pdf_url)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    code = re.search(r"[A-Z2-9]{12}", text.split("Verification code")[1]).group(0)
+    assert "赵丽 Zhao Li" in text and title_zh in text
+    page.goto(f"{live_server}/verify/{code}")
+    assert "赵丽 Zhao Li" in page.locator("#verification").inner_text()
+    assert page.locator("#verification .badge-active").count() == 1

@@ -227,3 +227,17 @@ def test_brand_sees_completion_by_partner(client, login, world):
     login(world["admin"])
     page = client.get("/training/").get_data(as_text=True)
     assert world["partner"].code in page and "50%" in page
+
+
+def test_partner_admin_sees_the_teams_progress(client, login, world):
+    services.issue_certificate(world["learner"], world["course"], None)
+    login(make_user(world["partner"], role=Role.PARTNER_ADMIN, name="Team Lead"))
+    page = client.get("/training/").get_data(as_text=True)
+    assert 'id="team-progress"' in page and "张伟" in page and "☑" in page
+
+
+def test_brand_sees_who_holds_which_certification(client, login, world):
+    certificate = services.issue_certificate(world["learner"], world["course"], None)
+    login(world["admin"])
+    page = client.get("/training/").get_data(as_text=True)
+    assert certificate.code in page and "张伟" in page
