@@ -27,6 +27,7 @@ def save_course(course: Course | None, values: dict, *, actor: User) -> Course:
                  "required_tiers", "validity_months", "pass_mark", "max_attempts"):
         value = values[name]
         setattr(course, name, value.strip() if isinstance(value, str) else value)
+    course.product_line_id = values.get("product_line_id") or None
     db.session.flush()
     audit.record(actor=actor, row=course, action="update" if before else "create", before=before,
                  after=audit.snapshot(course, Course.AUDITED))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
@@ -21,6 +21,7 @@ class CourseForm(FlaskForm):
     title_zh = StringField(_l("Title (Chinese)"), validators=[required(), max_length(200)])
     summary_en = TextAreaField(_l("Summary (English)"), validators=[max_length(2000)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[max_length(2000)])
+    product_line_id = SelectField(_l("Product line"), coerce=int, validate_choice=True)  # 0: none
     estimated_minutes = _number(_l("Estimated minutes"), 1, 1000, 30)
     required_types = SelectMultipleField(_l("Required for partner types"), validate_choice=True,
                                          choices=options((t.value, label) for t, label in PARTNER_TYPE_LABELS.items()))

@@ -10,7 +10,9 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
+from partners.models import ProductLine
 from portal.extensions import db
+from portal.forms import options
 from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
 from portal.pdf import render_pdf
@@ -141,6 +143,10 @@ def verify(code: str):
 def edit_course(course_id: int | None):
     row = db.get_or_404(Course, course_id) if course_id else None
     form = CourseForm(obj=row) if request.method == "GET" else CourseForm()
+    lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
+    form.product_line_id.choices = options([(0, _("None"))] + [(line.id, line.name) for line in lines])
+    if request.method == "GET":
+        form.product_line_id.data = row.product_line_id if row and row.product_line_id else 0
     if form.validate_on_submit():
         row = authoring.save_course(row, form.data, actor=current_user)
         db.session.commit()

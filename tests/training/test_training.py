@@ -241,3 +241,34 @@ def test_brand_sees_who_holds_which_certification(client, login, world):
     login(world["admin"])
     page = client.get("/training/").get_data(as_text=True)
     assert certificate.code in page and "张伟" in page
+
+
+def test_admin_authors_a_course_with_lessons_in_order_and_a_question(client, login, db, world):
+    login(world["admin"])
+    bad = client.post("/training/admin/courses/new", data={"title_en": "", "title_zh": "课", "estimated_minutes": "0",
+                                                           "validity_months": "12", "pass_mark": "80",
+                                                           "max_attempts": "3", "product_line_id": "0"})
+    assert bad.status_code == 422 and "Fill in this field." in bad.get_data(as_text=True)
+    response = client.post("/training/admin/courses/new", data={
+        "title_en": "Safety", "title_zh": "安全", "summary_en": "", "summary_zh": "", "estimated_minutes": "10",
+        "required_types": ["agent"], "validity_months": "12", "pass_mark": "80", "max_attempts": "3",
+        "product_line_id": "0"})
+    course_url = response.headers["Location"]
+    course_id = int(course_url.rsplit("/", 1)[1])
+    for title in ("First", "Second"):
+        client.post(f"/training/admin/courses/{course_id}/lessons/new",
+                    data={"title_en": title, "title_zh": title, "body_en": "<script>x</script>", "body_zh": ""})
+    assert "at least one quiz question" in client.post(f"/training/admin/courses/{course_id}/publish",
+                                                       data={"published": "1"}, follow_redirects=True).get_data(as_text=True)
+    client.post(f"/training/admin/courses/{course_id}/questions/new",
+                data={"text_en": "Safe?", "text_zh": "安全？", "options_text": "*Yes | 是\nNo | 否"})
+    from training.models import Course
+
+    course = db.session.get(Course, course_id)
+    second = course.lessons[1]
+    fragment = client.post(f"/training/admin/lessons/{second.id}/move", data={"direction": "up"},
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.index("Second") < fragment.index("First") and "<html" not in fragment
+    client.post(f"/training/admin/courses/{course_id}/publish", data={"published": "1"})
+    db.session.refresh(course)
+    assert course.is_published and [q.text_en for q in course.questions] == ["Safe?"]
