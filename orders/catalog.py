@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -16,7 +16,7 @@ from portal import audit
 from portal.auth.models import User
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
-from portal.tabular import Column, RowError, read_table
+from portal.tabular import Column, ImportCounts, RowChecker, RowError, read_table
 
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 COLUMNS = [
@@ -87,17 +87,8 @@ def list_products(text: str = "", *, active_only: bool = False, limit: int = 200
     return list(db.session.scalars(query))
 
 
-@dataclass
-class CatalogImportResult:
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+class CatalogImportResult(ImportCounts):
+    pass
 
 
 def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int) -> CatalogImportResult:
@@ -110,29 +101,25 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
     result, parsed, first_row_of = CatalogImportResult(), [], {}
     for number, values in table:
         result.rows += 1
-        errors = []
+        check = RowChecker(number, values)
         sku = values["sku"].strip().upper()
         if not SKU.match(sku):
-            errors.append(RowError(number, "sku", _l("Use letters, digits and . _ / - (at most 64).")))
+            check.wrong("sku", _l("Use letters, digits and . _ / - (at most 64)."))
         elif sku in first_row_of:
-            errors.append(RowError(number, "sku", _l("SKU %(sku)s is in row %(row)d already.", sku=sku,
-                                                     row=first_row_of[sku])))
+            check.wrong("sku", _l("SKU %(sku)s is in row %(row)d already.", sku=sku, row=first_row_of[sku]))
         for key, limit in (("name_en", 200), ("name_zh", 200), ("unit", 16)):
-            if not values[key].strip():
-                errors.append(RowError(number, key, _l("Fill in this field.")))
-            elif len(values[key].strip()) > limit:
-                errors.append(RowError(number, key, _l("Use at most %(max)d characters.", max=limit)))
+            check.text(key, limit)
         line = lines.get(values["product_line"].strip().casefold())
         if line is None:
-            errors.append(RowError(number, "product_line", _l("Unknown product line.")))
+            check.wrong("product_line", _l("Unknown product line."))
         price = _number(values["list_price"])
         if price is None or price < 0 or price >= MAX_MAGNITUDE or price != price.quantize(FOUR_PLACES):
-            errors.append(RowError(number, "list_price", _l("Use a price of 0 or more with at most 4 decimal places.")))
+            check.wrong("list_price", _l("Use a price of 0 or more with at most 4 decimal places."))
         active_text = values.get("active", "").strip().casefold()
         if active_text not in YES | NO:
-            errors.append(RowError(number, "active", _l("Use 1 or 0 (yes or no).")))
-        if errors:
-            result.errors += errors
+            check.wrong("active", _l("Use 1 or 0 (yes or no)."))
+        if check.errors:
+            result.errors += check.errors
             continue
         first_row_of[sku] = number
         parsed.append(ProductFields(sku, values["name_en"], values["name_zh"], line, values["unit"], price,

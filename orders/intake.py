@@ -23,7 +23,7 @@ from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import PARTNER_ROLES, PermissionDenied
-from portal.tabular import Column, RowError
+from portal.tabular import Column, RowChecker, RowError
 
 COLUMNS = [
     Column("partner_code", ("partner_code", "伙伴编码"), required=False),
@@ -120,18 +120,8 @@ class _Catalog:
 
 def _parse(row: int, values: dict[str, str], catalog: _Catalog, rules: ReportingRules
            ) -> tuple[ParsedLine | None, list[RowError]]:
-    errors: list[RowError] = []
-
-    def wrong(column: str, message) -> None:
-        errors.append(RowError(row, column, message))
-
-    def text(key: str, limit: int, required: bool = True) -> str:
-        value = (values.get(key) or "").strip()
-        if required and not value:
-            wrong(key, _l("Fill in this field."))
-        elif len(value) > limit:
-            wrong(key, _l("Use at most %(max)d characters.", max=limit))
-        return value
+    check = RowChecker(row, values)
+    errors, wrong, text = check.errors, check.wrong, check.text
 
     code = (values.get("partner_code") or "").strip().upper()
     partner_id = None

@@ -3,7 +3,7 @@ so the same file twice changes nothing."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import pycountry
@@ -18,7 +18,7 @@ from portal.auth.models import User
 from portal.auth.services import invite_user, normalise_email
 from portal.extensions import db
 from portal.security import PermissionDenied, Role
-from portal.tabular import Column, RowError, read_table
+from portal.tabular import Column, ImportCounts, RowChecker, RowError, read_table
 
 COLUMNS = [
     Column("partner_code", ("partner_code", "伙伴编码", "code", "编码")),
@@ -108,36 +108,18 @@ class ImportedRow:
 
 
 @dataclass
-class ImportResult:
-    errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class ImportResult(ImportCounts):
     invited: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def _parse_row(number: int, values: dict[str, str], regions: RegionIndex, types: dict, tiers: dict
                ) -> tuple[ImportedRow | None, list[RowError]]:
-    errors = []
-
-    def wrong(column: str, message) -> None:
-        errors.append(RowError(number, column, message))
-
-    code = values["partner_code"].strip().upper()
-    if not code:
-        wrong("partner_code", _l("Fill in the partner code."))
-    elif not PARTNER_CODE.match(code):
+    check = RowChecker(number, values)
+    errors, wrong = check.errors, check.wrong
+    code = check.text("partner_code", 32).upper()
+    if code and not PARTNER_CODE.match(code):
         wrong("partner_code", _l("Use 2–32 capital letters, digits or hyphens."))
-    name = values["name"].strip()
-    if not name:
-        wrong("name", _l("Fill in the name."))
-    elif len(name) > 200:
-        wrong("name", _l("Use at most %(max)d characters.", max=200))
+    name = check.text("name", 200)
     partner_type = types.get(values["type"].strip().casefold())
     if partner_type is None:
         wrong("type", _l("Use wholesaler, distributor, reseller or agent."))
@@ -148,7 +130,7 @@ def _parse_row(number: int, values: dict[str, str], regions: RegionIndex, types:
     region = country = regions.country(values["country"]) if values["country"].strip() else None
     if country is None:
         wrong("country", _l("Unknown country: use its name in English or Chinese, or its ISO code."))
-    province_text, city_text = values.get("province", "").strip(), values.get("city", "").strip()
+    province_text, city_text = values.get("province", "").strip(), check.text("city", 120, required=False)
     if country is not None and province_text:
         region = regions.child(country, province_text)
         if region is None:
@@ -157,8 +139,6 @@ def _parse_row(number: int, values: dict[str, str], regions: RegionIndex, types:
         city = regions.child(region, city_text)
         if city is not None:
             region, city_text = city, ""
-    if len(city_text) > 120:
-        wrong("city", _l("Use at most %(max)d characters.", max=120))
     email = normalise_email(values.get("contact_email", "")) or None
     if email:
         try:

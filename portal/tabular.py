@@ -43,6 +43,40 @@ class RowError:
         return {"row": self.row, "column": self.column, "reason": str(self.message)}
 
 
+class RowChecker:
+    """Collects one row's problems and reads its text cells: "required" and "too long" are said the same way in
+    every import."""
+
+    def __init__(self, row: int, values: dict[str, str]) -> None:
+        self.row, self.values, self.errors = row, values, []
+
+    def wrong(self, column: str, message) -> None:
+        self.errors.append(RowError(self.row, column, message))
+
+    def text(self, key: str, limit: int, *, required: bool = True) -> str:
+        value = (self.values.get(key) or "").strip()
+        if required and not value:
+            self.wrong(key, _l("Fill in this field."))
+        elif len(value) > limit:
+            self.wrong(key, _l("Use at most %(max)d characters.", max=limit))
+        return value
+
+
+@dataclass
+class ImportCounts:
+    """What an all-or-nothing import did, or the problems that stopped it."""
+
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
 class TableRejected(Exception):
     """The file as a whole cannot be read: empty, binary, too large, wrong encoding, missing columns."""
 

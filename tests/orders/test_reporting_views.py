@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from orders import api_tokens
-from orders.models import Customer, PeriodReport, SalesLine
-from orders.periods import add_months, local_today, month_start
+from orders.models import PeriodReport, SalesLine
+from orders.periods import add_months, month_start
 from partners.models import PartnerStatus
 from portal import tenancy
 from portal.security import Role

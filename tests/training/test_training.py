@@ -15,7 +15,6 @@ from portal.database import utcnow
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
 from training import authoring, services
-from training.models import Certificate
 from tests.builders import make_course, make_partner, make_user
 
 
