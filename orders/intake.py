@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from orders import rollup
 from orders.models import Customer, Product, SalesLine, Submission, SubmissionSource, SubmissionStatus
 from partners.identity import normalise_company_name
 from partners.models import OnboardingStep, Partner, PartnerStatus
@@ -318,14 +319,16 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
     keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
     wanted = set(keys)
     existing = {
-        (partner_id, order_no, line_no): line_id
-        for line_id, partner_id, order_no, line_no in db.session.execute(
-            select(SalesLine.id, SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no).where(
+        (partner_id, order_no, line_no): (line_id, period, net_amount, is_return)
+        for line_id, partner_id, order_no, line_no, period, net_amount, is_return in db.session.execute(
+            select(SalesLine.id, SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no, SalesLine.period,
+                   SalesLine.net_amount, SalesLine.is_return).where(
                 SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys})))
         if (partner_id, order_no, line_no) in wanted
     }
     now = utcnow()
     inserts, updates = [], []
+    deltas = rollup.Deltas()
     for line, key in zip(lines, keys):
         submission = _submission_for(line.partner_id, submissions, actor, source, filename)
         submission.row_count += 1
@@ -336,8 +339,11 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
             "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
             "net_amount": line.net_amount, "is_return": line.quantity < 0, "updated_at": now,
         }
+        deltas.add((line.partner_id, line.period), line.net_amount, line.quantity < 0)
         if key in existing:
-            updates.append({"id": existing[key], **values})
+            line_id, old_period, old_net, old_return = existing[key]
+            deltas.add((line.partner_id, old_period), old_net, old_return, sign=-1)
+            updates.append({"id": line_id, **values})
         else:
             inserts.append({"partner_id": line.partner_id, "order_no": line.order_no, "line_no": line.line_no,
                             "created_at": now, **values})
@@ -345,6 +351,7 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
         db.session.execute(SalesLine.__table__.insert(), inserts)
     if updates:
         db.session.execute(update(SalesLine), updates)
+    rollup.apply(deltas)
     return len(lines)
 
 

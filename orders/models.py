@@ -298,3 +298,17 @@ class SalesUpload(OptionalPartnerOwned, db.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (UploadStatus.COMPLETED, UploadStatus.REJECTED, UploadStatus.FAILED)
+
+
+class MonthlySales(PartnerOwned, db.Model):
+    """A partner's month, summed: kept in the same transaction as every write of its sales lines, so pages and
+    scorecards read these instead of millions of lines."""
+
+    __tablename__ = "monthly_sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date)
+    net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))  # net of returned lines (≤ 0)
+    line_count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (UniqueConstraint("partner_id", "period"),)

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
+from orders import rollup
 from orders.models import Customer, SalesLine, Submission, SubmissionStatus
 from orders.customers import CustomerRow, mask
 from portal import audit
@@ -56,7 +57,13 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         raise PermissionDenied()
     if submission.status is not SubmissionStatus.COMPLETED:
         raise RuleViolation(_l("Only a completed submission can be reverted."))
+    deltas = rollup.Deltas()
+    for partner_id, period, net_amount, is_return in db.session.execute(select(
+            SalesLine.partner_id, SalesLine.period, SalesLine.net_amount, SalesLine.is_return).where(
+            SalesLine.submission_id == submission.id)):
+        deltas.add((partner_id, period), net_amount, is_return, sign=-1)
     removed = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id)).rowcount
+    rollup.apply(deltas)
     submission.status = SubmissionStatus.REVERTED
     submission.reverted_at = utcnow()
     submission.reverted_by_id = actor.id

@@ -69,8 +69,8 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         db.session.add_all([entry, acceptance, milestone])
         db.session.flush()
     from orders.api_tokens import create_token
-    from orders.models import (ApiToken, Customer, DealRegistration, PeriodReport, PeriodStatus, SalesLine,
-                               SalesUpload, Submission)
+    from orders.models import (ApiToken, Customer, DealRegistration, MonthlySales, PeriodReport, PeriodStatus,
+                               SalesLine, SalesUpload, Submission)
 
     line = make_sales_line(partner, actor=user)
     report = PeriodReport(partner_id=partner.id, period=date(2020, 1, 1), status=PeriodStatus.NO_SALES)
@@ -92,7 +92,7 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
             AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
             Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token,
             DealRegistration: deal, SalesUpload: upload, LessonProgress: progress, QuizAttempt: attempt,
-            certificate.__class__: certificate}
+            certificate.__class__: certificate, MonthlySales: _rollup_row(partner)}
 
 
 def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):
@@ -181,3 +181,12 @@ def make_course(*, types: tuple[str, ...] = ("distributor",), pass_mark: int = 5
     db.session.add(course)
     db.session.flush()
     return course
+
+
+def _rollup_row(partner: Partner):
+    from sqlalchemy import select
+
+    from orders.models import MonthlySales
+
+    with tenancy.every_partner(reason="test builder"):
+        return db.session.scalars(select(MonthlySales).where(MonthlySales.partner_id == partner.id)).first()

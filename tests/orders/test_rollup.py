@@ -1,0 +1,71 @@
+"""The monthly roll-up always equals a fresh aggregate of the lines, after any sequence of imports, re-imports
+(changing amounts, dates and partners' months) and reverts."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from orders import rollup
+from orders.intake import ReportingRules, record_sales_lines
+from orders.models import SubmissionSource
+from orders.services import revert_submission
+from portal.security import Role
+from tests.builders import make_partner, make_product, make_user
+
+RULES = ReportingRules(today=date(2026, 11, 23), open_months=3, may_report_closed_periods=True)
+
+
+def _random_rows(rng: random.Random, count: int) -> list[tuple[int, dict[str, str]]]:
+    rows, used = [], set()
+    while len(rows) < count:
+        key = (rng.choice(["P-R1", "P-R2"]), f"SO-{rng.randrange(12)}", rng.randrange(1, 4))
+        if key in used:
+            continue
+        used.add(key)
+        quantity = rng.choice(["1", "2.5", "-1", "10", "0.0001"])
+        rows.append((len(rows) + 2, {
+            "partner_code": key[0], "order_no": key[1], "line_no": str(key[2]),
+            "order_date": (date(2026, 6, 1) + timedelta(days=rng.randrange(150))).isoformat(),
+            "customer_code": f"C-{rng.randrange(4)}", "customer_name": "Customer", "sku": "ROLL",
+            "quantity": quantity, "unit_price": rng.choice(["3.1416", "899.5", "0.0001", "12"]),
+            "discount": rng.choice(["0", "0.27", ""]),
+        }))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rollup_equals_a_fresh_aggregate_after_any_sequence(db, every_partner, seed):
+    rng = random.Random(seed)
+    make_partner(code="P-R1")
+    make_partner(code="P-R2")
+    make_product("ROLL")
+    admin = make_user(role=Role.ADMIN)
+    submissions = []
+    for step in range(12):
+        action = rng.random()
+        if action < 0.25 and submissions:
+            submission = submissions.pop(rng.randrange(len(submissions)))
+            revert_submission(submission, actor=admin)
+        else:
+            rows = _random_rows(rng, rng.randrange(1, 15))
+            result = record_sales_lines(lambda rows=rows: iter(rows), actor=admin, source=SubmissionSource.UPLOAD,
+                                        filename=f"step-{step}.csv", rules=RULES)
+            assert result.ok, result.errors
+            submissions += result.submissions
+        assert rollup.stored() == rollup.fresh_aggregate(), f"seed {seed}, step {step}"
+
+
+def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
+    make_partner(code="P-R1")
+    make_product("ROLL")
+    admin = make_user(role=Role.ADMIN)
+    rows = [(2, {"partner_code": "P-R1", "order_no": "X", "line_no": "1", "order_date": "2026-10-01",
+                 "customer_code": "C", "customer_name": "C", "sku": "ROLL", "quantity": "2", "unit_price": "1.5"})]
+    result = record_sales_lines(lambda: iter(rows), actor=admin, source=SubmissionSource.FORM, filename=None,
+                                rules=RULES)
+    assert rollup.stored() == {(result.submissions[0].partner_id, date(2026, 10, 1)): (Decimal("3"), Decimal(0), 1)}
+    revert_submission(result.submissions[0], actor=admin)
+    assert rollup.stored() == {}
