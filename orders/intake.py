@@ -1,8 +1,8 @@
 """The one way sales lines reach the database, whichever door they came through (web form, file, API).
 
-Two passes: the first checks every row and keeps only what duplicate detection needs; the second, run only when
-no row is wrong, writes in chunks inside the caller's transaction. Rows are re-read for the second pass, so a
-file of a million lines is never held whole."""
+Rows stream through once: checked, and written in chunks inside a savepoint while every row so far is right.
+A wrong row anywhere rolls the savepoint back, so nothing is written; a file of a million lines is never held
+whole."""
 from __future__ import annotations
 
 import re
@@ -201,39 +201,6 @@ def _parse(row: int, values: dict[str, str], catalog: _Catalog, rules: Reporting
                       product[0], quantity, unit_price, discount), []
 
 
-def check_rows(rows: Rows, *, actor: User, rules: ReportingRules, progress: Callable[[int], None] | None = None,
-               rescan: Callable[[], Iterator[tuple[int, dict[str, str]]]] | None = None) -> IntakeResult:
-    """The first pass: every row checked, every problem listed; nothing written.
-
-    Duplicate detection keeps one 64-bit hash per line, not the lines: a million-line file stays small. A hash
-    seen twice is confirmed by comparing the real keys in a second, rare scan (`rescan`)."""
-    catalog = _Catalog(actor)
-    result = IntakeResult()
-    seen: set[int] = set()
-    suspects: set[int] = set()
-    for number, values in rows:
-        result.rows += 1
-        line, errors = _parse(number, values, catalog, rules)
-        if line is None:
-            result.errors += errors
-        else:
-            digest = hash((line.partner_id, line.order_no, line.line_no))
-            if digest in seen:
-                suspects.add(digest)
-            seen.add(digest)
-            result.total += line.net_amount
-            result.returns += line.quantity < 0
-        if progress and result.rows % CHUNK == 0:
-            progress(result.rows)
-    del seen
-    if suspects and rescan is not None:
-        result.errors += _duplicates(rescan(), suspects, catalog, rules)
-        result.errors.sort(key=lambda error: (error.row, error.column))
-    if result.rows == 0:
-        result.errors.append(RowError(0, "", _l("There are no sales lines to record.")))
-    return result
-
-
 def _duplicates(rows: Rows, suspects: set[int], catalog: _Catalog, rules: ReportingRules) -> list[RowError]:
     first_row_of: dict[tuple, int] = {}
     errors = []
@@ -256,48 +223,73 @@ def _duplicates(rows: Rows, suspects: set[int], catalog: _Catalog, rules: Report
 def record_sales_lines(read_rows: Callable[[], Iterator[tuple[int, dict[str, str]]]], *, actor: User,
                        source: SubmissionSource, filename: str | None, rules: ReportingRules,
                        progress: Callable[[str, int], None] | None = None) -> IntakeResult:
-    """Check every row, then, only if all pass, write them: one submission per partner; lines upserted by
-    (partner, order_no, line_no); customers created or updated by (partner, customer_code). `read_rows` is called
-    once per pass. Nothing is written when any row is wrong. The caller commits."""
+    """Check every row and write them, all or none: one submission per partner; lines upserted by (partner,
+    order_no, line_no); customers created or updated by (partner, customer_code); the monthly roll-up moved.
+
+    One pass: rows are written in chunks inside a savepoint while the file stays clean; after the first wrong
+    row the rest is only checked, and the savepoint is rolled back, so nothing is written when any row is wrong.
+    Duplicate detection keeps one 64-bit hash per line, not the lines, so a million-line file stays small; a
+    hash seen twice is confirmed by comparing real keys in a second, rare scan (`read_rows` is called again).
+    The caller commits."""
     if actor.role in PARTNER_ROLES and actor.partner_id is None:
         raise PermissionDenied()
-    result = check_rows(read_rows(), actor=actor, rules=rules, rescan=read_rows,
-                        progress=(lambda n: progress("checked", n)) if progress else None)
-    if not result.ok:
-        return result
     catalog = _Catalog(actor)
+    result = IntakeResult()
     submissions: dict[int, Submission] = {}
+    seen: set[int] = set()
+    suspects: set[int] = set()
+    chunk: list[ParsedLine] = []
+    savepoint = db.session.begin_nested()
     try:
-        with db.session.begin_nested():
-            _write_all(read_rows, catalog, rules, submissions, actor, source, filename, progress)
+        for number, values in read_rows():
+            result.rows += 1
+            line, errors = _parse(number, values, catalog, rules)
+            if line is None:
+                result.errors += errors
+            else:
+                digest = hash((line.partner_id, line.order_no, line.line_no))
+                if digest in seen:
+                    suspects.add(digest)
+                seen.add(digest)
+                result.total += line.net_amount
+                result.returns += line.quantity < 0
+                if not result.errors and not suspects:
+                    chunk.append(line)
+            if len(chunk) >= CHUNK:
+                _write_chunk(chunk, submissions, actor, source, filename)
+                chunk = []
+            if progress and result.rows % CHUNK == 0:
+                progress("checked", result.rows)
+        del seen
+        if suspects:
+            result.errors += _duplicates(read_rows(), suspects, catalog, rules)
+            result.errors.sort(key=lambda error: (error.row, error.column))
+        if result.rows == 0:
+            result.errors.append(RowError(0, "", _l("There are no sales lines to record.")))
+        if result.errors:
+            savepoint.rollback()
+            return result
+        if chunk:
+            _write_chunk(chunk, submissions, actor, source, filename)
+        db.session.flush()
+        savepoint.commit()
     except IntegrityError:
         # Another delivery for the same partner wrote one of these lines first (two users at once, PostgreSQL):
         # its lines stand, nothing of this one is written, and the user is told to send it again.
+        savepoint.rollback()
         result.errors.append(RowError(0, "", _l(
             "Another delivery for the same partner was being written at the same moment. Nothing of this one was "
             "written: send it again.")))
         return result
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if progress:
+        progress("written", result.rows)
     result.submissions = list(submissions.values())
     for partner_id in submissions:
         record_milestone(partner_id, OnboardingStep.SALES_REPORT)
     return result
-
-
-def _write_all(read_rows, catalog: _Catalog, rules: ReportingRules, submissions: dict[int, Submission], actor: User,
-               source: SubmissionSource, filename: str | None, progress) -> None:
-    written = 0
-    chunk: list[ParsedLine] = []
-    for number, values in read_rows():
-        line, _errors = _parse(number, values, catalog, rules)
-        chunk.append(line)
-        if len(chunk) >= CHUNK:
-            written += _write_chunk(chunk, submissions, actor, source, filename)
-            chunk = []
-            if progress:
-                progress("written", written)
-    if chunk:
-        _write_chunk(chunk, submissions, actor, source, filename)
-    db.session.flush()
 
 
 def _submission_for(partner_id: int, submissions: dict[int, Submission], actor: User, source: SubmissionSource,
