@@ -35,6 +35,12 @@ def deadline(period: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
 
 
+def month_begins(period: date) -> datetime:
+    """The UTC moment a month begins in the brand's time zone."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(month_start(period), time(0), tzinfo=zone).astimezone(timezone.utc)
+
+
 def local_today() -> date:
     return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 

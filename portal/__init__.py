@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from orders.views import bp as orders_bp
     from partners.views import HOME_PANELS as partner_panels
     from partners.views import bp as partners_bp
+    from performance.views import bp as performance_bp
     from portal.admin import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.extensions import csrf
@@ -82,7 +83,8 @@ def register_blueprints(app: Flask) -> None:
     from training.views import bp as training_bp
     from training.views import verify_bp
 
-    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp, orders_bp, api_bp, training_bp, verify_bp):
+    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp, orders_bp, api_bp, training_bp, verify_bp,
+                      performance_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
     register_panels(partner_panels + order_panels + training_panels)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 import random
 import secrets
 from dataclasses import dataclass
@@ -207,15 +208,28 @@ def verify_certificate(code: str) -> Verification:
 def required_completion_rate(partner: Partner, *, at: datetime | None = None) -> float | None:
     """Share of (active user × required course) pairs holding a certificate valid at `at`; None when the
     partner has no active user or no required course. Used by the scorecard."""
+    return required_completion_rates([partner], at=at)[partner.id]
+
+
+def required_completion_rates(partners: Sequence[Partner], *, at: datetime | None = None
+                              ) -> dict[int, float | None]:
+    """required_completion_rate for many partners in three queries (the scorecards of every partner)."""
     at = at or utcnow()
-    courses = [c for c in db.session.scalars(select(Course).where(Course.is_published)) if is_required(c, partner)]
-    users = [u for u in partner.users if u.is_active]
-    if not courses or not users:
-        return None
-    valid = {(c.user_id, c.course_id) for c in db.session.scalars(select(Certificate).where(
-        Certificate.partner_id == partner.id, Certificate.expires_at > at))}
-    pairs = [(u.id, c.id) for u in users for c in courses]
-    return sum(pair in valid for pair in pairs) / len(pairs)
+    courses = list(db.session.scalars(select(Course).where(Course.is_published)))
+    ids = [partner.id for partner in partners]
+    users: dict[int, list[int]] = {partner_id: [] for partner_id in ids}
+    for user_id, partner_id in db.session.execute(select(User.id, User.partner_id).where(
+            User.partner_id.in_(ids), User.is_active)):
+        users[partner_id].append(user_id)
+    valid = {(user_id, course_id) for user_id, course_id in db.session.execute(select(
+        Certificate.user_id, Certificate.course_id).where(
+        Certificate.partner_id.in_(ids), Certificate.issued_at <= at, Certificate.expires_at > at))}
+    rates: dict[int, float | None] = {}
+    for partner in partners:
+        required = [course.id for course in courses if is_required(course, partner)]
+        pairs = [(user_id, course_id) for user_id in users[partner.id] for course_id in required]
+        rates[partner.id] = sum(pair in valid for pair in pairs) / len(pairs) if pairs else None
+    return rates
 
 
 def certificates_to_remind(*, within_days: int = 30, now: datetime | None = None) -> list[Certificate]:

@@ -1,0 +1,178 @@
+"""The KPIs of a partner over a range of months, worked out for many partners at once. docs/kpis.md defines each
+one; a KPI without the data it needs is None ("no data"), never 0."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from orders.models import DealRegistration, DealStatus, MonthlySales, PeriodReport, SalesLine
+from orders.periods import add_months, deadline, month_begins, month_start
+from partners.models import Partner
+from performance.models import SalesTarget
+from portal.database import utcnow
+from portal.extensions import db
+from training.services import required_completion_rates
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    """The months from `first` to `last`, both included (first days of months)."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def month(cls, period: date) -> MonthRange:
+        return cls(month_start(period), month_start(period))
+
+    @property
+    def length(self) -> int:
+        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+
+    def months(self) -> list[date]:
+        return [add_months(self.first, n) for n in range(self.length)]
+
+    def previous(self) -> MonthRange:
+        """The range of the same length just before this one."""
+        return MonthRange(add_months(self.first, -self.length), add_months(self.first, -1))
+
+    def last_year(self) -> MonthRange:
+        return MonthRange(add_months(self.first, -12), add_months(self.last, -12))
+
+    def label(self) -> str:
+        first, last = self.first.strftime("%Y-%m"), self.last.strftime("%Y-%m")
+        return first if first == last else f"{first} – {last}"
+
+
+@dataclass(frozen=True)
+class PartnerKpis:
+    """One partner's KPIs over one range. Money exact; ratios as Decimal fractions (0.25 = 25 %)."""
+
+    partner_id: int
+    net_sales: Decimal | None
+    target: Decimal | None
+    target_attainment: Decimal | None
+    growth_yoy: Decimal | None
+    growth_prev: Decimal | None
+    active_customers: int | None
+    new_customers: int | None
+    returns_ratio: Decimal | None
+    deal_win_rate: Decimal | None
+    training_completion: Decimal | None
+    on_time_reporting: Decimal | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "partner_id"}
+
+
+# The KPIs a scorecard may weigh (net sales and the target are money; the rest are ratios or counts).
+SCORED_KPIS = ("net_sales", "target_attainment", "growth_yoy", "growth_prev", "active_customers", "new_customers",
+               "returns_ratio", "deal_win_rate", "training_completion", "on_time_reporting")
+
+
+def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    return None if not whole else Decimal(part) / Decimal(whole)
+
+
+def _growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """Change against a base period; no data when the base had no sales or sold nothing net (≤ 0)."""
+    if now is None or before is None or before <= 0:
+        return None
+    return (now - before) / before
+
+
+def _monthly_sums(partner_ids: list[int], first: date, last: date) -> dict[int, dict[date, tuple[Decimal, Decimal]]]:
+    """(net, returns) per partner and month from the roll-up; months without lines are absent."""
+    sums: dict[int, dict[date, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for partner_id, period, net, returns in db.session.execute(select(
+            MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount, MonthlySales.returns_amount
+    ).where(MonthlySales.partner_id.in_(partner_ids), MonthlySales.period.between(first, last))):
+        sums[partner_id][period] = (net, returns)
+    return sums
+
+
+def _net(sums: dict[date, tuple[Decimal, Decimal]], months: MonthRange) -> Decimal | None:
+    values = [sums[m][0] for m in months.months() if m in sums]
+    return sum(values, Decimal(0)) if values else None
+
+
+def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime | None = None
+                 ) -> dict[int, PartnerKpis]:
+    """Every KPI of every given partner over `months`, in a fixed number of queries whatever the number of
+    partners (pages and scorecards call this for thousands). Sales come from the monthly roll-up; customers from
+    the lines of the range. Runs in the caller's tenant scope."""
+    now = now or utcnow()
+    ids = [partner.id for partner in partners]
+    if not ids:
+        return {}
+    earliest = min(months.previous().first, months.last_year().first)
+    sums = _monthly_sums(ids, earliest, months.last)
+
+    targets: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for partner_id, period, amount in db.session.execute(select(
+            SalesTarget.partner_id, SalesTarget.period, SalesTarget.amount).where(
+            SalesTarget.partner_id.in_(ids), SalesTarget.period.between(months.first, months.last))):
+        targets[partner_id][period] = amount
+
+    sold_in_range = (SalesLine.partner_id.in_(ids), SalesLine.period.between(months.first, months.last),
+                     SalesLine.is_return.is_(False))
+    active = dict(db.session.execute(select(SalesLine.partner_id, func.count(func.distinct(SalesLine.customer_id)))
+                                     .where(*sold_in_range).group_by(SalesLine.partner_id)).all())
+    first_sale = (select(SalesLine.partner_id, SalesLine.customer_id, func.min(SalesLine.period).label("first"))
+                  .where(SalesLine.partner_id.in_(ids), SalesLine.is_return.is_(False))
+                  .group_by(SalesLine.partner_id, SalesLine.customer_id).subquery())
+    new = dict(db.session.execute(select(first_sale.c.partner_id, func.count()).where(
+        first_sale.c.first.between(months.first, months.last)).group_by(first_sale.c.partner_id)).all())
+
+    deals: dict[int, dict[DealStatus, int]] = defaultdict(lambda: defaultdict(int))
+    for partner_id, status, count in db.session.execute(select(
+            DealRegistration.partner_id, DealRegistration.status, func.count()).where(
+            DealRegistration.partner_id.in_(ids), DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
+            DealRegistration.decided_at >= month_begins(months.first),
+            DealRegistration.decided_at < month_begins(add_months(months.last, 1)))
+            .group_by(DealRegistration.partner_id, DealRegistration.status)):
+        deals[partner_id][status] = count
+
+    due = [m for m in months.months() if deadline(m) <= now]
+    on_time: dict[int, int] = defaultdict(int)
+    if due:
+        for partner_id, count in db.session.execute(select(PeriodReport.partner_id, func.count()).where(
+                PeriodReport.partner_id.in_(ids), PeriodReport.period.in_(due), PeriodReport.is_late.is_(False))
+                .group_by(PeriodReport.partner_id)):
+            on_time[partner_id] = count
+
+    end_of_range = min(now, month_begins(add_months(months.last, 1)))
+    training = required_completion_rates(partners, at=end_of_range)
+
+    result = {}
+    for partner in partners:
+        own = sums.get(partner.id, {})
+        in_range = [own[m] for m in months.months() if m in own]
+        net = sum((n for n, _ in in_range), Decimal(0)) if in_range else None
+        returned = -sum((r for _, r in in_range), Decimal(0))
+        sold = (net or Decimal(0)) + returned
+        own_targets = targets.get(partner.id, {})
+        target = sum(own_targets.values(), Decimal(0)) if own_targets else None
+        net_in_target_months = sum((own[m][0] for m in own_targets if m in own), Decimal(0))
+        won, lost = deals[partner.id][DealStatus.WON], deals[partner.id][DealStatus.LOST]
+        rate = training[partner.id]
+        result[partner.id] = PartnerKpis(
+            partner_id=partner.id,
+            net_sales=net,
+            target=target,
+            target_attainment=_ratio(net_in_target_months, target) if target else None,
+            growth_yoy=_growth(net, _net(own, months.last_year())),
+            growth_prev=_growth(net, _net(own, months.previous())),
+            active_customers=active.get(partner.id, 0) if net is not None else None,
+            new_customers=new.get(partner.id, 0) if net is not None else None,
+            returns_ratio=_ratio(returned, sold) if sold > 0 else None,
+            deal_win_rate=_ratio(won, won + lost),
+            training_completion=None if rate is None else Decimal(str(round(rate, 6))),
+            on_time_reporting=_ratio(on_time[partner.id], len(due)) if due else None,
+        )
+    return result
+

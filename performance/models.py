@@ -1,0 +1,71 @@
+"""Sales targets, versioned scoring rules and the scorecards computed with them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from orders.models import AMOUNT
+from portal.database import PartnerOwned, TimestampMixin, utcnow
+from portal.extensions import db
+
+
+class SalesTarget(PartnerOwned, TimestampMixin, db.Model):
+    """What a partner should sell in one month (net amount), set by the brand."""
+
+    __tablename__ = "sales_targets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date)  # first day of the month
+    amount: Mapped[Decimal] = mapped_column(AMOUNT)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    partner = relationship("Partner")
+    set_by = relationship("User")
+
+    __table_args__ = (UniqueConstraint("partner_id", "period"),)
+
+    AUDITED = ("period", "amount")
+
+
+class ScoringRules(db.Model):
+    """One version of the weights and tier thresholds. Never edited: a change is a new version, so a scorecard
+    computed with an older version keeps saying which weights made it."""
+
+    __tablename__ = "scoring_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    weights: Mapped[dict[str, int]] = mapped_column(JSON)  # KPI name → weight in percent; they add up to 100
+    silver_min: Mapped[int]  # lowest average score for each tier
+    gold_min: Mapped[int]
+    platinum_min: Mapped[int]
+    recommendation_months: Mapped[int]  # the tier recommendation averages the scores of this many months
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by = relationship("User")
+
+
+class Scorecard(PartnerOwned, db.Model):
+    """A partner's month as scored with one version of the rules: the KPI values, the normalised values, the
+    score and its ranks, kept as computed."""
+
+    __tablename__ = "scorecards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date] = mapped_column(Date)
+    rules_id: Mapped[int] = mapped_column(ForeignKey("scoring_rules.id"), index=True)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # None: no KPI had data
+    kpis: Mapped[dict] = mapped_column(JSON)  # name → value as text (exact), or None for "no data"
+    normalised: Mapped[dict] = mapped_column(JSON)  # name → 0…1 as text, or None
+    rank_in_type: Mapped[int | None]
+    peers_in_type: Mapped[int] = mapped_column(default=0)
+    rank_in_region: Mapped[int | None]
+    peers_in_region: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rules: Mapped[ScoringRules] = relationship()
+    partner = relationship("Partner")
+
+    __table_args__ = (UniqueConstraint("partner_id", "period", "rules_id"), Index("ix_scorecards_period", "period"))

@@ -1,0 +1,276 @@
+"""Scorecards: KPIs normalised to 0…1, weighted into a score of 0–100 with a versioned set of rules, ranked
+among peers, and turned into a tier recommendation. docs/kpis.md explains every step."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from statistics import median
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from orders.periods import add_months
+from partners.models import Partner, PartnerStatus, PartnerTier
+from performance.kpis import SCORED_KPIS, MonthRange, PartnerKpis, compute_kpis
+from performance.models import Scorecard, ScoringRules
+from portal import audit, tenancy
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from portal.security import PermissionDenied, Role, RuleViolation
+
+DEFAULT_WEIGHTS = {"net_sales": 10, "target_attainment": 25, "growth_yoy": 10, "growth_prev": 5,
+                   "active_customers": 10, "new_customers": 5, "returns_ratio": 5, "deal_win_rate": 10,
+                   "training_completion": 10, "on_time_reporting": 10}
+SIZE_KPIS = ("net_sales", "active_customers", "new_customers")  # normalised by rank among peers of the same type
+TIER_ORDER = [PartnerTier.REGISTERED, PartnerTier.SILVER, PartnerTier.GOLD, PartnerTier.PLATINUM]
+RETURNS_CEILING = Decimal("0.10")  # a returns ratio of 10 % or more scores 0
+GROWTH_SPAN = Decimal("0.50")  # growth of −50 % scores 0, none scores 0.5, +50 % scores 1
+
+
+def _clamp(value: Decimal) -> Decimal:
+    return max(Decimal(0), min(Decimal(1), value))
+
+
+def normalise_ratio(name: str, value: Decimal | None) -> Decimal | None:
+    """A ratio KPI on the 0…1 scale; None stays None (no data)."""
+    if value is None:
+        return None
+    if name == "target_attainment":
+        return _clamp(value)
+    if name in ("growth_yoy", "growth_prev"):
+        return _clamp((value + GROWTH_SPAN) / (2 * GROWTH_SPAN))
+    if name == "returns_ratio":
+        return _clamp(1 - value / RETURNS_CEILING)
+    return _clamp(value)  # win rate, training completion, on-time reporting: already shares
+
+
+def percentile(value, peers: Sequence) -> Decimal:
+    """Where `value` stands among the values of its peers (itself included): the share of the others below
+    it, ties counting half. 1 when it has no peer."""
+    others = len(peers) - 1
+    if others <= 0:
+        return Decimal(1)
+    below = sum(1 for peer in peers if peer < value)
+    equal = sum(1 for peer in peers if peer == value) - 1
+    return Decimal(below) / others + Decimal(equal) / (2 * others)
+
+
+def weighted_score(normalised: dict[str, Decimal | None], weights: dict[str, int]) -> Decimal | None:
+    """100 × Σ weight × value / Σ weight over the KPIs that have data; a KPI without data passes its weight on to
+    the others. None when no weighted KPI has data."""
+    used = {name: weight for name, weight in weights.items() if weight and normalised.get(name) is not None}
+    total = sum(used.values())
+    if not total:
+        return None
+    score = 100 * sum(weight * normalised[name] for name, weight in used.items()) / total
+    return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _peer_region(partner: Partner) -> str:
+    """Partners are ranked within their province or state (the second level of the region tree)."""
+    parts = [part for part in partner.region.path.split("/") if part]
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _ranks(scores: dict[int, Decimal | None], groups: dict[int, str]) -> dict[int, tuple[int | None, int]]:
+    """Rank 1 = best score within each group; (None, peers) for a partner without a score."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for partner_id, group in groups.items():
+        if scores.get(partner_id) is not None:
+            members[group].append(partner_id)
+    ranks: dict[int, tuple[int | None, int]] = {}
+    for partner_id, group in groups.items():
+        peers = members.get(group, [])
+        score = scores.get(partner_id)
+        rank = None if score is None else 1 + sum(1 for other in peers if scores[other] > score)
+        ranks[partner_id] = (rank, len(peers))
+    return ranks
+
+
+def _as_text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def current_rules() -> ScoringRules:
+    """The newest version of the rules; version 1 (the defaults) is created the first time it is asked for."""
+    rules = db.session.scalar(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(1))
+    if rules is None:
+        rules = ScoringRules(version=1, weights=dict(DEFAULT_WEIGHTS), silver_min=50, gold_min=65, platinum_min=80,
+                             recommendation_months=3, note="defaults")
+        db.session.add(rules)
+        db.session.flush()
+    return rules
+
+
+@dataclass(frozen=True)
+class RulesFields:
+    weights: dict[str, int]
+    silver_min: int
+    gold_min: int
+    platinum_min: int
+    recommendation_months: int
+    note: str = ""
+
+
+def check_rules(fields: RulesFields) -> None:
+    """Raises RuleViolation (with the field) for weights that are negative or do not add up to 100 and for
+    thresholds out of order."""
+    for name, weight in fields.weights.items():
+        if name not in SCORED_KPIS:
+            raise RuleViolation(_l("Unknown KPI."), field=name)
+        if weight is None or weight < 0 or weight > 100:
+            raise RuleViolation(_l("Use a weight from 0 to 100."), field=name)
+    if sum(fields.weights.values()) != 100:
+        raise RuleViolation(_l("The weights add up to %(total)d; they must add up to 100.",
+                               total=sum(fields.weights.values())), field="weights")
+    if not 0 < fields.silver_min < fields.gold_min < fields.platinum_min <= 100:
+        raise RuleViolation(_l("Thresholds must rise: 0 < silver < gold < platinum ≤ 100."), field="silver_min")
+    if not 1 <= fields.recommendation_months <= 24:
+        raise RuleViolation(_l("Use 1 to 24 months."), field="recommendation_months")
+
+
+def save_rules(fields: RulesFields, *, actor: User, based_on: int) -> ScoringRules:
+    """A new version of the rules. `based_on` is the version the admin edited: if someone saved a newer one in the
+    meantime, the change is refused rather than silently replacing theirs. Audited; the caller commits."""
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied()
+    check_rules(fields)
+    newest = current_rules()
+    if newest.version != based_on:
+        raise RuleViolation(_l("Someone saved version %(version)d of the rules while you were editing. Look at it "
+                               "and make your change again.", version=newest.version), field="weights")
+    rules = ScoringRules(version=newest.version + 1, weights={name: fields.weights.get(name, 0)
+                                                             for name in SCORED_KPIS},
+                         silver_min=fields.silver_min, gold_min=fields.gold_min, platinum_min=fields.platinum_min,
+                         recommendation_months=fields.recommendation_months, note=fields.note.strip()[:300],
+                         created_by_id=actor.id)
+    db.session.add(rules)
+    db.session.flush()
+    audit.record(actor=actor, row=rules, action="create", before={"version": newest.version, **newest.weights},
+                 after={"version": rules.version, **rules.weights})
+    return rules
+
+
+def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: datetime | None = None
+                       ) -> list[Scorecard]:
+    """Score every active partner in scope for one month with one version of the rules (the newest by default).
+    A month scored again with the same version is replaced (the lines may have changed); scorecards of other
+    versions stay as they were. Ranks and size KPIs compare partners of the same type, so brand-wide
+    scorecards are computed in the every-partner scope. The caller commits."""
+    rules = rules or current_rules()
+    partners = list(db.session.scalars(select(Partner).where(Partner.status == PartnerStatus.ACTIVE)))
+    kpis = compute_kpis(partners, MonthRange.month(period), now=now)
+    by_type: dict[str, list[PartnerKpis]] = defaultdict(list)
+    for partner in partners:
+        by_type[partner.partner_type.value].append(kpis[partner.id])
+    normalised: dict[int, dict[str, Decimal | None]] = {}
+    for partner in partners:
+        own = kpis[partner.id]
+        values: dict[str, Decimal | None] = {}
+        for name in SCORED_KPIS:
+            value = getattr(own, name)
+            if name in SIZE_KPIS:
+                peers = [getattr(k, name) for k in by_type[partner.partner_type.value] if getattr(k, name) is not None]
+                values[name] = None if value is None else percentile(value, peers)
+            else:
+                values[name] = normalise_ratio(name, value)
+        normalised[partner.id] = values
+    scores = {partner.id: weighted_score(normalised[partner.id], rules.weights) for partner in partners}
+    type_ranks = _ranks(scores, {p.id: p.partner_type.value for p in partners})
+    region_ranks = _ranks(scores, {p.id: _peer_region(p) for p in partners})
+    db.session.execute(delete(Scorecard).where(Scorecard.period == period, Scorecard.rules_id == rules.id,
+                                               Scorecard.partner_id.in_([p.id for p in partners])))
+    cards = [Scorecard(partner_id=p.id, period=period, rules_id=rules.id, score=scores[p.id],
+                       kpis={name: _as_text(value) for name, value in kpis[p.id].as_dict().items()},
+                       normalised={name: _as_text(value) for name, value in normalised[p.id].items()},
+                       rank_in_type=type_ranks[p.id][0], peers_in_type=type_ranks[p.id][1],
+                       rank_in_region=region_ranks[p.id][0], peers_in_region=region_ranks[p.id][1],
+                       computed_at=utcnow())
+             for p in partners]
+    db.session.add_all(cards)
+    db.session.flush()
+    return cards
+
+
+def compute_recent_scorecards(last: date, months: int = 12, *, now: datetime | None = None) -> int:
+    """compute_scorecards for the `months` months up to `last` with the newest rules; returns how many."""
+    rules = current_rules()
+    return sum(len(compute_scorecards(add_months(last, -n), rules=rules, now=now)) for n in range(months))
+
+
+def scorecard_history(partner: Partner, last: date, months: int = 12) -> dict[date, Scorecard]:
+    """The partner's scorecards for the months up to `last`, each from the newest version that scored it."""
+    first = add_months(last, 1 - months)
+    rows = db.session.execute(select(Scorecard, ScoringRules.version).join(ScoringRules).where(
+        Scorecard.partner_id == partner.id, Scorecard.period.between(first, last)))
+    newest: dict[date, tuple[int, Scorecard]] = {}
+    for card, version in rows:
+        if card.period not in newest or version > newest[card.period][0]:
+            newest[card.period] = (version, card)
+    return {period: card for period, (_, card) in newest.items()}
+
+
+def latest_scorecards(period: date) -> dict[int, Scorecard]:
+    """Every in-scope partner's scorecard for one month, each from the newest version that scored it."""
+    newest_version = (select(Scorecard.partner_id, func.max(ScoringRules.version).label("version"))
+                      .join(ScoringRules).where(Scorecard.period == period).group_by(Scorecard.partner_id).subquery())
+    rows = db.session.scalars(select(Scorecard).join(ScoringRules).join(
+        newest_version, (newest_version.c.partner_id == Scorecard.partner_id)
+        & (newest_version.c.version == ScoringRules.version)).where(Scorecard.period == period))
+    return {card.partner_id: card for card in rows}
+
+
+@dataclass(frozen=True)
+class TierRecommendation:
+    current: PartnerTier
+    recommended: PartnerTier | None  # None: no score in the months looked at
+    average: Decimal | None
+    months: int
+
+    @property
+    def action(self) -> str:
+        """promote, keep or demote (keep when there is no score to go by)."""
+        if self.recommended is None or self.recommended == self.current:
+            return "keep"
+        return "promote" if TIER_ORDER.index(self.recommended) > TIER_ORDER.index(self.current) else "demote"
+
+
+def tier_for(score: Decimal, rules: ScoringRules) -> PartnerTier:
+    if score >= rules.platinum_min:
+        return PartnerTier.PLATINUM
+    if score >= rules.gold_min:
+        return PartnerTier.GOLD
+    if score >= rules.silver_min:
+        return PartnerTier.SILVER
+    return PartnerTier.REGISTERED
+
+
+def recommend_tier(partner: Partner, last: date, *, rules: ScoringRules | None = None) -> TierRecommendation:
+    """The tier the average score of the last N months (N from the rules) earns; months without a score are left
+    out of the average."""
+    rules = rules or current_rules()
+    history = scorecard_history(partner, last, rules.recommendation_months)
+    scores = [card.score for card in history.values() if card.score is not None]
+    if not scores:
+        return TierRecommendation(partner.tier, None, None, rules.recommendation_months)
+    average = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return TierRecommendation(partner.tier, tier_for(average, rules), average, rules.recommendation_months)
+
+
+def peer_medians(period: date) -> dict[str, Decimal]:
+    """The median score of each partner type in the month, over every partner: a partner sees where it stands
+    against its peers without seeing any one of them."""
+    with tenancy.every_partner(reason="peer medians: only the median of each type leaves this function"):
+        rows = db.session.execute(select(Partner.partner_type, Scorecard.score).join(
+            Partner, Partner.id == Scorecard.partner_id).where(
+            Scorecard.id.in_([card.id for card in latest_scorecards(period).values()]),
+            Scorecard.score.is_not(None))).all()
+    scores: dict[str, list[Decimal]] = defaultdict(list)
+    for partner_type, score in rows:
+        scores[partner_type.value].append(score)
+    return {kind: Decimal(median(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            for kind, values in scores.items()}
