@@ -13,7 +13,7 @@ from orders.models import Customer, SalesLine, Submission, SubmissionStatus
 from orders.customers import CustomerRow, mask
 from portal import audit
 from portal.auth.models import User
-from portal.database import utcnow
+from portal.database import exact_sum, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
 
@@ -37,13 +37,37 @@ def parse_month(text: str) -> date | None:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def list_lines(*, period: date | None, limit: int | None = 500) -> list[SalesLine]:
-    query = select(SalesLine).order_by(SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no)
+def _line_filters(*, period: date | None = None, first: date | None = None, last: date | None = None,
+                  partner_id: int | None = None, returns_only: bool = False) -> list:
+    conditions = []
     if period is not None:
-        query = query.where(SalesLine.period == period)
+        conditions.append(SalesLine.period == period)
+    if first is not None:
+        conditions.append(SalesLine.period >= first)
+    if last is not None:
+        conditions.append(SalesLine.period <= last)
+    if partner_id is not None:
+        conditions.append(SalesLine.partner_id == partner_id)
+    if returns_only:
+        conditions.append(SalesLine.is_return)
+    return conditions
+
+
+def list_lines(*, limit: int | None = 500, **filters) -> list[SalesLine]:
+    """Lines in scope, newest first: of one month or a range of months (`first`, `last`), of one partner, only
+    returns — the lines behind a scorecard's figure."""
+    query = select(SalesLine).where(*_line_filters(**filters)).order_by(
+        SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no)
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def summarise_lines(**filters) -> tuple[int, Decimal]:
+    """How many lines list_lines would find without a limit, and their exact net total."""
+    count, total = db.session.execute(select(func.count(), exact_sum(SalesLine.net_amount)).where(
+        *_line_filters(**filters))).one()
+    return count, total or Decimal(0)
 
 
 def reported_months() -> list[date]:

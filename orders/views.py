@@ -269,11 +269,15 @@ def revert_submission(submission_id: int):
 @bp.get("/lines")
 def lines():
     month = services.parse_month(request.args.get("period", ""))
-    rows = services.list_lines(period=month, limit=None if request.args.get("format") else 500)
+    drill_down = {"first": services.parse_month(request.args.get("first", "")),
+                  "last": services.parse_month(request.args.get("last", "")),
+                  "partner_id": request.args.get("partner", type=int), "returns_only": request.args.get("returns") == "1"}
+    rows = services.list_lines(period=month, limit=None if request.args.get("format") else 500, **drill_down)
     if request.args.get("format") in ("csv", "xlsx"):
         return table_response(request.args["format"], "sales-lines", services.LINE_EXPORT_HEADERS,
                               services.line_export_rows(rows))
-    return render("orders/lines.html", lines=rows, period=month, months=services.reported_months())
+    return render("orders/lines.html", lines=rows, period=month, months=services.reported_months(),
+                  drill_down=drill_down, summary=services.summarise_lines(period=month, **drill_down))
 
 
 # Periods ---------------------------------------------------------------------------------------------------

@@ -98,6 +98,27 @@ def change_partner_standing(
     return partner
 
 
+def change_partner_tier(partner: Partner, tier: PartnerTier, *, actor: User, reason: str,
+                        expected_version: int | None = None) -> Partner:
+    """Brand staff move a partner's tier (accepting or overriding a scorecard's recommendation), with a reason. A
+    channel manager finds only the partners of their regions. When `expected_version` (the partner as the actor
+    saw it) is stale, someone else changed the partner meanwhile: RuleViolation, nothing written. Audited; the
+    caller commits."""
+    if actor.role not in (Role.ADMIN, Role.CHANNEL_MANAGER):
+        raise PermissionDenied()
+    if expected_version is not None and expected_version != partner.version_id:
+        raise RuleViolation(_l("Someone changed this partner while you were looking at it; it is now %(tier)s. "
+                               "Look again and decide.", tier=partner.tier.label), field="tier")
+    if not reason.strip():
+        raise RuleViolation(_l("Say why the partner's standing changes."), field="reason")
+    before = audit.snapshot(partner, Partner.AUDITED)
+    partner.tier = tier
+    db.session.flush()
+    audit.record(actor=actor, row=partner, action="update", before=before,
+                 after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id, reason=reason.strip())
+    return partner
+
+
 def set_manager_regions(manager: User, regions: Sequence[Region], *, actor: User) -> None:
     """Admins assign the regions a channel manager covers. The caller commits."""
     if actor.role is not Role.ADMIN:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from orders.models import DealRegistration, DealStatus, MonthlySales, PeriodReport, SalesLine
@@ -72,6 +73,21 @@ class PartnerKpis:
 # The KPIs a scorecard may weigh (net sales and the target are money; the rest are ratios or counts).
 SCORED_KPIS = ("net_sales", "target_attainment", "growth_yoy", "growth_prev", "active_customers", "new_customers",
                "returns_ratio", "deal_win_rate", "training_completion", "on_time_reporting")
+KPI_LABELS = {
+    "net_sales": _l("Net sales"),
+    "target": _l("Target"),
+    "target_attainment": _l("Target attainment"),
+    "growth_yoy": _l("Growth vs last year"),
+    "growth_prev": _l("Growth vs previous period"),
+    "active_customers": _l("Active customers"),
+    "new_customers": _l("New customers"),
+    "returns_ratio": _l("Returns ratio"),
+    "deal_win_rate": _l("Deal win rate"),
+    "training_completion": _l("Required training completed"),
+    "on_time_reporting": _l("On-time reporting"),
+}
+MONEY_KPIS = ("net_sales", "target")
+COUNT_KPIS = ("active_customers", "new_customers")
 
 
 def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
@@ -176,3 +192,18 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
         )
     return result
 
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    period: date
+    net_sales: Decimal | None
+    target: Decimal | None
+
+
+def monthly_figures(partner: Partner, months: MonthRange) -> list[MonthFigures]:
+    """Net sales and target of each month of the range, for the scorecard's trend chart."""
+    sums = _monthly_sums([partner.id], months.first, months.last).get(partner.id, {})
+    targets = dict(db.session.execute(select(SalesTarget.period, SalesTarget.amount).where(
+        SalesTarget.partner_id == partner.id, SalesTarget.period.between(months.first, months.last))).all())
+    return [MonthFigures(m, sums[m][0] if m in sums else None, targets.get(m)) for m in months.months()]

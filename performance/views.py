@@ -1,8 +1,315 @@
-"""Scorecards, channel evaluation, targets and scoring rules."""
+"""Scorecards (partner and brand), the channel evaluation, targets and the scoring rules."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
 
-from performance import models  # noqa: F401  (the tables exist for every request)
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from orders.periods import add_months, local_today
+from orders.services import money, parse_month
+from partners.models import PARTNER_TIER_LABELS, Partner, PartnerTier, ProductLine
+from partners.services import change_partner_tier, regions_with_partners
+from performance import charts, evaluation, scoring, targets
+from performance.forms import EvaluationFilterForm, RulesForm, TargetForm, TargetImportForm, TierDecisionForm
+from performance.kpis import COUNT_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
+from performance.models import ScoringRules
+from portal.exports import table_response
+from portal.extensions import db
+from portal.forms import options
+from portal.home import HomePanel
+from portal.htmx import redirect_after_post, render
+from portal.pdf import render_pdf
+from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
+from portal.tabular import TableRejected
 
 bp = Blueprint("performance", __name__, url_prefix="/performance", template_folder="templates")
+
+
+def last_complete_month() -> date:
+    return add_months(local_today().replace(day=1), -1)
+
+
+def _month_arg(name: str = "period") -> date:
+    month = parse_month(request.args.get(name, ""))
+    return month if month and month <= local_today() else last_complete_month()
+
+
+def format_kpi(name: str, value) -> str:
+    """A KPI as people read it: money to cents, counts whole, ratios as percentages; "no data" for None."""
+    if value is None:
+        return _("no data")
+    if name in MONEY_KPIS:
+        return money(value)
+    if name in COUNT_KPIS:
+        return f"{int(value):,}"
+    return f"{value * 100:.1f} %"
+
+
+@bp.app_template_global()
+def kpi_text(name: str, value) -> str:
+    return format_kpi(name, value)
+
+
+def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
+    """The page that lists the lines or records behind a KPI."""
+    span = {"first": months.first.strftime("%Y-%m"), "last": months.last.strftime("%Y-%m")}
+    if name in ("net_sales", "growth_yoy", "growth_prev"):
+        return url_for("orders.lines", partner=partner.id, **span)
+    if name == "returns_ratio":
+        return url_for("orders.lines", partner=partner.id, returns=1, **span)
+    if name in ("active_customers", "new_customers"):
+        return url_for("orders.lines", partner=partner.id, **span)
+    if name in ("target", "target_attainment"):
+        return url_for("performance.targets_page", partner=partner.code, **span)
+    if name == "deal_win_rate":
+        return url_for("orders.deals_list")
+    if name == "training_completion":
+        return url_for("training.index")
+    if name == "on_time_reporting":
+        return url_for("orders.periods_page") if current_user.role in PARTNER_ROLES else None
+    return None
+
+
+def scorecard_context(partner: Partner, period: date) -> dict:
+    """Everything the scorecard page and its PDF show: the same numbers in both."""
+    months = MonthRange.month(period)
+    now_kpis = compute_kpis([partner], months)[partner.id]
+    before_kpis = compute_kpis([partner], months.previous())[partner.id]
+    year = MonthRange(add_months(period, -11), period)
+    figures = monthly_figures(partner, year)
+    history = scoring.scorecard_history(partner, period)
+    medians = {m: scoring.peer_medians(m).get(partner.partner_type.value) for m in year.months()}
+    labels = [m.strftime("%Y-%m") for m in year.months()]
+    card = history.get(period)
+    tiles = [{"name": name, "label": KPI_LABELS[name], "value": getattr(now_kpis, name),
+              "before": getattr(before_kpis, name), "link": _drill_down(partner, name, months)}
+             for name in ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])]
+    return {
+        "partner": partner, "period": period, "months": months, "tiles": tiles, "card": card,
+        "version": db.session.get(ScoringRules, card.rules_id).version if card else None,
+        "median": medians[period], "recommendation": scoring.recommend_tier(partner, period),
+        "sales_chart": charts.sales_against_target(
+            _("Net sales against target, 12 months"), labels, [f.net_sales for f in figures],
+            [f.target for f in figures], _("Net sales"), _("Target")),
+        "score_chart": charts.score_trend(
+            _("Score, 12 months"), labels, [history[m].score if m in history else None for m in year.months()],
+            _("Median of %(type)s partners", type=partner.partner_type.label), list(medians.values()), _("Score")),
+    }
+
+
+@bp.get("/scorecard")
+@require_role(*PARTNER_ROLES)
+def my_scorecard():
+    return redirect(url_for("performance.scorecard", partner_id=current_user.partner_id, **request.args))
+
+
+@bp.get("/partners/<int:partner_id>/scorecard")
+def scorecard(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)  # another partner's scorecard does not exist for a partner user
+    context = scorecard_context(partner, _month_arg())
+    decision = TierDecisionForm(tier=context["recommendation"].recommended.value
+                                if context["recommendation"].recommended else partner.tier.value,
+                                version=partner.version_id)
+    return render("performance/scorecard.html", decision=decision, tier_labels=PARTNER_TIER_LABELS, **context)
+
+
+@bp.get("/partners/<int:partner_id>/scorecard.pdf")
+def scorecard_pdf(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    context = scorecard_context(partner, _month_arg())
+    pdf = render_pdf("performance/scorecard_pdf.html", **context)
+    filename = f"scorecard-{partner.code}-{context['period'].strftime('%Y-%m')}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={filename}"})
+
+
+@bp.post("/partners/<int:partner_id>/tier")
+@require_role(*BRAND_ROLES)
+def decide_tier(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    form = TierDecisionForm()
+    period = _month_arg()
+    recommendation = scoring.recommend_tier(partner, period)
+    if form.validate_on_submit():
+        tier = PartnerTier(form.tier.data)
+        accepted = recommendation.recommended is tier
+        reason = form.reason.data or (_("Scorecard recommendation accepted: average score %(score)s over %(months)d "
+                                        "months.", score=recommendation.average, months=recommendation.months)
+                                      if accepted else "")
+        try:
+            change_partner_tier(partner, tier, actor=current_user, reason=reason,
+                                expected_version=int(form.version.data or 0))
+        except RuleViolation as error:
+            db.session.rollback()
+            getattr(form, error.field or "tier").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("%(code)s is now %(tier)s.", code=partner.code, tier=tier.label), "success")
+            return redirect_after_post(url_for("performance.scorecard", partner_id=partner.id,
+                                               period=period.strftime("%Y-%m")))
+    context = scorecard_context(db.get_or_404(Partner, partner_id), period)
+    return render("performance/scorecard.html", fragment="tier_decision", decision=form,
+                  tier_labels=PARTNER_TIER_LABELS, status=422, **context)
+
+
+# Channel evaluation ----------------------------------------------------------------------------------------
+
+def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCriteria]:
+    filters = EvaluationFilterForm(request.args)
+    months = evaluation.scored_months() or [last_complete_month()]
+    filters.period.choices = options((m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in months)
+    filters.region.choices = options([("", _("All regions"))] + [
+        (region.code, " " * (region.path.count("/") - 2) + region.name) for region in regions_with_partners()])
+    lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
+    filters.product_line.choices = options([("", _("All product lines"))] + [(line.code, line.name) for line in lines])
+    filters.validate()
+
+    def valid(field):
+        return field.data if field.data and not field.errors else None
+
+    from partners.models import PartnerType
+    from partners.regions import region_by_code
+
+    criteria = evaluation.EvaluationCriteria(
+        period=parse_month(valid(filters.period) or "") or months[0],
+        partner_type=PartnerType(valid(filters.partner_type)) if valid(filters.partner_type) else None,
+        tier=PartnerTier(valid(filters.tier)) if valid(filters.tier) else None,
+        region=region_by_code(valid(filters.region)) if valid(filters.region) else None,
+        product_line=next((line for line in lines if line.code == valid(filters.product_line)), None),
+        sort=valid(filters.sort) or "score")
+    return filters, criteria
+
+
+@bp.get("/evaluation")
+@require_role(*BRAND_ROLES)
+def evaluation_page():
+    filters, criteria = _evaluation_filters()
+    rows = evaluation.evaluate_partners(criteria)
+    if request.args.get("format") in ("csv", "xlsx"):
+        return table_response(request.args["format"], f"evaluation-{criteria.period.strftime('%Y-%m')}",
+                              evaluation.export_headers(), evaluation.export_rows(rows))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    shown = rows[(page - 1) * evaluation.PAGE_SIZE: page * evaluation.PAGE_SIZE]
+    return render("performance/evaluation.html", fragment="evaluation_rows", filters=filters, criteria=criteria,
+                  rows=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // evaluation.PAGE_SIZE)),
+                  kpi_labels=KPI_LABELS)
+
+
+@bp.post("/scorecards/compute")
+@require_role(Role.ADMIN)
+def compute_scorecards():
+    from portal import tenancy
+
+    with tenancy.every_partner(reason="scorecards rank every partner against its peers"):
+        count = scoring.compute_recent_scorecards(last_complete_month())
+    db.session.commit()
+    flash(_("%(count)d scorecards computed with version %(version)d of the rules.", count=count,
+            version=scoring.current_rules().version), "success")
+    return redirect_after_post(url_for("performance.evaluation_page"))
+
+
+# Targets ---------------------------------------------------------------------------------------------------
+
+def _target_window() -> tuple[date, date]:
+    return targets.open_target_months(local_today(), current_app.config["REPORTING_OPEN_MONTHS"])
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@require_role(*BRAND_ROLES)
+def targets_page():
+    first = parse_month(request.args.get("first", "")) or add_months(local_today().replace(day=1), -3)
+    last = parse_month(request.args.get("last", "")) or add_months(local_today().replace(day=1), 12)
+    code = request.args.get("partner", "").strip().upper()
+    form = TargetForm(partner_code=code or None)
+    if form.validate_on_submit():
+        partner = db.session.scalar(select(Partner).where(Partner.code == form.partner_code.data.strip().upper()))
+        period = parse_month(form.period.data.strip())
+        if partner is None:
+            form.partner_code.errors.append(_("Unknown partner code %(code)s.", code=form.partner_code.data))
+        elif period is None:
+            form.period.errors.append(_("Write the month as YYYY-MM."))
+        else:
+            try:
+                targets.set_target(partner, period, form.amount.data, actor=current_user, window=_target_window())
+            except RuleViolation as error:
+                getattr(form, "period" if error.field == "period" else "amount").errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_("Target of %(code)s for %(month)s is saved.", code=partner.code,
+                        month=period.strftime("%Y-%m")), "success")
+                return redirect_after_post(url_for("performance.targets_page", partner=partner.code))
+    rows = [t for t in targets.list_targets(first=first, last=last) if not code or t.partner.code == code]
+    return render("performance/targets.html", form=form, rows=rows, first=first, last=last, code=code,
+                  import_form=TargetImportForm(), status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/targets/import", methods=["GET", "POST"])
+@require_role(*BRAND_ROLES)
+def import_targets():
+    form = TargetImportForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = targets.import_targets(form.file.data.stream, form.file.data.filename or "upload",
+                                            actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
+                                            window=_target_window())
+        except TableRejected as rejected:
+            from portal.tabular import ImportCounts
+
+            result = ImportCounts(errors=rejected.errors)
+        if result.ok:
+            db.session.commit()
+            flash(_("Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d "
+                    "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
+                    unchanged=result.unchanged), "success")
+            return redirect_after_post(url_for("performance.targets_page"))
+        db.session.rollback()
+    return render("performance/import_targets.html", form=form, result=result, columns=targets.COLUMNS,
+                  status=422 if form.is_submitted() else 200)
+
+
+# Scoring rules ---------------------------------------------------------------------------------------------
+
+@bp.route("/rules", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def rules_page():
+    rules = scoring.current_rules()
+    if request.method == "GET":
+        form = RulesForm(obj=rules, based_on=rules.version, **rules.weights)
+    else:
+        form = RulesForm()
+    if form.validate_on_submit():
+        fields = scoring.RulesFields(
+            weights={name: getattr(form, name).data for name in SCORED_KPIS}, silver_min=form.silver_min.data,
+            gold_min=form.gold_min.data, platinum_min=form.platinum_min.data,
+            recommendation_months=form.recommendation_months.data, note=form.note.data or "")
+        try:
+            saved = scoring.save_rules(fields, actor=current_user, based_on=int(form.based_on.data or 0))
+        except RuleViolation as error:
+            db.session.rollback()
+            if error.field == "weights":
+                form.form_errors.append(error.message)
+            else:
+                getattr(form, error.field if error.field in form else "silver_min").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Version %(version)d of the scoring rules is saved. Compute the scorecards to use it.",
+                    version=saved.version), "success")
+            return redirect_after_post(url_for("performance.rules_page"))
+    versions = db.session.scalars(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(20)).all()
+    db.session.commit()  # version 1 is created the first time anyone looks
+    return render("performance/rules.html", form=form, rules=rules, versions=versions, kpi_labels=KPI_LABELS,
+                  kpis=SCORED_KPIS, status=422 if form.is_submitted() else 200)
+
+
+def _scorecard_panel() -> dict:
+    partner = current_user.partner
+    period = last_complete_month()
+    card = scoring.scorecard_history(partner, period, 1).get(period)
+    return {"scorecard_period": period, "scorecard": card}
+
+
+HOME_PANELS = [HomePanel("performance/_home_scorecard.html", PARTNER_ROLES, _scorecard_panel)]
+

@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from orders.views import bp as orders_bp
     from partners.views import HOME_PANELS as partner_panels
     from partners.views import bp as partners_bp
+    from performance.views import HOME_PANELS as performance_panels
     from performance.views import bp as performance_bp
     from portal.admin import bp as admin_bp
     from portal.auth.views import bp as auth_bp
@@ -87,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
                       performance_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
-    register_panels(partner_panels + order_panels + training_panels)
+    register_panels(partner_panels + order_panels + training_panels + performance_panels)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -20,6 +20,8 @@ NAVIGATION = [
     ("orders.customer_list", _l("Customers"), tuple(Role)),
     ("orders.deals_list", _l("Deals"), tuple(Role)),
     ("training.index", _l("Training"), tuple(Role)),
+    ("performance.my_scorecard", _l("Scorecard"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
+    ("performance.evaluation_page", _l("Evaluation"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("orders.products", _l("Catalog"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("auth.users", _l("Users"), (Role.PARTNER_ADMIN, Role.ADMIN)),
     ("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),

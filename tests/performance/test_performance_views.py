@@ -1,0 +1,131 @@
+"""Scorecard pages and PDF, the evaluation table, targets, rules and tier decisions through HTTP."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from partners.models import PartnerTier
+from performance import scoring
+from performance.models import SalesTarget, ScoringRules
+from portal.extensions import db
+from portal.security import Role
+from tests.builders import make_partner, make_sales_line, make_user
+
+OCTOBER = date(2026, 10, 1)
+
+
+@pytest.fixture()
+def scored(db, every_partner):
+    partner = make_partner(region="CN-GD", name="华南渠道测试有限公司")
+    make_sales_line(partner, order_date=date(2026, 10, 9), quantity="2", unit_price="1234.5678", customer_code="C-9")
+    db.session.add(SalesTarget(partner_id=partner.id, period=OCTOBER, amount=Decimal(5000)))
+    scoring.compute_scorecards(OCTOBER)
+    db.session.commit()
+    return partner
+
+
+def test_a_partner_user_sees_its_scorecard_with_figures_that_link_to_their_lines(client, login, scored):
+    login(make_user(scored, role=Role.PARTNER_USER))
+    page = client.get("/performance/scorecard?period=2026-10", follow_redirects=True)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "2,469.14" in html  # 2 × 1234.5678 = 2469.1356, to cents
+    assert "49.4 %" in html  # attainment 2469.1356 / 5000
+    assert f"partner={scored.id}" in html and "first=2026-10" in html  # drill-down to the lines
+    assert "<svg" in html and "pygal" in html
+    lines = client.get(f"/orders/lines?partner={scored.id}&first=2026-10&last=2026-10").get_data(as_text=True)
+    assert "2,469.14" in lines and "C-9" in lines
+
+
+def test_the_pdf_scorecard_carries_the_same_numbers_and_chinese_text(client, login, scored):
+    login(make_user(scored, role=Role.PARTNER_ADMIN))
+    response = client.get(f"/performance/partners/{scored.id}/scorecard.pdf?period=2026-10")
+    assert response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "华南渠道测试有限公司" in text
+    assert "2,469.14" in text and "49.4 %" in text
+
+
+def test_a_range_without_data_says_no_data(client, login, db, every_partner):
+    partner = make_partner()
+    login(make_user(partner, role=Role.PARTNER_USER))
+    html = client.get(f"/performance/partners/{partner.id}/scorecard?period=2026-03").get_data(as_text=True)
+    tiles = dict(re.findall(r'<small>([^<]+)</small>\s*<div class="kpi-value">(?:<a [^>]+>)?([^<]+)<', html))
+    assert tiles["Net sales"] == tiles["Target attainment"] == tiles["Returns ratio"] == "no data"
+    assert tiles["On-time reporting"] == "0.0 %"  # March was due and never declared: a real 0, not missing data
+
+
+def test_the_evaluation_filters_as_a_fragment_and_exports(client, login, scored, every_partner):
+    other = make_partner(region="DE-BY")
+    login(make_user(role=Role.ADMIN))
+    fragment = client.get("/performance/evaluation?period=2026-10&region=CN-GD", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and scored.code in html and other.code not in html
+    export = client.get("/performance/evaluation?period=2026-10&format=csv").get_data(as_text=True)
+    assert scored.code in export and "2469.14" in export
+
+
+def test_a_manager_sees_only_the_partners_of_their_regions(client, login, scored, every_partner):
+    other = make_partner(region="DE-BY")
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("DE",)))
+    html = client.get("/performance/evaluation?period=2026-10").get_data(as_text=True)
+    assert other.code in html and scored.code not in html
+    assert client.get(f"/performance/partners/{scored.id}/scorecard").status_code == 404
+
+
+def test_rules_that_do_not_add_up_come_back_with_the_input_kept(client, login, db):
+    login(make_user(role=Role.ADMIN))
+    form = {name: "10" for name in scoring.DEFAULT_WEIGHTS} | {
+        "based_on": "1", "silver_min": "50", "gold_min": "65", "platinum_min": "80", "recommendation_months": "3",
+        "note": "tuning", "net_sales": "35"}
+    client.get("/performance/rules")
+    response = client.post("/performance/rules", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "add up to 125" in html and 'value="35"' in html and 'value="tuning"' in html
+    assert db.session.scalar(select(ScoringRules.version).order_by(ScoringRules.version.desc())) == 1
+    form["net_sales"] = "10"
+    form["growth_prev"] = "5"
+    form["new_customers"] = "5"
+    form["returns_ratio"] = "5"
+    form["target_attainment"] = "25"
+    assert client.post("/performance/rules", data=form).status_code == 303
+    assert scoring.current_rules().version == 2
+
+
+def test_accepting_a_recommendation_and_the_second_manager_sees_the_conflict(client, login, scored):
+    manager = make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",))
+    login(manager)
+    stale_version = scored.version_id
+    accepted = client.post(f"/performance/partners/{scored.id}/tier?period=2026-10",
+                           data={"tier": "silver", "version": stale_version, "reason": "strong October"})
+    assert accepted.status_code == 303
+    db.session.refresh(scored)
+    assert scored.tier is PartnerTier.SILVER
+    late = client.post(f"/performance/partners/{scored.id}/tier?period=2026-10",
+                       data={"tier": "gold", "version": stale_version, "reason": "also strong"})
+    assert late.status_code == 422 and "Someone changed this partner" in late.get_data(as_text=True)
+    db.session.refresh(scored)
+    assert scored.tier is PartnerTier.SILVER
+
+
+def test_partners_cannot_reach_the_brand_pages(client, login, scored):
+    login(make_user(scored, role=Role.PARTNER_ADMIN))
+    for url in ("/performance/evaluation", "/performance/targets", "/performance/rules"):
+        assert client.get(url).status_code in (403, 404)
+
+
+def test_a_target_for_an_unknown_partner_keeps_the_input(client, login, db):
+    login(make_user(role=Role.ADMIN))
+    client.get("/performance/targets")
+    response = client.post("/performance/targets", data={"partner_code": "P-XX-0404", "period": "2026-12",
+                                                         "amount": "1000"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Unknown partner code" in html and 'value="P-XX-0404"' in html
