@@ -154,12 +154,11 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
         deals[partner_id][status] = count
 
     due = [m for m in months.months() if deadline(m) <= now]
-    on_time: dict[int, int] = defaultdict(int)
+    declared_on_time = set()
     if due:
-        for partner_id, count in db.session.execute(select(PeriodReport.partner_id, func.count()).where(
-                PeriodReport.partner_id.in_(ids), PeriodReport.period.in_(due), PeriodReport.is_late.is_(False))
-                .group_by(PeriodReport.partner_id)):
-            on_time[partner_id] = count
+        declared_on_time = {(partner_id, period) for partner_id, period in db.session.execute(select(
+            PeriodReport.partner_id, PeriodReport.period).where(
+            PeriodReport.partner_id.in_(ids), PeriodReport.period.in_(due), PeriodReport.is_late.is_(False)))}
 
     end_of_range = min(now, month_begins(add_months(months.last, 1)))
     training = required_completion_rates(partners, at=end_of_range)
@@ -176,6 +175,8 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
         net_in_target_months = sum((own[m][0] for m in own_targets if m in own), Decimal(0))
         won, lost = deals[partner.id][DealStatus.WON], deals[partner.id][DealStatus.LOST]
         rate = training[partner.id]
+        joined = month_start(partner.created_at.date())
+        owed = [m for m in due if m >= joined]  # no report is owed for a month before the partner joined
         result[partner.id] = PartnerKpis(
             partner_id=partner.id,
             net_sales=net,
@@ -188,7 +189,7 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
             returns_ratio=_ratio(returned, sold) if sold > 0 else None,
             deal_win_rate=_ratio(won, won + lost),
             training_completion=None if rate is None else Decimal(str(round(rate, 6))),
-            on_time_reporting=_ratio(on_time[partner.id], len(due)) if due else None,
+            on_time_reporting=_ratio(sum((partner.id, m) in declared_on_time for m in owed), len(owed)),
         )
     return result
 

@@ -12,7 +12,7 @@ from statistics import median
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from orders.periods import add_months
+from orders.periods import add_months, month_start
 from partners.models import Partner, PartnerStatus, PartnerTier
 from performance.kpis import SCORED_KPIS, MonthRange, PartnerKpis, compute_kpis
 from performance.models import Scorecard, ScoringRules
@@ -162,7 +162,8 @@ def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: 
     versions stay as they were. Ranks and size KPIs compare partners of the same type, so brand-wide
     scorecards are computed in the every-partner scope. The caller commits."""
     rules = rules or current_rules()
-    partners = list(db.session.scalars(select(Partner).where(Partner.status == PartnerStatus.ACTIVE)))
+    partners = [partner for partner in db.session.scalars(select(Partner).where(Partner.status == PartnerStatus.ACTIVE))
+                if month_start(partner.created_at.date()) <= period]  # not scored before it joined
     kpis = compute_kpis(partners, MonthRange.month(period), now=now)
     by_type: dict[str, list[PartnerKpis]] = defaultdict(list)
     for partner in partners:

@@ -139,9 +139,10 @@ def register_commands(app: Flask) -> None:
     from orders.demo import seed_demo as seed_orders
     from partners.demo import seed_demo as seed_partners
     from portal.cli import install
+    from performance.demo import seed_demo as seed_performance
     from training.demo import seed_demo as seed_training
 
-    install(app, seeders=[seed_partners, seed_orders, seed_training])
+    install(app, seeders=[seed_partners, seed_orders, seed_training, seed_performance])
     app.cli.add_command(regions_group)
     app.cli.add_command(deals_group)
     app.cli.add_command(training_group)

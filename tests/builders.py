@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from partners.models import (AgreementAcceptance, AgreementVersion, ApplicationStatus, OnboardingMilestone,
@@ -35,6 +35,14 @@ def make_partner(*, region: str = "CN-GD", code: str | None = None, name: str | 
                       partner_type=partner_type, tier=tier, status=status, region=region_by_code(region))
     with tenancy.every_partner(reason="test builder"):
         db.session.add(partner)
+        db.session.flush()
+    return partner
+
+
+def joined(partner: Partner, when: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)) -> Partner:
+    """The partner as if it had joined at `when` (scorecards and on-time reporting start there)."""
+    partner.created_at = when
+    with tenancy.every_partner(reason="test builder"):
         db.session.flush()
     return partner
 

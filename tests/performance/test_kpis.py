@@ -11,7 +11,7 @@ from performance.kpis import MonthRange, compute_kpis
 from performance.models import SalesTarget
 from portal.extensions import db
 from portal.security import Role
-from tests.builders import make_course, make_partner, make_sales_line, make_user
+from tests.builders import joined, make_course, make_partner, make_sales_line, make_user
 from training.services import issue_certificate
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -20,7 +20,7 @@ OCTOBER = MonthRange.month(date(2026, 10, 1))
 
 @pytest.fixture()
 def partner(db, every_partner):
-    return make_partner()
+    return joined(make_partner())
 
 
 def _sell(partner, when: date, quantity: str, price: str, *, customer: str = "C-1", discount: str = "0"):
@@ -148,3 +148,11 @@ def test_training_completion_is_required_pairs_with_a_valid_certificate(partner,
     issue_certificate(second, course_a, None, at=datetime(2026, 11, 5, tzinfo=timezone.utc))  # after October
     # At the end of October: of 2 users × 2 courses, only first × A holds: 1 / 4.
     assert _kpis(partner).training_completion == Decimal("0.25")
+
+
+def test_no_report_is_owed_for_months_before_the_partner_joined(db, every_partner):
+    partner = joined(make_partner(), datetime(2026, 9, 15, tzinfo=timezone.utc))
+    db.session.add(PeriodReport(partner_id=partner.id, period=date(2026, 10, 1), status=PeriodStatus.NO_SALES))
+    db.session.flush()
+    # July and August are before it joined; September missing, October on time: 1 of 2.
+    assert _kpis(partner, MonthRange(date(2026, 7, 1), date(2026, 10, 1))).on_time_reporting == Decimal("0.5")

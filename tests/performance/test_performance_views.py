@@ -15,14 +15,14 @@ from performance import scoring
 from performance.models import SalesTarget, ScoringRules
 from portal.extensions import db
 from portal.security import Role
-from tests.builders import make_partner, make_sales_line, make_user
+from tests.builders import joined, make_partner, make_sales_line, make_user
 
 OCTOBER = date(2026, 10, 1)
 
 
 @pytest.fixture()
 def scored(db, every_partner):
-    partner = make_partner(region="CN-GD", name="华南渠道测试有限公司")
+    partner = joined(make_partner(region="CN-GD", name="华南渠道测试有限公司"))
     make_sales_line(partner, order_date=date(2026, 10, 9), quantity="2", unit_price="1234.5678", customer_code="C-9")
     db.session.add(SalesTarget(partner_id=partner.id, period=OCTOBER, amount=Decimal(5000)))
     scoring.compute_scorecards(OCTOBER)
@@ -53,7 +53,7 @@ def test_the_pdf_scorecard_carries_the_same_numbers_and_chinese_text(client, log
 
 
 def test_a_range_without_data_says_no_data(client, login, db, every_partner):
-    partner = make_partner()
+    partner = joined(make_partner())
     login(make_user(partner, role=Role.PARTNER_USER))
     html = client.get(f"/performance/partners/{partner.id}/scorecard?period=2026-03").get_data(as_text=True)
     tiles = dict(re.findall(r'<small>([^<]+)</small>\s*<div class="kpi-value">(?:<a [^>]+>)?([^<]+)<', html))
@@ -62,7 +62,7 @@ def test_a_range_without_data_says_no_data(client, login, db, every_partner):
 
 
 def test_the_evaluation_filters_as_a_fragment_and_exports(client, login, scored, every_partner):
-    other = make_partner(region="DE-BY")
+    other = joined(make_partner(region="DE-BY"))
     login(make_user(role=Role.ADMIN))
     fragment = client.get("/performance/evaluation?period=2026-10&region=CN-GD", headers={"HX-Request": "true"})
     html = fragment.get_data(as_text=True)
@@ -72,7 +72,7 @@ def test_the_evaluation_filters_as_a_fragment_and_exports(client, login, scored,
 
 
 def test_a_manager_sees_only_the_partners_of_their_regions(client, login, scored, every_partner):
-    other = make_partner(region="DE-BY")
+    other = joined(make_partner(region="DE-BY"))
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("DE",)))
     html = client.get("/performance/evaluation?period=2026-10").get_data(as_text=True)
     assert other.code in html and scored.code not in html

@@ -13,7 +13,7 @@ from performance.models import SalesTarget, Scorecard
 from performance.scoring import RulesFields
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
-from tests.builders import make_partner, make_sales_line, make_user
+from tests.builders import joined, make_partner, make_sales_line, make_user
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
 OCTOBER = date(2026, 10, 1)
@@ -77,7 +77,7 @@ def test_a_second_admin_editing_an_old_version_sees_the_conflict(db):
 @pytest.fixture()
 def three_distributors(db, every_partner):
     """October sales 100, 200 and 400 against targets of 200 each; everything else without data."""
-    partners = [make_partner(region="CN-GD", partner_type=PartnerType.DISTRIBUTOR) for _ in range(3)]
+    partners = [joined(make_partner(region="CN-GD", partner_type=PartnerType.DISTRIBUTOR)) for _ in range(3)]
     for partner, price in zip(partners, ("100", "200", "400")):
         make_sales_line(partner, order_date=date(2026, 10, 9), quantity="1", unit_price=price)
         db.session.add(SalesTarget(partner_id=partner.id, period=OCTOBER, amount=Decimal(200)))
@@ -137,9 +137,15 @@ def test_tier_recommendation_from_the_average_of_the_last_months(three_distribut
 def test_peer_median_is_the_median_of_the_partner_type(three_distributors, every_partner):
     admin = make_user(role=Role.ADMIN)
     rules = scoring.save_rules(ATTAINMENT_AND_SIZE, actor=admin, based_on=1)
-    reseller = make_partner(partner_type=PartnerType.RESELLER)
+    reseller = joined(make_partner(partner_type=PartnerType.RESELLER))
     make_sales_line(reseller, order_date=date(2026, 10, 9), quantity="1", unit_price="5")
     scoring.compute_scorecards(OCTOBER, rules=rules, now=NOW)
     medians = scoring.peer_medians(OCTOBER)
     assert medians["distributor"] == Decimal(80)
     assert medians["reseller"] == Decimal(100)  # alone: top of its type on sales, no target (weight passed on)
+
+
+def test_a_partner_is_not_scored_for_months_before_it_joined(db, every_partner):
+    newcomer = joined(make_partner(), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    cards = scoring.compute_scorecards(OCTOBER, now=NOW)
+    assert newcomer.id not in {card.partner_id for card in cards}

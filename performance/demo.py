@@ -1,0 +1,33 @@
+"""Demo data for `make run`: monthly targets for the demo partners and a year of scorecards."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from orders.periods import add_months, local_today, month_start
+from partners.models import Partner
+from performance.models import SalesTarget
+from performance.scoring import compute_recent_scorecards
+from portal.extensions import db
+
+# Monthly targets (net sales) that the demo's sales meet some months and miss others.
+TARGETS = {"P-GD-0001": Decimal("45000"), "P-US-0001": Decimal("20000"), "P-DE-0001": Decimal("15000")}
+
+
+def seed_demo() -> list[tuple[str, str, str]]:
+    """Targets from a year back to three months ahead, then the scorecards of the last 12 months. Runs after the
+    sales and training demos, whose data the scores read. The caller commits."""
+    this_month = month_start(local_today())
+    partners = {p.code: p for p in db.session.scalars(select(Partner).where(Partner.code.in_(list(TARGETS))))}
+    for code, amount in TARGETS.items():
+        for offset in range(-12, 4):
+            month = add_months(this_month, offset)
+            if month < month_start(partners[code].created_at.date()):
+                continue  # no target before the partner joined
+            # a seasonal plan: more in spring and autumn
+            factor = Decimal("1.2") if month.month in (3, 4, 9, 10) else Decimal("1")
+            db.session.add(SalesTarget(partner_id=partners[code].id, period=month, amount=amount * factor))
+    db.session.flush()
+    compute_recent_scorecards(add_months(this_month, -1))
+    return []
