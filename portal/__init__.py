@@ -134,6 +134,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from orders.cli import deals_group
+    from performance.cli import performance_group
     from training.cli import training_group
     from partners.cli import regions_group
     from orders.demo import seed_demo as seed_orders
@@ -146,3 +147,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(regions_group)
     app.cli.add_command(deals_group)
     app.cli.add_command(training_group)
+    app.cli.add_command(performance_group)

@@ -34,6 +34,7 @@ def live_server(app):
     from orders.demo import seed_demo as seed_orders
     from portal import tenancy
     from portal.extensions import db, limiter
+    from performance.demo import seed_demo as seed_performance
     from training.demo import seed_demo as seed_training
 
     with app.app_context():
@@ -41,6 +42,7 @@ def live_server(app):
             seed_partners()
             seed_orders()
             seed_training()
+            seed_performance()
             db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -196,3 +196,25 @@ def test_a_partner_user_passes_a_course_and_downloads_a_verifiable_certificate(a
     page.goto(f"{live_server}/verify/{code}")
     assert "赵丽 Zhao Li" in page.locator("#verification").inner_text()
     assert page.locator("#verification .badge-active").count() == 1
+
+
+def test_a_channel_manager_filters_the_evaluation_and_decides_a_tier(app, page, live_server):
+    log_in(page, live_server, "manager.south@qudao.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/performance/evaluation")
+    assert "P-GD-0001" in page.locator("#evaluation-rows").inner_text()
+    page.select_option("select[name=partner_type]", "agent")  # 华南 is a distributor: filtered out live
+    expect(page.locator("#evaluation-rows")).not_to_contain_text("P-GD-0001")
+    page.select_option("select[name=partner_type]", "distributor")
+    expect(page.locator("#evaluation-rows")).to_contain_text("P-GD-0001")
+    with page.expect_navigation():
+        page.click("#evaluation-rows a:has-text('P-GD-0001')")
+    assert page.locator("figure.chart svg").count() == 2
+    # Override the recommendation, with a reason, in the fragment htmx swaps in.
+    page.select_option("#tier-decision select[name=tier]", "platinum")
+    page.fill("#tier-decision input[name=reason]", "Strategic account in Shenzhen")
+    with page.expect_navigation():
+        page.click("#tier-decision button.secondary")
+    assert "/scorecard" in page.url
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        tier = db.session.scalars(select(Partner.tier).where(Partner.code == "P-GD-0001")).one()
+    assert tier.value == "platinum"

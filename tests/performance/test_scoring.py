@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from partners.models import PartnerTier, PartnerType
 from performance import scoring
@@ -149,3 +149,10 @@ def test_a_partner_is_not_scored_for_months_before_it_joined(db, every_partner):
     newcomer = joined(make_partner(), datetime(2026, 11, 2, tzinfo=timezone.utc))
     cards = scoring.compute_scorecards(OCTOBER, now=NOW)
     assert newcomer.id not in {card.partner_id for card in cards}
+
+
+def test_the_nightly_command_scores_recent_months(app, db, three_distributors):
+    result = app.test_cli_runner().invoke(args=["performance", "score", "--months", "2"])
+    assert result.exit_code == 0, result.output
+    assert "scorecard(s) computed with version 1" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Scorecard)) > 0
