@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
+from portal.imports import run_import
 from portal.i18n import is_chinese
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
 from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
@@ -70,20 +71,13 @@ def edit_product(product_id: int | None):
 @require_role(Role.ADMIN)
 def import_products():
     form = UploadForm()
-    result = None
-    if form.validate_on_submit():
-        try:
-            result = catalog.import_products(form.file.data.stream, form.file.data.filename or "upload",
-                                             actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"])
-        except TableRejected as rejected:
-            result = catalog.CatalogImportResult(errors=rejected.errors)
-        if result.ok:
-            db.session.commit()
-            flash(_("Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d "
-                    "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
-                    unchanged=result.unchanged), "success")
-            return redirect_after_post(url_for("orders.products"))
-        db.session.rollback()
+    result = run_import(form, lambda stream, filename: catalog.import_products(
+        stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]))
+    if result and result.ok:
+        flash(_("Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d "
+                "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
+                unchanged=result.unchanged), "success")
+        return redirect_after_post(url_for("orders.products"))
     return render("orders/import_products.html", form=form, result=result, columns=catalog.COLUMNS,
                   status=422 if form.is_submitted() else 200)
 

@@ -15,8 +15,9 @@ from partners.views import bp
 from portal.extensions import db
 from portal.forms import options
 from portal.i18n import is_chinese
-from portal.tabular import XLSX_MIMETYPE, TableRejected, write_xlsx
+from portal.tabular import XLSX_MIMETYPE, write_xlsx
 from portal.htmx import partial_or_redirect, redirect_after_post, render
+from portal.imports import run_import
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
 
 
@@ -244,21 +245,14 @@ def profile():
 @require_role(Role.ADMIN)
 def import_partners():
     form = PartnerImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = bulk_import.import_partners(upload.stream, upload.filename or "upload", actor=current_user,
-                                                 max_bytes=current_app.config["PARTNER_IMPORT_MAX_BYTES"])
-        except TableRejected as rejected:
-            result = bulk_import.ImportResult(errors=rejected.errors)
-        if result.ok:
-            db.session.commit()
-            flash(_("Imported %(rows)d rows: %(created)d partners created, %(updated)d updated, %(unchanged)d "
-                    "unchanged, %(invited)d contacts invited.", rows=result.rows, created=result.created,
-                    updated=result.updated, unchanged=result.unchanged, invited=result.invited), "success")
-            return redirect_after_post(url_for("partners.import_partners"))
-        db.session.rollback()
+    result = run_import(form, lambda stream, filename: bulk_import.import_partners(
+        stream, filename, actor=current_user, max_bytes=current_app.config["PARTNER_IMPORT_MAX_BYTES"]),
+        rejected_as=bulk_import.ImportResult)
+    if result and result.ok:
+        flash(_("Imported %(rows)d rows: %(created)d partners created, %(updated)d updated, %(unchanged)d "
+                "unchanged, %(invited)d contacts invited.", rows=result.rows, created=result.created,
+                updated=result.updated, unchanged=result.unchanged, invited=result.invited), "success")
+        return redirect_after_post(url_for("partners.import_partners"))
     return render("partners/import.html", form=form, result=result, columns=bulk_import.COLUMNS,
                   status=422 if form.is_submitted() else 200)
 

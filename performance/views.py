@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from orders.periods import add_months, local_today
 from orders.services import money, parse_month
-from partners.models import PARTNER_TIER_LABELS, Partner, PartnerTier, ProductLine
+from partners.models import PARTNER_TIER_LABELS, Partner, PartnerTier, PartnerType, ProductLine
+from partners.regions import region_by_code
 from partners.services import change_partner_tier, regions_with_partners
 from performance import charts, evaluation, scoring, targets
 from performance.forms import EvaluationFilterForm, RulesForm, TargetForm, TargetImportForm, TierDecisionForm
 from performance.kpis import COUNT_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
 from performance.models import ScoringRules
+from portal import tenancy
 from portal.exports import table_response
 from portal.extensions import db
 from portal.forms import options
@@ -23,7 +25,7 @@ from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
-from portal.tabular import TableRejected
+from portal.imports import run_import
 
 bp = Blueprint("performance", __name__, url_prefix="/performance", template_folder="templates")
 
@@ -169,9 +171,6 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
     def valid(field):
         return field.data if field.data and not field.errors else None
 
-    from partners.models import PartnerType
-    from partners.regions import region_by_code
-
     criteria = evaluation.EvaluationCriteria(
         period=parse_month(valid(filters.period) or "") or months[0],
         partner_type=PartnerType(valid(filters.partner_type)) if valid(filters.partner_type) else None,
@@ -200,8 +199,6 @@ def evaluation_page():
 @bp.post("/scorecards/compute")
 @require_role(Role.ADMIN)
 def compute_scorecards():
-    from portal import tenancy
-
     with tenancy.every_partner(reason="scorecards rank every partner against its peers"):
         count = scoring.compute_recent_scorecards(last_complete_month())
     db.session.commit()
@@ -249,23 +246,14 @@ def targets_page():
 @require_role(*BRAND_ROLES)
 def import_targets():
     form = TargetImportForm()
-    result = None
-    if form.validate_on_submit():
-        try:
-            result = targets.import_targets(form.file.data.stream, form.file.data.filename or "upload",
-                                            actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
-                                            window=_target_window())
-        except TableRejected as rejected:
-            from portal.tabular import ImportCounts
-
-            result = ImportCounts(errors=rejected.errors)
-        if result.ok:
-            db.session.commit()
-            flash(_("Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d "
-                    "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
-                    unchanged=result.unchanged), "success")
-            return redirect_after_post(url_for("performance.targets_page"))
-        db.session.rollback()
+    result = run_import(form, lambda stream, filename: targets.import_targets(
+        stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
+        window=_target_window()))
+    if result and result.ok:
+        flash(_("Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d "
+                "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
+                unchanged=result.unchanged), "success")
+        return redirect_after_post(url_for("performance.targets_page"))
     return render("performance/import_targets.html", form=form, result=result, columns=targets.COLUMNS,
                   status=422 if form.is_submitted() else 200)
 
