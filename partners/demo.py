@@ -20,6 +20,7 @@ PARTNERS = [
     ("P-GD-0001", "深圳华南电子分销有限公司", PartnerType.DISTRIBUTOR, PartnerTier.GOLD, "CN-440300", None),
     ("P-US-0001", "Cascade Wholesale Supply Inc.", PartnerType.WHOLESALER, PartnerTier.SILVER, "US-WA", "Seattle"),
     ("P-DE-0001", "Alpen Fachhandel GmbH", PartnerType.RESELLER, PartnerTier.REGISTERED, "DE-BY", "München"),
+    ("P-CN-0001", "华夏工具全国代理有限公司", PartnerType.AGENT, PartnerTier.SILVER, "CN-BJ", None),
 ]
 
 USERS = [

@@ -1,12 +1,12 @@
 """Partner (the unit of tenancy), Region (country > subdivision > city) and manager coverage."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
@@ -323,3 +323,29 @@ class OnboardingMilestone(PartnerOwned, db.Model):
     reached_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("partner_id", "step"),)
+
+
+class CoverageAssignment(PartnerOwned, db.Model):
+    """A region (and optionally one product line) a partner is assigned to sell in, from one day to another. Never
+    deleted: removing an assignment ends it, so coverage can be seen as of any past date."""
+
+    __tablename__ = "coverage_assignments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))  # None: every line
+    is_exclusive: Mapped[bool] = mapped_column(default=False)
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)  # the first day it no longer holds
+    reason: Mapped[str] = mapped_column(String(300))
+    end_reason: Mapped[str | None] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partner: Mapped[Partner] = relationship()
+    region: Mapped[Region] = relationship()
+    product_line: Mapped[ProductLine | None] = relationship()
+
+    AUDITED = ("region_id", "product_line_id", "is_exclusive", "effective_from", "effective_to")
+
+    def holds_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)

@@ -6,7 +6,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from orders.periods import add_months, local_today, month_start
-from partners.models import Partner
+from partners.models import CoverageAssignment, Partner, ProductLine
+from partners.regions import region_by_code
 from performance.models import SalesTarget
 from performance.scoring import compute_recent_scorecards
 from portal.extensions import db
@@ -29,5 +30,24 @@ def seed_demo() -> list[tuple[str, str, str]]:
             factor = Decimal("1.2") if month.month in (3, 4, 9, 10) else Decimal("1")
             db.session.add(SalesTarget(partner_id=partners[code].id, period=month, amount=amount * factor))
     db.session.flush()
+    _seed_coverage(partners | {p.code: p for p in db.session.scalars(select(Partner).where(
+        Partner.code == "P-CN-0001"))})
     compute_recent_scorecards(add_months(this_month, -1))
     return []
+
+
+def _seed_coverage(partners: dict[str, Partner]) -> None:
+    """Assignments with an overlap (the national agent's exclusive power tools against 华南's exclusive
+    Guangdong) and white space (Guangxi for the south manager; most US states and German Länder)."""
+    lines = {line.code: line for line in db.session.scalars(select(ProductLine))}
+    start = add_months(month_start(local_today()), -10)
+    for code, region, line, exclusive, reason in (
+        ("P-GD-0001", "CN-GD", None, True, "Exclusive distribution agreement for Guangdong"),
+        ("P-CN-0001", "CN", "PWR", True, "National agency for power tools"),
+        ("P-US-0001", "US-WA", None, False, "Washington State"),
+        ("P-DE-0001", "DE-BY", None, False, "Bayern"),
+    ):
+        db.session.add(CoverageAssignment(partner=partners[code], region=region_by_code(region),
+                                          product_line=lines[line] if line else None, is_exclusive=exclusive,
+                                          effective_from=start, reason=reason))
+    db.session.flush()

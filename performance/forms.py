@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, FileField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, DecimalField, FileField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from partners.forms import RegionPickerForm
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
 from performance.kpis import SCORED_KPIS
 from portal.forms import max_length, options, required
@@ -63,3 +64,19 @@ class EvaluationFilterForm(FlaskForm):
         ("score", _l("Score")), ("net_sales", _l("Net sales")), ("target_attainment", _l("Target attainment")),
         ("growth_yoy", _l("Growth vs last year")), ("code", _l("Code"))]))
     page = IntegerField(validators=[Optional()])
+
+
+class CoverageForm(RegionPickerForm):
+    """Assign a region (picked country › province › city) and a product line to a partner."""
+
+    product_line_id = SelectField(_l("Product line"), default="")  # "" for every line; the view fills the lines
+    is_exclusive = BooleanField(_l("Exclusive"))
+    effective_from = DateField(_l("Effective from"), validators=[InputRequired(message=_l("Fill in this field."))])
+    reason = StringField(_l("Reason"), validators=[required(), max_length(300)])
+    version = HiddenField()
+
+
+class CoverageEndForm(FlaskForm):
+    effective_to = DateField(_l("Ends on"), validators=[InputRequired(message=_l("Fill in this field."))])
+    reason = StringField(_l("Reason"), validators=[required(), max_length(300)])
+    version = HiddenField()

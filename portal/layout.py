@@ -22,6 +22,7 @@ NAVIGATION = [
     ("training.index", _l("Training"), tuple(Role)),
     ("performance.my_scorecard", _l("Scorecard"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
     ("performance.evaluation_page", _l("Evaluation"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
+    ("performance.coverage_page", _l("Coverage"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("orders.products", _l("Catalog"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("auth.users", _l("Users"), (Role.PARTNER_ADMIN, Role.ADMIN)),
     ("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),

@@ -93,16 +93,20 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     upload = SalesUpload(partner_id=partner.id, filename="big.csv", content=b"x", size=1, created_by_id=user.id)
     deal = DealRegistration(partner_id=partner.id, customer_name="Deal Customer", products="SKU",
                             estimated_value=Decimal(1000), expected_close=date(2030, 1, 1))
+    from partners.models import CoverageAssignment
     from performance.models import SalesTarget, Scorecard
     from performance.scoring import current_rules
+
+    assignment = CoverageAssignment(partner_id=partner.id, region_id=partner.region_id, effective_from=date(2026, 1, 1),
+                                    reason="test")
 
     target = SalesTarget(partner_id=partner.id, period=date(2026, 10, 1), amount=Decimal(100))
     scorecard = Scorecard(partner_id=partner.id, period=date(2026, 10, 1), rules=current_rules(), score=Decimal(50),
                           kpis={}, normalised={})
     with tenancy.every_partner(reason="test builder"):
-        db.session.add_all([report, deal, upload, progress, target, scorecard])
+        db.session.add_all([report, deal, upload, progress, target, scorecard, assignment])
         db.session.flush()
-    return {SalesTarget: target, Scorecard: scorecard, Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
+    return {SalesTarget: target, Scorecard: scorecard, CoverageAssignment: assignment, Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
             AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
             Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token,
             DealRegistration: deal, SalesUpload: upload, LessonProgress: progress, QuizAttempt: attempt,

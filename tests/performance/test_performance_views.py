@@ -129,3 +129,54 @@ def test_a_target_for_an_unknown_partner_keeps_the_input(client, login, db):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Unknown partner code" in html and 'value="P-XX-0404"' in html
+
+
+def _assignment_form(partner, **changes):
+    return {"country": "CN", "subdivision": "CN-GD", "city": "", "city_text": "", "product_line_id": "",
+            "effective_from": "2026-01-01", "reason": "plan 2026", "version": str(partner.version_id), **changes}
+
+
+def test_a_manager_assigns_coverage_and_the_matrix_shows_it_and_the_white_space(client, login, db, every_partner):
+    partner = joined(make_partner(region="CN-440300"))
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD", "CN-GX")))
+    client.get(f"/performance/partners/{partner.id}/coverage")
+    response = client.post(f"/performance/partners/{partner.id}/coverage",
+                           data=_assignment_form(partner, is_exclusive="y"))
+    assert response.status_code == 303
+    html = client.get("/performance/coverage?region=CN&as_of=2026-06-30").get_data(as_text=True)
+    guangdong_row = re.search(r'<tr>\s*<th scope="row"><a [^>]*region=CN-GD[^>]*>.*?</tr>', html, re.S).group(0)
+    assert partner.code in guangdong_row
+    assert re.search(r'<tr class="white-space">\s*<th scope="row"><a [^>]*region=CN-GX', html)
+
+
+def test_coverage_outside_the_managers_regions_or_from_a_stale_page_is_refused(client, login, db, every_partner):
+    partner = joined(make_partner(region="CN-440300"))
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
+    client.get(f"/performance/partners/{partner.id}/coverage")
+    outside = client.post(f"/performance/partners/{partner.id}/coverage",
+                          data=_assignment_form(partner, subdivision="CN-GX"))
+    assert outside.status_code == 422 and "outside your regions" in outside.get_data(as_text=True)
+    stale = _assignment_form(partner)
+    assert client.post(f"/performance/partners/{partner.id}/coverage", data=stale).status_code == 303
+    again = client.post(f"/performance/partners/{partner.id}/coverage",
+                        data={**stale, "subdivision": "CN-GD", "city": "CN-440300"})
+    assert again.status_code == 422 and "while you were looking" in again.get_data(as_text=True)
+    assert 'value="plan 2026"' in again.get_data(as_text=True)
+
+
+def test_ending_an_assignment_keeps_it_in_the_history(client, login, db, every_partner):
+    partner = joined(make_partner(region="CN-440300"))
+    login(make_user(role=Role.ADMIN))
+    client.get(f"/performance/partners/{partner.id}/coverage")
+    client.post(f"/performance/partners/{partner.id}/coverage", data=_assignment_form(partner))
+    db.session.refresh(partner)
+    from partners.coverage import assignment_history
+
+    assignment = assignment_history(partner)[0]
+    ended = client.post(f"/performance/coverage/{assignment.id}/end",
+                        data={"effective_to": "2026-07-01", "reason": "hand-over", "version": partner.version_id})
+    assert ended.status_code == 303
+    db.session.refresh(assignment)
+    assert assignment.effective_to == date(2026, 7, 1) and assignment.end_reason == "hand-over"
+    html = client.get("/performance/coverage?region=CN&as_of=2026-03-01").get_data(as_text=True)
+    assert partner.code in html

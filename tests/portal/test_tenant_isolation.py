@@ -34,6 +34,7 @@ ID_ARGUMENTS = {
     "user_id": "User",
     "message_id": OutboxMessage,
     "region_id": Region,
+    "assignment_id": "CoverageAssignment",
 }
 STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01", "code": "UNKNOWNCODE1"}
 
