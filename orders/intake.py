@@ -311,10 +311,10 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
     keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
     wanted = set(keys)
     existing = {
-        (partner_id, order_no, line_no): (line_id, period, net_amount, is_return)
-        for line_id, partner_id, order_no, line_no, period, net_amount, is_return in db.session.execute(
+        (partner_id, order_no, line_no): (line_id, period, net_amount, is_return, customer_id)
+        for line_id, partner_id, order_no, line_no, period, net_amount, is_return, customer_id in db.session.execute(
             select(SalesLine.id, SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no, SalesLine.period,
-                   SalesLine.net_amount, SalesLine.is_return).where(
+                   SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id).where(
                 SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys})))
         if (partner_id, order_no, line_no) in wanted
     }
@@ -325,16 +325,17 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
         submission = _submission_for(line.partner_id, submissions, actor, source, filename)
         submission.row_count += 1
         submission.total_amount += line.net_amount
+        customer_id = customers[(line.partner_id, line.customer_code)]
         values = {
             "submission_id": submission.id, "order_date": line.order_date, "period": line.period,
-            "customer_id": customers[(line.partner_id, line.customer_code)], "product_id": line.product_id,
+            "customer_id": customer_id, "product_id": line.product_id,
             "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
             "net_amount": line.net_amount, "is_return": line.quantity < 0, "updated_at": now,
         }
-        deltas.add((line.partner_id, line.period), line.net_amount, line.quantity < 0)
+        deltas.add((line.partner_id, line.period), line.net_amount, line.quantity < 0, customer_id=customer_id)
         if key in existing:
-            line_id, old_period, old_net, old_return = existing[key]
-            deltas.add((line.partner_id, old_period), old_net, old_return, sign=-1)
+            line_id, old_period, old_net, old_return, old_customer_id = existing[key]
+            deltas.add((line.partner_id, old_period), old_net, old_return, sign=-1, customer_id=old_customer_id)
             updates.append({"id": line_id, **values})
         else:
             inserts.append({"partner_id": line.partner_id, "order_no": line.order_no, "line_no": line.line_no,

@@ -312,3 +312,19 @@ class MonthlySales(PartnerOwned, db.Model):
     line_count: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (UniqueConstraint("partner_id", "period"),)
+
+
+class CustomerMonthlySales(PartnerOwned, db.Model):
+    """An end customer's month, summed like MonthlySales and kept with it: active and new customers and the
+    customers' RFM classes read these rows, not the lines."""
+
+    __tablename__ = "customer_monthly_sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    period: Mapped[date] = mapped_column(Date)
+    net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    sale_lines: Mapped[int] = mapped_column(default=0)  # lines that are not returns: the customer bought
+    line_count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (UniqueConstraint("customer_id", "period"), Index("ix_customer_monthly_sales_partner_id_period",
+                                                                       "partner_id", "period"))

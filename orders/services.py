@@ -82,10 +82,10 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
     if submission.status is not SubmissionStatus.COMPLETED:
         raise RuleViolation(_l("Only a completed submission can be reverted."))
     deltas = rollup.Deltas()
-    for partner_id, period, net_amount, is_return in db.session.execute(select(
-            SalesLine.partner_id, SalesLine.period, SalesLine.net_amount, SalesLine.is_return).where(
-            SalesLine.submission_id == submission.id)):
-        deltas.add((partner_id, period), net_amount, is_return, sign=-1)
+    for partner_id, period, net_amount, is_return, customer_id in db.session.execute(select(
+            SalesLine.partner_id, SalesLine.period, SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id
+    ).where(SalesLine.submission_id == submission.id)):
+        deltas.add((partner_id, period), net_amount, is_return, sign=-1, customer_id=customer_id)
     removed = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id)).rowcount
     rollup.apply(deltas)
     submission.status = SubmissionStatus.REVERTED

@@ -10,7 +10,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from orders.models import DealRegistration, DealStatus, MonthlySales, PeriodReport, SalesLine
+from orders.models import CustomerMonthlySales, DealRegistration, DealStatus, MonthlySales, PeriodReport
 from orders.periods import add_months, deadline, month_begins, month_start
 from partners.models import Partner
 from performance.models import SalesTarget
@@ -119,8 +119,8 @@ def _net(sums: dict[date, tuple[Decimal, Decimal]], months: MonthRange) -> Decim
 def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime | None = None
                  ) -> dict[int, PartnerKpis]:
     """Every KPI of every given partner over `months`, in a fixed number of queries whatever the number of
-    partners (pages and scorecards call this for thousands). Sales come from the monthly roll-up; customers from
-    the lines of the range. Runs in the caller's tenant scope."""
+    partners (pages and scorecards call this for thousands). Sales and customers come from the monthly roll-ups
+    (per partner and per end customer), never from the lines. Runs in the caller's tenant scope."""
     now = now or utcnow()
     ids = [partner.id for partner in partners]
     if not ids:
@@ -134,15 +134,16 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
             SalesTarget.partner_id.in_(ids), SalesTarget.period.between(months.first, months.last))):
         targets[partner_id][period] = amount
 
-    sold_in_range = (SalesLine.partner_id.in_(ids), SalesLine.period.between(months.first, months.last),
-                     SalesLine.is_return.is_(False))
-    active = dict(db.session.execute(select(SalesLine.partner_id, func.count(func.distinct(SalesLine.customer_id)))
-                                     .where(*sold_in_range).group_by(SalesLine.partner_id)).all())
-    first_sale = (select(SalesLine.partner_id, SalesLine.customer_id, func.min(SalesLine.period).label("first"))
-                  .where(SalesLine.partner_id.in_(ids), SalesLine.is_return.is_(False))
-                  .group_by(SalesLine.partner_id, SalesLine.customer_id).subquery())
-    new = dict(db.session.execute(select(first_sale.c.partner_id, func.count()).where(
-        first_sale.c.first.between(months.first, months.last)).group_by(first_sale.c.partner_id)).all())
+    bought = (CustomerMonthlySales.partner_id.in_(ids), CustomerMonthlySales.sale_lines > 0)
+    active = dict(db.session.execute(select(
+        CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id))).where(
+        *bought, CustomerMonthlySales.period.between(months.first, months.last))
+        .group_by(CustomerMonthlySales.partner_id)).all())
+    first_purchase = (select(CustomerMonthlySales.partner_id, func.min(CustomerMonthlySales.period).label("first"))
+                      .where(*bought).group_by(CustomerMonthlySales.partner_id, CustomerMonthlySales.customer_id)
+                      .subquery())
+    new = dict(db.session.execute(select(first_purchase.c.partner_id, func.count()).where(
+        first_purchase.c.first.between(months.first, months.last)).group_by(first_purchase.c.partner_id)).all())
 
     deals: dict[int, dict[DealStatus, int]] = defaultdict(lambda: defaultdict(int))
     for partner_id, status, count in db.session.execute(select(

@@ -77,8 +77,8 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         db.session.add_all([entry, acceptance, milestone])
         db.session.flush()
     from orders.api_tokens import create_token
-    from orders.models import (ApiToken, Customer, DealRegistration, MonthlySales, PeriodReport, PeriodStatus,
-                               SalesLine, SalesUpload, Submission)
+    from orders.models import (ApiToken, Customer, CustomerMonthlySales, DealRegistration, MonthlySales,
+                               PeriodReport, PeriodStatus, SalesLine, SalesUpload, Submission)
 
     line = make_sales_line(partner, actor=user)
     report = PeriodReport(partner_id=partner.id, period=date(2020, 1, 1), status=PeriodStatus.NO_SALES)
@@ -110,7 +110,8 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
             AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
             Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token,
             DealRegistration: deal, SalesUpload: upload, LessonProgress: progress, QuizAttempt: attempt,
-            certificate.__class__: certificate, MonthlySales: _rollup_row(partner)}
+            certificate.__class__: certificate, MonthlySales: _rollup_row(partner, MonthlySales),
+            CustomerMonthlySales: _rollup_row(partner, CustomerMonthlySales)}
 
 
 def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):
@@ -201,10 +202,8 @@ def make_course(*, types: tuple[str, ...] = ("distributor",), pass_mark: int = 5
     return course
 
 
-def _rollup_row(partner: Partner):
+def _rollup_row(partner: Partner, model):
     from sqlalchemy import select
 
-    from orders.models import MonthlySales
-
     with tenancy.every_partner(reason="test builder"):
-        return db.session.scalars(select(MonthlySales).where(MonthlySales.partner_id == partner.id)).first()
+        return db.session.scalars(select(model).where(model.partner_id == partner.id)).first()

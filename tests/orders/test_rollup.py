@@ -56,6 +56,7 @@ def test_rollup_equals_a_fresh_aggregate_after_any_sequence(db, every_partner, s
             assert result.ok, result.errors
             submissions += result.submissions
         assert rollup.stored() == rollup.fresh_aggregate(), f"seed {seed}, step {step}"
+        assert rollup.stored_customers() == rollup.fresh_customer_aggregate(), f"customers: seed {seed}, step {step}"
 
 
 def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
@@ -68,4 +69,4 @@ def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
                                 rules=RULES)
     assert rollup.stored() == {(result.submissions[0].partner_id, date(2026, 10, 1)): (Decimal("3"), Decimal(0), 1)}
     revert_submission(result.submissions[0], actor=admin)
-    assert rollup.stored() == {}
+    assert rollup.stored() == {} and rollup.stored_customers() == {}
