@@ -9,7 +9,7 @@ from markupsafe import Markup
 from pygal.style import Style
 
 STYLE = Style(background="transparent", plot_background="transparent", font_family="'Noto Sans CJK SC', "
-              "'WenQuanYi Micro Hei', sans-serif", colors=("#1095c1", "#d97706", "#6b7280"), label_font_size=11,
+              "'WenQuanYi Micro Hei', sans-serif", colors=("#1095c1", "#d97706", "#6b7280", "#16a34a", "#9333ea", "#dc2626"), label_font_size=11,
               major_label_font_size=11, legend_font_size=12, value_font_size=10, title_font_size=14)
 
 
@@ -39,4 +39,11 @@ def score_trend(title: str, labels: list[str], scores: list[Decimal | None], med
     chart.range = (0, 100)
     chart.add(score_label, [_plotted(value) for value in scores])
     chart.add(median_label, [_plotted(value) for value in medians], stroke_style={"dasharray": "3,3"})
+    return Markup(chart.render(is_unicode=True))
+
+
+def compared_sales(title: str, labels: list[str], series: dict[str, list[Decimal | None]]) -> Markup:
+    chart = _chart(pygal.Line, title, labels)
+    for name, values in series.items():
+        chart.add(name, [_plotted(value) for value in values])
     return Markup(chart.render(is_unicode=True))

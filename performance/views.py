@@ -17,7 +17,7 @@ from partners.services import change_partner_tier, regions_with_partners
 from partners import coverage as partner_coverage_services
 from partners.models import CoverageAssignment
 from partners.regions import fill_region_choices, picked_region
-from performance import charts, coverage, evaluation, scoring, targets
+from performance import charts, coverage, evaluation, scoring, segments, targets
 from performance.forms import (CoverageEndForm, CoverageForm, EvaluationFilterForm, RulesForm, TargetForm,
                                TargetImportForm, TierDecisionForm)
 from performance.kpis import COUNT_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
@@ -391,3 +391,49 @@ def end_coverage(assignment_id: int):
     else:
         flash(" ".join(str(message) for field in form for message in field.errors), "error")
     return redirect_after_post(url_for("performance.partner_coverage", partner_id=assignment.partner_id))
+
+
+# Segments, at risk, comparison -----------------------------------------------------------------------------
+
+@bp.get("/segments")
+def segments_page():
+    """RFM of the end customers (a partner: its own), and for brand staff the partners' RFM and ABC classes."""
+    period = _month_arg()
+    region = region_by_code(request.args.get("region", "")) if request.args.get("region") else None
+    is_brand = current_user.role in BRAND_ROLES
+    partners = segments.partners_in(region) if is_brand else [current_user.partner]
+    chosen = request.args.get("partner", type=int) if is_brand else current_user.partner_id
+    customer_rfm = segments.customer_rfm(period, partner_ids=[chosen] if chosen else [p.id for p in partners])
+    context = {"period": period, "region": region, "partners": partners, "chosen": chosen,
+               "customer_summary": segments.summarise(customer_rfm), "classes": segments.RFM_CLASSES}
+    if is_brand:
+        partner_rfm = segments.partner_rfm(partners, period)
+        context |= {"partner_rfm": partner_rfm, "partner_summary": segments.summarise(partner_rfm),
+                    "abc": segments.abc_classes({p.id: partner_rfm[p.id].monetary for p in partners}),
+                    "regions": regions_with_partners()}
+    return render("performance/segments.html", **context)
+
+
+@bp.get("/at-risk")
+@require_role(*BRAND_ROLES)
+def at_risk_page():
+    period = _month_arg()
+    return render("performance/at_risk.html", period=period, rows=segments.partners_at_risk(period))
+
+
+@bp.get("/compare")
+@require_role(*BRAND_ROLES)
+def compare_page():
+    """Chosen partners side by side: the KPIs of a month, score and rank, and their sales over 12 months."""
+    period = _month_arg()
+    ids = [int(value) for value in request.args.getlist("partner") if value.isdigit()][:6]
+    partners = list(db.session.scalars(select(Partner).where(Partner.id.in_(ids)).order_by(Partner.code)))
+    months = MonthRange.month(period)
+    kpis = compute_kpis(partners, months)
+    cards = scoring.latest_scorecards(period)
+    year = MonthRange(add_months(period, -11), period)
+    chart = charts.compared_sales(_("Net sales, 12 months"), [m.strftime("%Y-%m") for m in year.months()],
+                                  {p.code: [f.net_sales for f in monthly_figures(p, year)] for p in partners})
+    names = ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])
+    return render("performance/compare.html", period=period, partners=partners, kpis=kpis, cards=cards,
+                  names=names, kpi_labels=KPI_LABELS, chart=chart)

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("orders.deals_list", _l("Deals"), tuple(Role)),
     ("training.index", _l("Training"), tuple(Role)),
     ("performance.my_scorecard", _l("Scorecard"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
+    ("performance.segments_page", _l("Segments"), (Role.PARTNER_ADMIN,)),
     ("performance.evaluation_page", _l("Evaluation"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("performance.coverage_page", _l("Coverage"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
     ("orders.products", _l("Catalog"), (Role.CHANNEL_MANAGER, Role.ADMIN)),

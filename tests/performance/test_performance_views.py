@@ -180,3 +180,24 @@ def test_ending_an_assignment_keeps_it_in_the_history(client, login, db, every_p
     assert assignment.effective_to == date(2026, 7, 1) and assignment.end_reason == "hand-over"
     html = client.get("/performance/coverage?region=CN&as_of=2026-03-01").get_data(as_text=True)
     assert partner.code in html
+
+
+def test_chosen_partners_compare_side_by_side(client, login, scored, every_partner):
+    other = joined(make_partner(region="CN-GD"))
+    make_sales_line(other, order_date=date(2026, 10, 3), quantity="1", unit_price="10")
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)))
+    html = client.get(f"/performance/compare?period=2026-10&partner={scored.id}&partner={other.id}").get_data(
+        as_text=True)
+    assert scored.code in html and other.code in html and "2,469.14" in html and "10.00" in html
+    assert html.count("<svg") == 1
+
+
+def test_segments_for_the_brand_and_for_a_partner(client, login, scored, every_partner):
+    login(make_user(role=Role.ADMIN))
+    html = client.get("/performance/segments?period=2026-10").get_data(as_text=True)
+    assert "High value" in html and scored.code in html
+    assert client.get("/performance/at-risk?period=2026-10").status_code == 200
+    login(make_user(scored, role=Role.PARTNER_ADMIN))
+    mine = client.get("/performance/segments?period=2026-10").get_data(as_text=True)
+    assert "End customers" in mine and "Months with sales" not in mine  # no partner table for a partner
+    assert client.get("/performance/at-risk").status_code in (403, 404)
