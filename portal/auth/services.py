@@ -10,7 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, tenancy
 from portal.auth.models import User, new_session_token
@@ -71,7 +72,11 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    # Bookkeeping, not an edit: written without the version check, so the same person logging in twice at once
+    # (two tabs, a script) does not fail one of the logins.
+    now = utcnow()
+    db.session.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(last_login_at=now))
+    set_committed_value(user, "last_login_at", now)
     return user
 
 

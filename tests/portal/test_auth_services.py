@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from partners.models import PartnerStatus
 from portal.audit import AuditEntry
+from portal.auth.models import User
 from portal.auth import services
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
@@ -152,3 +153,15 @@ def test_role_change_must_fit_the_account(partner):
     assert user.role is Role.PARTNER_ADMIN
     with pytest.raises(RuleViolation):
         services.change_role(user, actor=admin, role=Role.CHANNEL_MANAGER)
+
+
+def test_two_logins_of_one_account_at_once_both_succeed(db, partner):
+    user = make_user(partner, email="twice@example.com")
+    db.session.flush()
+    # Another request logged the same person in a moment ago and committed: the row's version moved on under
+    # the copy this request holds.
+    db.session.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(
+        version_id=User.__table__.c.version_id + 1))
+    assert services.authenticate("twice@example.com", PASSWORD) is user
+    db.session.flush()  # a versioned UPDATE of the stale copy would raise StaleDataError here
+    assert user.last_login_at is not None
