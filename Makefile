@@ -39,9 +39,10 @@ run: install
 	$(BIN)/flask seed demo
 	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
-## Benchmarks (docs/benchmarks.md): the 1,000,000-line sales import against a raw executemany.
-bench: install
-	$(BIN)/python bench/import_sales.py
+## Benchmarks (docs/benchmarks.md): the 1,000,000-line sales import against a raw executemany; scorecards,
+## evaluation and PDF on 2,000 partners and 1,000,000 lines, on SQLite and on a throwaway PostgreSQL.
+bench: system-deps install
+	bash scripts/bench-all.sh
 
 system-deps:
 	bash scripts/system-deps.sh

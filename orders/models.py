@@ -326,5 +326,6 @@ class CustomerMonthlySales(PartnerOwned, db.Model):
     sale_lines: Mapped[int] = mapped_column(default=0)  # lines that are not returns: the customer bought
     line_count: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (UniqueConstraint("customer_id", "period"), Index("ix_customer_monthly_sales_partner_id_period",
-                                                                       "partner_id", "period"))
+    __table_args__ = (UniqueConstraint("customer_id", "period"),
+                      Index("ix_customer_monthly_sales_partner_id_period", "partner_id", "period"),
+                      Index("ix_customer_monthly_sales_period", "period"))

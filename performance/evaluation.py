@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Float, and_, cast, func, select
 
 from orders.services import to_cents
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
 from performance.kpis import KPI_LABELS, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
-from performance.scoring import latest_scorecards
+from performance.scoring import newest_scorecards
 from portal.extensions import db
 
 PAGE_SIZE = 50
@@ -42,10 +42,26 @@ def scored_months(limit: int = 24) -> list[date]:
                                    .limit(limit)))
 
 
-def evaluate_partners(criteria: EvaluationCriteria) -> list[EvaluationRow]:
-    """Partners in scope matching the filters, each with its newest-version scorecard for the month. Sorted best
-    first (partners without data last); ties by code."""
-    query = select(Partner).order_by(Partner.code)
+@dataclass(frozen=True)
+class EvaluationPage:
+    rows: list[EvaluationRow]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> EvaluationPage:
+    """Partners in scope matching the filters, each with its newest-version scorecard for the month, sorted best
+    first (partners without data last, ties by code) and cut into pages in the database: the page costs the same
+    for 20 partners or 2,000. `page=None` gives every row (exports)."""
+    newest = newest_scorecards(criteria.period)
+    query = (select(Partner, Scorecard)
+             .outerjoin(newest, newest.c.partner_id == Partner.id)
+             .outerjoin(Scorecard, and_(Scorecard.partner_id == Partner.id, Scorecard.period == criteria.period,
+                                        Scorecard.rules_id == newest.c.rules_id)))
     if criteria.partner_type:
         query = query.where(Partner.partner_type == criteria.partner_type)
     if criteria.tier:
@@ -53,20 +69,21 @@ def evaluate_partners(criteria: EvaluationCriteria) -> list[EvaluationRow]:
     if criteria.region:
         query = query.join(Region, Region.id == Partner.region_id).where(Region.path.startswith(criteria.region.path))
     if criteria.product_line:
-        query = query.join(partner_product_lines).where(
-            partner_product_lines.c.product_line_id == criteria.product_line.id)
-    partners = db.session.scalars(query).all()
-    cards = latest_scorecards(criteria.period)
-    rows = [EvaluationRow(partner, cards.get(partner.id)) for partner in partners]
-    if criteria.sort == "code":
-        return rows
-    key = criteria.sort if criteria.sort in SCORED_KPIS else "score"
-
-    def value(row: EvaluationRow):
-        found = (row.card.score if row.card else None) if key == "score" else row.kpi(key)
-        return (found is None, -(found or 0))
-
-    return sorted(rows, key=value)
+        query = query.where(Partner.id.in_(select(partner_product_lines.c.partner_id).where(
+            partner_product_lines.c.product_line_id == criteria.product_line.id)))
+    if criteria.sort in SCORED_KPIS:
+        # Ordering only: the figures shown stay exact text.
+        value = cast(Scorecard.kpis[criteria.sort].as_string(), Float)
+        query = query.order_by(value.is_(None), value.desc(), Partner.code)
+    elif criteria.sort == "code":
+        query = query.order_by(Partner.code)
+    else:
+        query = query.order_by(Scorecard.score.is_(None), Scorecard.score.desc(), Partner.code)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if page is not None:
+        query = query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = [EvaluationRow(partner, card) for partner, card in db.session.execute(query)]
+    return EvaluationPage(rows, total, page or 1)
 
 
 EXPORT_KPIS = ("net_sales", "target", *[name for name in SCORED_KPIS if name != "net_sales"])

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from orders.models import CustomerMonthlySales, DealRegistration, DealStatus, MonthlySales, PeriodReport
 from orders.periods import add_months, deadline, month_begins, month_start
 from partners.models import Partner
 from performance.models import SalesTarget
-from portal.database import utcnow
+from portal.database import among, utcnow
 from portal.extensions import db
 from training.services import required_completion_rates
 
@@ -101,12 +102,12 @@ def _growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     return (now - before) / before
 
 
-def _monthly_sums(partner_ids: list[int], first: date, last: date) -> dict[int, dict[date, tuple[Decimal, Decimal]]]:
+def _monthly_sums(partner_ids: list[int], months: list[date]) -> dict[int, dict[date, tuple[Decimal, Decimal]]]:
     """(net, returns) per partner and month from the roll-up; months without lines are absent."""
     sums: dict[int, dict[date, tuple[Decimal, Decimal]]] = defaultdict(dict)
     for partner_id, period, net, returns in db.session.execute(select(
             MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount, MonthlySales.returns_amount
-    ).where(MonthlySales.partner_id.in_(partner_ids), MonthlySales.period.between(first, last))):
+    ).where(among(MonthlySales.partner_id, partner_ids), MonthlySales.period.in_(months))):
         sums[partner_id][period] = (net, returns)
     return sums
 
@@ -118,37 +119,39 @@ def _net(sums: dict[date, tuple[Decimal, Decimal]], months: MonthRange) -> Decim
 
 def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime | None = None
                  ) -> dict[int, PartnerKpis]:
-    """Every KPI of every given partner over `months`, in a fixed number of queries whatever the number of
+    """Every KPI of every given partner (Partner objects, or rows with their id, type, tier and created_at) over
+    `months`, in a fixed number of queries whatever the number of
     partners (pages and scorecards call this for thousands). Sales and customers come from the monthly roll-ups
     (per partner and per end customer), never from the lines. Runs in the caller's tenant scope."""
     now = now or utcnow()
     ids = [partner.id for partner in partners]
     if not ids:
         return {}
-    earliest = min(months.previous().first, months.last_year().first)
-    sums = _monthly_sums(ids, earliest, months.last)
+    sums = _monthly_sums(ids, sorted({*months.months(), *months.previous().months(), *months.last_year().months()}))
 
     targets: dict[int, dict[date, Decimal]] = defaultdict(dict)
     for partner_id, period, amount in db.session.execute(select(
             SalesTarget.partner_id, SalesTarget.period, SalesTarget.amount).where(
-            SalesTarget.partner_id.in_(ids), SalesTarget.period.between(months.first, months.last))):
+            among(SalesTarget.partner_id, ids), SalesTarget.period.between(months.first, months.last))):
         targets[partner_id][period] = amount
 
-    bought = (CustomerMonthlySales.partner_id.in_(ids), CustomerMonthlySales.sale_lines > 0)
+    bought = (among(CustomerMonthlySales.partner_id, ids), CustomerMonthlySales.sale_lines > 0)
     active = dict(db.session.execute(select(
         CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id))).where(
         *bought, CustomerMonthlySales.period.between(months.first, months.last))
         .group_by(CustomerMonthlySales.partner_id)).all())
-    first_purchase = (select(CustomerMonthlySales.partner_id, func.min(CustomerMonthlySales.period).label("first"))
-                      .where(*bought).group_by(CustomerMonthlySales.partner_id, CustomerMonthlySales.customer_id)
-                      .subquery())
-    new = dict(db.session.execute(select(first_purchase.c.partner_id, func.count()).where(
-        first_purchase.c.first.between(months.first, months.last)).group_by(first_purchase.c.partner_id)).all())
+    earlier = aliased(CustomerMonthlySales)
+    bought_before = select(earlier.id).where(earlier.customer_id == CustomerMonthlySales.customer_id,
+                                             earlier.period < months.first, earlier.sale_lines > 0).exists()
+    new = dict(db.session.execute(select(
+        CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id))).where(
+        *bought, CustomerMonthlySales.period.between(months.first, months.last), ~bought_before)
+        .group_by(CustomerMonthlySales.partner_id)).all())
 
     deals: dict[int, dict[DealStatus, int]] = defaultdict(lambda: defaultdict(int))
     for partner_id, status, count in db.session.execute(select(
             DealRegistration.partner_id, DealRegistration.status, func.count()).where(
-            DealRegistration.partner_id.in_(ids), DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
+            among(DealRegistration.partner_id, ids), DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
             DealRegistration.decided_at >= month_begins(months.first),
             DealRegistration.decided_at < month_begins(add_months(months.last, 1)))
             .group_by(DealRegistration.partner_id, DealRegistration.status)):
@@ -159,7 +162,7 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
     if due:
         declared_on_time = {(partner_id, period) for partner_id, period in db.session.execute(select(
             PeriodReport.partner_id, PeriodReport.period).where(
-            PeriodReport.partner_id.in_(ids), PeriodReport.period.in_(due), PeriodReport.is_late.is_(False)))}
+            among(PeriodReport.partner_id, ids), PeriodReport.period.in_(due), PeriodReport.is_late.is_(False)))}
 
     end_of_range = min(now, month_begins(add_months(months.last, 1)))
     training = required_completion_rates(partners, at=end_of_range)
@@ -205,7 +208,7 @@ class MonthFigures:
 
 def monthly_figures(partner: Partner, months: MonthRange) -> list[MonthFigures]:
     """Net sales and target of each month of the range, for the scorecard's trend chart."""
-    sums = _monthly_sums([partner.id], months.first, months.last).get(partner.id, {})
+    sums = _monthly_sums([partner.id], months.months()).get(partner.id, {})
     targets = dict(db.session.execute(select(SalesTarget.period, SalesTarget.amount).where(
         SalesTarget.partner_id == partner.id, SalesTarget.period.between(months.first, months.last))).all())
     return [MonthFigures(m, sums[m][0] if m in sums else None, targets.get(m)) for m in months.months()]

@@ -63,6 +63,7 @@ class Scorecard(PartnerOwned, db.Model):
     peers_in_type: Mapped[int] = mapped_column(default=0)
     rank_in_region: Mapped[int | None]
     peers_in_region: Mapped[int] = mapped_column(default=0)
+    peer_median: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # median score of the same type that month
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rules: Mapped[ScoringRules] = relationship()

@@ -2,6 +2,7 @@
 among peers, and turned into a tier recommendation. docs/kpis.md explains every step."""
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,13 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from orders.periods import add_months, month_start
-from partners.models import Partner, PartnerStatus, PartnerTier
-from performance.kpis import SCORED_KPIS, MonthRange, PartnerKpis, compute_kpis
+from partners.models import Partner, PartnerStatus, PartnerTier, Region
+from performance.kpis import SCORED_KPIS, MonthRange, compute_kpis
 from performance.models import Scorecard, ScoringRules
-from portal import audit, tenancy
+from portal import audit
 from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
@@ -49,13 +50,13 @@ def normalise_ratio(name: str, value: Decimal | None) -> Decimal | None:
 
 
 def percentile(value, peers: Sequence) -> Decimal:
-    """Where `value` stands among the values of its peers (itself included): the share of the others below
-    it, ties counting half. 1 when it has no peer."""
+    """Where `value` stands among the values of its peers (itself included, sorted ascending): the share of the
+    others below it, ties counting half. 1 when it has no peer."""
     others = len(peers) - 1
     if others <= 0:
         return Decimal(1)
-    below = sum(1 for peer in peers if peer < value)
-    equal = sum(1 for peer in peers if peer == value) - 1
+    below = bisect_left(peers, value)
+    equal = bisect_right(peers, value) - below - 1
     return Decimal(below) / others + Decimal(equal) / (2 * others)
 
 
@@ -70,9 +71,9 @@ def weighted_score(normalised: dict[str, Decimal | None], weights: dict[str, int
     return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _peer_region(partner: Partner) -> str:
+def _peer_region(region_path: str) -> str:
     """Partners are ranked within their province or state (the second level of the region tree)."""
-    parts = [part for part in partner.region.path.split("/") if part]
+    parts = [part for part in region_path.split("/") if part]
     return parts[1] if len(parts) > 1 else parts[0]
 
 
@@ -82,13 +83,25 @@ def _ranks(scores: dict[int, Decimal | None], groups: dict[int, str]) -> dict[in
     for partner_id, group in groups.items():
         if scores.get(partner_id) is not None:
             members[group].append(partner_id)
+    ascending = {group: sorted(scores[member] for member in ids) for group, ids in members.items()}
     ranks: dict[int, tuple[int | None, int]] = {}
     for partner_id, group in groups.items():
-        peers = members.get(group, [])
+        peers = ascending.get(group, [])
         score = scores.get(partner_id)
-        rank = None if score is None else 1 + sum(1 for other in peers if scores[other] > score)
+        rank = None if score is None else 1 + len(peers) - bisect_right(peers, score)  # 1 + those above
         ranks[partner_id] = (rank, len(peers))
     return ranks
+
+
+def _medians(scores: dict[int, Decimal | None], groups: dict[int, str]) -> dict[str, Decimal]:
+    """The median score of each group: kept on every scorecard, so a partner sees where it stands against its
+    peers without seeing any one of them."""
+    members: dict[str, list[Decimal]] = defaultdict(list)
+    for partner_id, group in groups.items():
+        if scores.get(partner_id) is not None:
+            members[group].append(scores[partner_id])
+    return {group: Decimal(median(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            for group, values in members.items()}
 
 
 def _as_text(value) -> str | None:
@@ -155,19 +168,44 @@ def save_rules(fields: RulesFields, *, actor: User, based_on: int) -> ScoringRul
     return rules
 
 
+@dataclass(frozen=True)
+class ComputedScorecard:
+    """What compute_scorecards stored for one partner (the rows themselves stay in the database)."""
+
+    partner_id: int
+    period: date
+    rules_id: int
+    score: Decimal | None
+    kpis: dict
+    normalised: dict
+    rank_in_type: int | None
+    peers_in_type: int
+    rank_in_region: int | None
+    peers_in_region: int
+    peer_median: Decimal | None
+    computed_at: datetime
+
+
 def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: datetime | None = None
-                       ) -> list[Scorecard]:
+                       ) -> list[ComputedScorecard]:
     """Score every active partner in scope for one month with one version of the rules (the newest by default).
     A month scored again with the same version is replaced (the lines may have changed); scorecards of other
     versions stay as they were. Ranks and size KPIs compare partners of the same type, so brand-wide
     scorecards are computed in the every-partner scope. The caller commits."""
     rules = rules or current_rules()
-    partners = [partner for partner in db.session.scalars(select(Partner).where(Partner.status == PartnerStatus.ACTIVE))
-                if month_start(partner.created_at.date()) <= period]  # not scored before it joined
+    # Plain rows, not Partner objects: thousands of partners are scored each night.
+    partners = [row for row in db.session.execute(select(
+        Partner.id, Partner.partner_type, Partner.tier, Partner.created_at, Region.path.label("region_path"))
+        .join(Region, Region.id == Partner.region_id).where(Partner.status == PartnerStatus.ACTIVE))
+        if month_start(row.created_at.date()) <= period]  # not scored before it joined
     kpis = compute_kpis(partners, MonthRange.month(period), now=now)
-    by_type: dict[str, list[PartnerKpis]] = defaultdict(list)
+    peers: dict[tuple[str, str], list] = defaultdict(list)  # (type, size KPI) → its values, sorted below
     for partner in partners:
-        by_type[partner.partner_type.value].append(kpis[partner.id])
+        for name in SIZE_KPIS:
+            if (value := getattr(kpis[partner.id], name)) is not None:
+                peers[(partner.partner_type.value, name)].append(value)
+    for values in peers.values():
+        values.sort()
     normalised: dict[int, dict[str, Decimal | None]] = {}
     for partner in partners:
         own = kpis[partner.id]
@@ -175,26 +213,30 @@ def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: 
         for name in SCORED_KPIS:
             value = getattr(own, name)
             if name in SIZE_KPIS:
-                peers = [getattr(k, name) for k in by_type[partner.partner_type.value] if getattr(k, name) is not None]
-                values[name] = None if value is None else percentile(value, peers)
+                values[name] = None if value is None else percentile(
+                    value, peers[(partner.partner_type.value, name)])
             else:
                 values[name] = normalise_ratio(name, value)
         normalised[partner.id] = values
     scores = {partner.id: weighted_score(normalised[partner.id], rules.weights) for partner in partners}
     type_ranks = _ranks(scores, {p.id: p.partner_type.value for p in partners})
-    region_ranks = _ranks(scores, {p.id: _peer_region(p) for p in partners})
+    medians = _medians(scores, {p.id: p.partner_type.value for p in partners})
+    region_ranks = _ranks(scores, {p.id: _peer_region(p.region_path) for p in partners})
     db.session.execute(delete(Scorecard).where(Scorecard.period == period, Scorecard.rules_id == rules.id,
                                                Scorecard.partner_id.in_([p.id for p in partners])))
-    cards = [Scorecard(partner_id=p.id, period=period, rules_id=rules.id, score=scores[p.id],
-                       kpis={name: _as_text(value) for name, value in kpis[p.id].as_dict().items()},
-                       normalised={name: _as_text(value) for name, value in normalised[p.id].items()},
-                       rank_in_type=type_ranks[p.id][0], peers_in_type=type_ranks[p.id][1],
-                       rank_in_region=region_ranks[p.id][0], peers_in_region=region_ranks[p.id][1],
-                       computed_at=utcnow())
-             for p in partners]
-    db.session.add_all(cards)
-    db.session.flush()
-    return cards
+    computed_at = utcnow()
+    rows = [dict(partner_id=p.id, period=period, rules_id=rules.id, score=scores[p.id],
+                 kpis={name: _as_text(value) for name, value in kpis[p.id].as_dict().items()},
+                 normalised={name: _as_text(value) for name, value in normalised[p.id].items()},
+                 rank_in_type=type_ranks[p.id][0], peers_in_type=type_ranks[p.id][1],
+                 rank_in_region=region_ranks[p.id][0], peers_in_region=region_ranks[p.id][1],
+                 peer_median=medians.get(p.partner_type.value), computed_at=computed_at)
+            for p in partners]
+    if rows:
+        # RETURNING makes SQLAlchemy batch the rows into multi-row INSERTs ("insertmanyvalues"): on PostgreSQL
+        # several times quicker than one statement per row.
+        db.session.execute(insert(Scorecard.__table__), rows)
+    return [ComputedScorecard(**row) for row in rows]
 
 
 def compute_recent_scorecards(last: date, months: int = 12, *, now: datetime | None = None) -> int:
@@ -215,13 +257,19 @@ def scorecard_history(partner: Partner, last: date, months: int = 12) -> dict[da
     return {period: card for period, (_, card) in newest.items()}
 
 
+def newest_scorecards(period: date):
+    """(partner id, rules id) of each partner's scorecard for the month from the newest version of the rules.
+    Rules are only ever added, each version after the last, so the highest rules id is the newest version."""
+    return (select(Scorecard.partner_id, func.max(Scorecard.rules_id).label("rules_id"))
+            .where(Scorecard.period == period).group_by(Scorecard.partner_id).subquery())
+
+
 def latest_scorecards(period: date) -> dict[int, Scorecard]:
     """Every in-scope partner's scorecard for one month, each from the newest version that scored it."""
-    newest_version = (select(Scorecard.partner_id, func.max(ScoringRules.version).label("version"))
-                      .join(ScoringRules).where(Scorecard.period == period).group_by(Scorecard.partner_id).subquery())
-    rows = db.session.scalars(select(Scorecard).join(ScoringRules).join(
-        newest_version, (newest_version.c.partner_id == Scorecard.partner_id)
-        & (newest_version.c.version == ScoringRules.version)).where(Scorecard.period == period))
+    newest = newest_scorecards(period)
+    rows = db.session.scalars(select(Scorecard).join(newest, (newest.c.partner_id == Scorecard.partner_id)
+                                                     & (newest.c.rules_id == Scorecard.rules_id))
+                              .where(Scorecard.period == period))
     return {card.partner_id: card for card in rows}
 
 
@@ -260,18 +308,3 @@ def recommend_tier(partner: Partner, last: date, *, rules: ScoringRules | None =
         return TierRecommendation(partner.tier, None, None, rules.recommendation_months)
     average = (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return TierRecommendation(partner.tier, tier_for(average, rules), average, rules.recommendation_months)
-
-
-def peer_medians(period: date) -> dict[str, Decimal]:
-    """The median score of each partner type in the month, over every partner: a partner sees where it stands
-    against its peers without seeing any one of them."""
-    with tenancy.every_partner(reason="peer medians: only the median of each type leaves this function"):
-        rows = db.session.execute(select(Partner.partner_type, Scorecard.score).join(
-            Partner, Partner.id == Scorecard.partner_id).where(
-            Scorecard.id.in_([card.id for card in latest_scorecards(period).values()]),
-            Scorecard.score.is_not(None))).all()
-    scores: dict[str, list[Decimal]] = defaultdict(list)
-    for partner_type, score in rows:
-        scores[partner_type.value].append(score)
-    return {kind: Decimal(median(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            for kind, values in scores.items()}

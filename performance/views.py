@@ -88,7 +88,6 @@ def scorecard_context(partner: Partner, period: date) -> dict:
     year = MonthRange(add_months(period, -11), period)
     figures = monthly_figures(partner, year)
     history = scoring.scorecard_history(partner, period)
-    medians = {m: scoring.peer_medians(m).get(partner.partner_type.value) for m in year.months()}
     labels = [m.strftime("%Y-%m") for m in year.months()]
     card = history.get(period)
     tiles = [{"name": name, "label": KPI_LABELS[name], "value": getattr(now_kpis, name),
@@ -97,13 +96,14 @@ def scorecard_context(partner: Partner, period: date) -> dict:
     return {
         "partner": partner, "period": period, "months": months, "tiles": tiles, "card": card,
         "version": db.session.get(ScoringRules, card.rules_id).version if card else None,
-        "median": medians[period], "recommendation": scoring.recommend_tier(partner, period),
+        "median": card.peer_median if card else None, "recommendation": scoring.recommend_tier(partner, period),
         "sales_chart": charts.sales_against_target(
             _("Net sales against target, 12 months"), labels, [f.net_sales for f in figures],
             [f.target for f in figures], _("Net sales"), _("Target")),
         "score_chart": charts.score_trend(
             _("Score, 12 months"), labels, [history[m].score if m in history else None for m in year.months()],
-            _("Median of %(type)s partners", type=partner.partner_type.label), list(medians.values()), _("Score")),
+            _("Median of %(type)s partners", type=partner.partner_type.label),
+            [history[m].peer_median if m in history else None for m in year.months()], _("Score")),
     }
 
 
@@ -193,15 +193,13 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
 @require_role(*BRAND_ROLES)
 def evaluation_page():
     filters, criteria = _evaluation_filters()
-    rows = evaluation.evaluate_partners(criteria)
     if request.args.get("format") in ("csv", "xlsx"):
+        rows = evaluation.evaluate_partners(criteria, page=None).rows
         return table_response(request.args["format"], f"evaluation-{criteria.period.strftime('%Y-%m')}",
                               evaluation.export_headers(), evaluation.export_rows(rows))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    shown = rows[(page - 1) * evaluation.PAGE_SIZE: page * evaluation.PAGE_SIZE]
+    result = evaluation.evaluate_partners(criteria, page=max(1, request.args.get("page", 1, type=int) or 1))
     return render("performance/evaluation.html", fragment="evaluation_rows", filters=filters, criteria=criteria,
-                  rows=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // evaluation.PAGE_SIZE)),
-                  kpi_labels=KPI_LABELS)
+                  rows=result.rows, total=result.total, page=result.page, pages=result.pages, kpi_labels=KPI_LABELS)
 
 
 @bp.post("/scorecards/compute")

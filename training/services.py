@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
 import random
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from partners.models import OnboardingStep, Partner
 from partners.onboarding import record_milestone
 from portal import audit
 from portal.auth.models import User
-from portal.database import utcnow
+from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PARTNER_ROLES, PermissionDenied, Role, RuleViolation
 from training.models import Certificate, Course, Lesson, LessonProgress, Question, QuizAttempt
@@ -217,13 +218,13 @@ def required_completion_rates(partners: Sequence[Partner], *, at: datetime | Non
     at = at or utcnow()
     courses = list(db.session.scalars(select(Course).where(Course.is_published)))
     ids = [partner.id for partner in partners]
-    users: dict[int, list[int]] = {partner_id: [] for partner_id in ids}
+    users: dict[int, list[int]] = defaultdict(list)
     for user_id, partner_id in db.session.execute(select(User.id, User.partner_id).where(
-            User.partner_id.in_(ids), User.is_active)):
+            among(User.partner_id, ids), User.is_active)):
         users[partner_id].append(user_id)
     valid = {(user_id, course_id) for user_id, course_id in db.session.execute(select(
         Certificate.user_id, Certificate.course_id).where(
-        Certificate.partner_id.in_(ids), Certificate.issued_at <= at, Certificate.expires_at > at))}
+        among(Certificate.partner_id, ids), Certificate.issued_at <= at, Certificate.expires_at > at))}
     rates: dict[int, float | None] = {}
     for partner in partners:
         required = [course.id for course in courses if is_required(course, partner)]

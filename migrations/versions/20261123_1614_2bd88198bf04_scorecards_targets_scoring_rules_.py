@@ -61,6 +61,7 @@ def upgrade():
     sa.Column('peers_in_type', sa.Integer(), nullable=False),
     sa.Column('rank_in_region', sa.Integer(), nullable=True),
     sa.Column('peers_in_region', sa.Integer(), nullable=False),
+    sa.Column('peer_median', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('computed_at', portal.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_scorecards_partner_id_partners'), ondelete='CASCADE'),

@@ -35,6 +35,7 @@ def upgrade():
     with op.batch_alter_table('customer_monthly_sales', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_monthly_sales_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index('ix_customer_monthly_sales_partner_id_period', ['partner_id', 'period'], unique=False)
+        batch_op.create_index('ix_customer_monthly_sales_period', ['period'], unique=False)
     _fill_from_the_lines()
 
 
@@ -64,6 +65,7 @@ def _fill_from_the_lines():
 
 def downgrade():
     with op.batch_alter_table('customer_monthly_sales', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_monthly_sales_period')
         batch_op.drop_index('ix_customer_monthly_sales_partner_id_period')
         batch_op.drop_index(batch_op.f('ix_customer_monthly_sales_partner_id'))
 

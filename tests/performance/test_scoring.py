@@ -139,10 +139,9 @@ def test_peer_median_is_the_median_of_the_partner_type(three_distributors, every
     rules = scoring.save_rules(ATTAINMENT_AND_SIZE, actor=admin, based_on=1)
     reseller = joined(make_partner(partner_type=PartnerType.RESELLER))
     make_sales_line(reseller, order_date=date(2026, 10, 9), quantity="1", unit_price="5")
-    scoring.compute_scorecards(OCTOBER, rules=rules, now=NOW)
-    medians = scoring.peer_medians(OCTOBER)
-    assert medians["distributor"] == Decimal(80)
-    assert medians["reseller"] == Decimal(100)  # alone: top of its type on sales, no target (weight passed on)
+    cards = {card.partner_id: card for card in scoring.compute_scorecards(OCTOBER, rules=rules, now=NOW)}
+    assert {cards[p.id].peer_median for p in three_distributors} == {Decimal(80)}  # of 30, 80 and 100
+    assert cards[reseller.id].peer_median == Decimal(100)  # alone: top of its type on sales, no target (weight passed on)
 
 
 def test_a_partner_is_not_scored_for_months_before_it_joined(db, every_partner):
@@ -156,3 +155,16 @@ def test_the_nightly_command_scores_recent_months(app, db, three_distributors):
     assert result.exit_code == 0, result.output
     assert "scorecard(s) computed with version 1" in result.output
     assert db.session.scalar(select(func.count()).select_from(Scorecard)) > 0
+
+
+def test_the_evaluation_sorts_in_the_database_with_partners_without_data_last(three_distributors, every_partner):
+    from performance.evaluation import EvaluationCriteria, evaluate_partners
+
+    admin = make_user(role=Role.ADMIN)
+    scoring.compute_scorecards(OCTOBER, rules=scoring.save_rules(ATTAINMENT_AND_SIZE, actor=admin, based_on=1))
+    unscored = joined(make_partner(partner_type=PartnerType.DISTRIBUTOR), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    low, middle, high = three_distributors
+    by_score = evaluate_partners(EvaluationCriteria(OCTOBER, partner_type=PartnerType.DISTRIBUTOR))
+    assert [row.partner for row in by_score.rows] == [high, middle, low, unscored] and by_score.total == 4
+    by_sales = evaluate_partners(EvaluationCriteria(OCTOBER, partner_type=PartnerType.DISTRIBUTOR, sort="net_sales"))
+    assert [row.partner for row in by_sales.rows][:3] == [high, middle, low]  # 400 > 200 > 100

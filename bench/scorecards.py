@@ -1,0 +1,279 @@
+"""Benchmark (issue 6) on one database: 2,000 partners and 1,000,000 sales lines over 24 months, then
+(a) every partner's KPIs and scores recomputed against one raw SQL GROUP BY over the lines,
+(b) the evaluation page and one partner's scorecard under concurrent load (gunicorn, 2 workers),
+(c) one PDF scorecard.
+`make bench` runs it on SQLite and on a throwaway PostgreSQL; speed is measured here, never in tests."""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+PASSWORD = "bench-password-2026"
+TYPES = ["distributor", "wholesaler", "reseller", "agent"]
+
+
+def build(partners: int, lines: int, months: int) -> date:
+    """Fill the migrated database; returns the last complete month."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select, text
+
+    from orders.models import (Customer, CustomerMonthlySales, MonthlySales, PeriodReport, Product, SalesLine,
+                               Submission)
+    from orders.periods import add_months, local_today, month_start
+    from partners.models import Partner, ProductLine, Region
+    from partners.regions import load_regions, region_by_code
+    from performance.models import SalesTarget
+    from portal import tenancy
+    from portal.auth.models import User
+    from portal.auth.services import hash_password
+    from portal.extensions import db
+    from portal.security import Role
+
+    upgrade()
+    rng = random.Random(6)
+    with tenancy.every_partner(reason="benchmark data"):
+        load_regions()
+        provinces = list(db.session.scalars(select(Region).where(Region.parent_id == region_by_code("CN").id)))
+        lines_of = [ProductLine(code=f"L{n}", name_en=f"Line {n}", name_zh=f"产品线{n}") for n in range(3)]
+        products = [Product(sku=f"SKU-{n:03d}", name_en=f"P {n}", name_zh=f"产品{n}", product_line=lines_of[n % 3],
+                            unit="pcs", list_price=Decimal("10")) for n in range(60)]
+        db.session.add_all(lines_of + products)
+        admin = User(email="bench@qudao.example", name="Bench", role=Role.ADMIN, password_hash=hash_password(PASSWORD))
+        db.session.add(admin)
+        db.session.flush()
+        joined = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        table = Partner.__table__
+        db.session.execute(table.insert(), [
+            {"code": f"P-B-{n:04d}", "legal_name": f"Bench Partner {n}", "name_key": f"bench partner {n}",
+             "partner_type": TYPES[n % 4], "tier": "registered", "status": "active",
+             "region_id": provinces[n % len(provinces)].id, "created_at": joined, "updated_at": joined,
+             "version_id": 1} for n in range(partners)])
+        partner_ids = list(db.session.scalars(select(Partner.id).order_by(Partner.id)))
+        db.session.execute(User.__table__.insert(), [
+            {"email": f"user{pid}@bench.example", "name": f"User {pid}", "role": "partner_user", "partner_id": pid,
+             "is_active": True, "created_at": joined, "updated_at": joined} for pid in partner_ids])
+        db.session.execute(Customer.__table__.insert(), [
+            {"partner_id": pid, "code": f"C-{c:02d}", "name": f"Customer {pid}-{c}", "name_key": f"customer {pid}-{c}",
+             "created_at": joined, "updated_at": joined} for pid in partner_ids for c in range(25)])
+        customers = defaultdict(list)
+        for cid, pid in db.session.execute(select(Customer.id, Customer.partner_id)):
+            customers[pid].append(cid)
+        db.session.execute(Submission.__table__.insert(), [
+            {"partner_id": pid, "source": "upload", "status": "completed", "filename": "history.csv",
+             "created_at": joined, "row_count": 0, "total_amount": Decimal(0)} for pid in partner_ids])
+        submission = dict(db.session.execute(select(Submission.partner_id, Submission.id)).all())
+        product_ids = [p.id for p in products]
+        last = add_months(month_start(local_today()), -1)
+        periods = [add_months(last, -n) for n in range(months)]
+        per_partner_month = lines / (partners * months)
+        monthly: dict[tuple, list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+        customer_monthly: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0, 0])
+        batch, written, now = [], 0, datetime.now(timezone.utc)
+        for index, pid in enumerate(partner_ids):
+            scale = 0.4 + 1.2 * ((index * 7919) % partners) / partners  # partners of different sizes
+            for period in periods:
+                count = max(1, int(per_partner_month * scale + rng.random()))
+                for line_no in range(count):
+                    if written + len(batch) >= lines:
+                        break
+                    quantity = Decimal(rng.choice(["1", "2", "5", "12.5", "-1"]))
+                    price = Decimal(rng.randrange(100, 99999)) / 100
+                    net = quantity * price
+                    customer = rng.choice(customers[pid])
+                    batch.append({"partner_id": pid, "submission_id": submission[pid], "order_no": f"SO-{period:%y%m}",
+                                  "line_no": line_no + 1, "order_date": period + timedelta(days=line_no % 27),
+                                  "period": period, "customer_id": customer, "product_id": rng.choice(product_ids),
+                                  "quantity": quantity, "unit_price": price, "discount": Decimal(0),
+                                  "net_amount": net, "is_return": quantity < 0, "created_at": now, "updated_at": now})
+                    month = monthly[(pid, period)]
+                    month[0] += net
+                    month[1] += net if quantity < 0 else 0
+                    month[2] += 1
+                    cm = customer_monthly[(pid, customer, period)]
+                    cm[0] += net
+                    cm[1] += quantity > 0
+                    cm[2] += 1
+                if len(batch) >= 20_000:
+                    db.session.execute(SalesLine.__table__.insert(), batch)
+                    written += len(batch)
+                    batch = []
+        if batch:
+            db.session.execute(SalesLine.__table__.insert(), batch)
+            written += len(batch)
+        db.session.execute(MonthlySales.__table__.insert(), [
+            {"partner_id": p, "period": m, "net_amount": v[0], "returns_amount": v[1], "line_count": v[2]}
+            for (p, m), v in monthly.items()])
+        db.session.execute(CustomerMonthlySales.__table__.insert(), [
+            {"partner_id": p, "customer_id": c, "period": m, "net_amount": v[0], "sale_lines": v[1], "line_count": v[2]}
+            for (p, c, m), v in customer_monthly.items()])
+        db.session.execute(SalesTarget.__table__.insert(), [
+            {"partner_id": pid, "period": m, "amount": Decimal(20000), "created_at": now, "updated_at": now}
+            for pid in partner_ids for m in periods])
+        db.session.execute(PeriodReport.__table__.insert(), [
+            {"partner_id": pid, "period": m, "status": "submitted", "submitted_at": now, "is_late": rng.random() < 0.1}
+            for pid in partner_ids for m in periods[1:]])
+        db.session.commit()
+    # Fresh statistics for the planner, as autovacuum would gather them shortly after a bulk load.
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    print(f"  data: {partners:,} partners, {written:,} lines over {months} months", flush=True)
+    return last
+
+
+def measure_scoring(last: date) -> None:
+    """(a) One month's KPIs and scores for every partner, against one raw GROUP BY over the lines."""
+    from sqlalchemy import text
+
+    from orders.periods import add_months
+    from performance.scoring import compute_recent_scorecards, compute_scorecards
+    from portal import tenancy
+    from portal.extensions import db
+
+    with tenancy.every_partner(reason="benchmark"):
+        started = time.perf_counter()
+        rows = db.session.execute(text("SELECT partner_id, period, count(*), sum(net_amount) FROM sales_lines "
+                                       "GROUP BY partner_id, period")).all()
+        raw = time.perf_counter() - started
+        started = time.perf_counter()
+        cards = compute_scorecards(last)
+        db.session.commit()
+        one_month = time.perf_counter() - started
+        started = time.perf_counter()
+        count = compute_recent_scorecards(add_months(last, -1), 11)  # the rest of the nightly year
+        db.session.commit()
+        year = time.perf_counter() - started + one_month
+    print(f"(a) raw GROUP BY over the lines: {raw:.2f} s ({len(rows):,} groups)")
+    print(f"    KPIs and scores of every partner for one month: {one_month:.2f} s ({len(cards):,} scorecards) "
+          f"— ratio {one_month / raw:.2f} (target ≤ 2)")
+    print(f"    the nightly 12 months: {year:.2f} s ({count + len(cards):,} scorecards)", flush=True)
+
+
+def _client(base: str):
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+        re.search(r'name="csrf_token" value="([^"]+)"', page)
+    body = urllib.parse.urlencode({"email": "bench@qudao.example", "password": PASSWORD,
+                                   "csrf_token": token.group(1)}).encode()
+    opener.open(f"{base}/login", body).read()
+    return opener
+
+
+def _timed(opener, url: str) -> float:
+    started = time.perf_counter()
+    with opener.open(url) as response:
+        response.read()
+        assert response.status == 200, url
+    return time.perf_counter() - started
+
+
+def measure_pages(database_url: str, instance: Path, last: date, *, partners: int, users: int, requests: int) -> None:
+    """(b) and (c) through gunicorn with 2 workers; the load comes from `users` threads on 127.0.0.1."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "DATABASE_URL": database_url, "QUDAO_INSTANCE_DIR": str(instance)}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
+                               f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "w"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login").read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        month = last.strftime("%Y-%m")
+        opener = _client(base)
+        partner_id = 1 + partners // 2
+        pages = {"evaluation": f"{base}/performance/evaluation?period={month}",
+                 "scorecard": f"{base}/performance/partners/{partner_id}/scorecard?period={month}"}
+        for url in pages.values():  # warm both workers
+            for _ in range(4):
+                _timed(opener, url)
+        for name, url in pages.items():
+            timings: list[float] = []
+            lock = threading.Lock()
+
+            def load(client=None, url=url):
+                client = _client(base)
+                for _ in range(requests // users):
+                    elapsed = _timed(client, url)
+                    with lock:
+                        timings.append(elapsed)
+
+            threads = [threading.Thread(target=load) for _ in range(users)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - started
+            p95 = statistics.quantiles(timings, n=20)[-1]
+            print(f"(b) {name}: {len(timings)} requests, {users} at a time: p50 {statistics.median(timings) * 1000:.0f} ms, "
+                  f"p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s", flush=True)
+        pdf_url = f"{base}/performance/partners/{partner_id}/scorecard.pdf?period={month}"
+        pdfs = [_timed(opener, pdf_url) for _ in range(5)]
+        print(f"(c) PDF scorecard: first {pdfs[0]:.2f} s, then median {statistics.median(pdfs[1:]):.2f} s "
+              f"(target < 1.5 s)", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database; SQLite in a temporary folder when unset")
+    parser.add_argument("--partners", type=int, default=2000)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=24)
+    parser.add_argument("--users", type=int, default=4, help="concurrent clients of the load generator")
+    parser.add_argument("--requests", type=int, default=200, help="requests per page")
+    parser.add_argument("--keep", type=Path, help=argparse.SUPPRESS)  # reuse a SQLite data set while tuning
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qudao-bench-") as tmp:
+        tmp = args.keep or tmp
+        reuse = bool(args.keep and (Path(tmp) / "bench.db").exists())
+        instance = Path(tmp) / "instance"
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        os.environ.update(DATABASE_URL=url, QUDAO_INSTANCE_DIR=str(instance), QUDAO_HUEY_IMMEDIATE="1")
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from portal import create_app
+
+        print(f"== scorecards on {url.split(':')[0]} ==", flush=True)
+        app = create_app()
+        started = time.perf_counter()
+        with app.app_context():
+            if reuse:
+                from orders.periods import add_months, local_today
+
+                last = add_months(local_today().replace(day=1), -1)
+            else:
+                last = build(args.partners, args.lines, args.months)
+            print(f"  set-up: {time.perf_counter() - started:.0f} s", flush=True)
+            measure_scoring(last)
+        measure_pages(url, instance, last, partners=args.partners, users=args.users, requests=args.requests)
+
+
+if __name__ == "__main__":
+    main()
