@@ -29,6 +29,8 @@ CUSTOMERS = {
     "P-GD-0001": [("C-001", "深圳宏达机电有限公司", "深圳"), ("C-002", "东莞精工模具厂", "东莞"),
                   ("C-003", "广州南沙建设工程有限公司", "广州")],
     "P-US-0001": [("C-100", "Rainier Builders LLC", "Seattle"), ("C-101", "Puget Sound Marine Inc.", "Tacoma")],
+    "P-CN-0001": [("N-01", "北京城建五金采购中心", "北京"), ("N-02", "成都西部工具城有限公司", "成都"),
+                  ("N-03", "武汉长江机电设备有限公司", "武汉"), ("N-04", "杭州钱塘建材市场", "杭州")],
 }
 
 
@@ -45,7 +47,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     rows, number = [], 1
     for code, customers in CUSTOMERS.items():
         partner = partners[code]
-        scale = {"P-GD-0001": 3, "P-US-0001": 2}[code]
+        scale = {"P-GD-0001": 3, "P-US-0001": 2, "P-CN-0001": 4}[code]
         for months_back in range(11, 0, -1):
             period = add_months(month_start(today), -months_back)
             if period < month_start(partner.created_at.date()):
@@ -73,8 +75,8 @@ def seed_demo() -> list[tuple[str, str, str]]:
     result = record_sales_lines(lambda: iter(rows), actor=admin, source=SubmissionSource.UPLOAD,
                                 filename="demo-history.xlsx", rules=rules)
     assert result.ok, result.errors[:5]
-    # 深圳华南 declared its months on time but the last; Cascade reported two months late.
-    for code, late in (("P-GD-0001", ()), ("P-US-0001", (3, 5))):
+    # 深圳华南 declared its months on time but the last; Cascade reported two months late, the national agent one.
+    for code, late in (("P-GD-0001", ()), ("P-US-0001", (3, 5)), ("P-CN-0001", (2,))):
         for months_back in range(2, 10):
             db.session.add(PeriodReport(partner_id=partners[code].id,
                                         period=add_months(month_start(today), -months_back),

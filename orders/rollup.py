@@ -3,11 +3,12 @@ the lines themselves."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import bindparam, case, func, select
 
 from orders.models import CustomerMonthlySales, MonthlySales, SalesLine
 from portal.database import exact_sum
@@ -38,51 +39,49 @@ class Deltas:
 
 
 def apply(deltas: Deltas) -> None:
-    """Add the deltas to the roll-up rows, creating the months that are new. Inside the caller's transaction."""
-    _apply_customers(deltas)
-    keys = set(deltas.net) | set(deltas.lines)
-    if not keys:
-        return
-    rows = {(row.partner_id, row.period): row for row in db.session.scalars(select(MonthlySales).where(
-        tuple_(MonthlySales.partner_id, MonthlySales.period).in_(list(keys))))}
-    for key in keys:
-        row = rows.get(key)
-        if row is None:
-            row = MonthlySales(partner_id=key[0], period=key[1], net_amount=Decimal(0), returns_amount=Decimal(0),
-                               line_count=0)
-            db.session.add(row)
-        row.net_amount += deltas.net.get(key, Decimal(0))
-        row.returns_amount += deltas.returns.get(key, Decimal(0))
-        row.line_count += deltas.lines.get(key, 0)
-        if row.line_count == 0:  # a month whose last line went
-            if row.id is None:
-                db.session.expunge(row)
-            else:
-                db.session.delete(row)
-    db.session.flush()
+    """Add the deltas to the roll-up rows, creating the months that are new and removing those whose last line
+    went. Inside the caller's transaction."""
+    _apply_rows(MonthlySales, ("partner_id", "period"), ("net_amount", "returns_amount", "line_count"), {
+        key: (deltas.net.get(key, Decimal(0)), deltas.returns.get(key, Decimal(0)), deltas.lines.get(key, 0))
+        for key in set(deltas.net) | set(deltas.lines)}, lambda key: {})
+    partner_of = {(customer_id, period): partner_id for partner_id, customer_id, period in deltas.customers}
+    _apply_rows(CustomerMonthlySales, ("customer_id", "period"), ("net_amount", "sale_lines", "line_count"), {
+        (customer_id, period): tuple(change) for (_, customer_id, period), change in deltas.customers.items()},
+        lambda key: {"partner_id": partner_of[key]})
 
 
-def _apply_customers(deltas: Deltas) -> None:
-    keys = [key for key, (net, sales, lines) in deltas.customers.items() if net or sales or lines]
-    if not keys:
+def _apply_rows(model, key_names: tuple[str, str], value_names: tuple[str, ...], changes: dict[tuple, tuple],
+                fixed: Callable[[tuple], dict]) -> None:
+    """Add each change (deltas in the order of `value_names`, the line count last) to the row of its key: one
+    executemany each for the updates, the new rows and the emptied ones. The lookup uses two plain IN lists,
+    which the unique index serves (a row-value IN would scan the table)."""
+    changes = {key: change for key, change in changes.items() if any(change)}
+    if not changes:
         return
-    rows = {(r.customer_id, r.period): r for r in db.session.scalars(select(CustomerMonthlySales).where(
-        tuple_(CustomerMonthlySales.customer_id, CustomerMonthlySales.period).in_([(c, m) for _, c, m in keys])))}
-    for partner_id, customer_id, period in keys:
-        net, sales, lines = deltas.customers[(partner_id, customer_id, period)]
-        row = rows.get((customer_id, period))
-        if row is None:
-            row = CustomerMonthlySales(partner_id=partner_id, customer_id=customer_id, period=period,
-                                       net_amount=Decimal(0), sale_lines=0, line_count=0)
-            db.session.add(row)
-        row.net_amount += net
-        row.sale_lines += sales
-        row.line_count += lines
-        if row.line_count == 0:
-            if row.id is None:
-                db.session.expunge(row)
+    first, second = (getattr(model, name) for name in key_names)
+    found = {}
+    for row_id, key_first, key_second, *values in db.session.execute(select(
+            model.id, first, second, *(getattr(model, name) for name in value_names)).where(
+            first.in_({key[0] for key in changes}), second.in_({key[1] for key in changes}))):
+        found[(key_first, key_second)] = (row_id, values)
+    updates, inserts, emptied = [], [], []
+    for key, change in changes.items():
+        if key in found:
+            row_id, current = found[key]
+            moved = [now + delta for now, delta in zip(current, change)]
+            if moved[-1] == 0:  # its last line went
+                emptied.append(row_id)
             else:
-                db.session.delete(row)
+                updates.append({"row_id": row_id, **dict(zip(value_names, moved))})
+        else:
+            inserts.append({**fixed(key), **dict(zip(key_names, key)), **dict(zip(value_names, change))})
+    table = model.__table__
+    if updates:
+        db.session.execute(table.update().where(table.c.id == bindparam("row_id")), updates)
+    if inserts:
+        db.session.execute(table.insert(), inserts)
+    if emptied:
+        db.session.execute(table.delete().where(table.c.id.in_(emptied)))
 
 
 def fresh_aggregate() -> dict[Key, tuple[Decimal, Decimal, int]]:
@@ -94,8 +93,9 @@ def fresh_aggregate() -> dict[Key, tuple[Decimal, Decimal, int]]:
 
 
 def stored() -> dict[Key, tuple[Decimal, Decimal, int]]:
-    return {(r.partner_id, r.period): (r.net_amount, r.returns_amount, r.line_count)
-            for r in db.session.scalars(select(MonthlySales))}
+    return {(p, m): (net, returns, count) for p, m, net, returns, count in db.session.execute(select(
+        MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount, MonthlySales.returns_amount,
+        MonthlySales.line_count))}
 
 
 def fresh_customer_aggregate() -> dict[tuple[int, date], tuple[Decimal, int, int]]:
@@ -107,5 +107,6 @@ def fresh_customer_aggregate() -> dict[tuple[int, date], tuple[Decimal, int, int
 
 
 def stored_customers() -> dict[tuple[int, date], tuple[Decimal, int, int]]:
-    return {(r.customer_id, r.period): (r.net_amount, r.sale_lines, r.line_count)
-            for r in db.session.scalars(select(CustomerMonthlySales))}
+    return {(c, m): (net, sales, count) for c, m, net, sales, count in db.session.execute(select(
+        CustomerMonthlySales.customer_id, CustomerMonthlySales.period, CustomerMonthlySales.net_amount,
+        CustomerMonthlySales.sale_lines, CustomerMonthlySales.line_count))}

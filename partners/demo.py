@@ -81,6 +81,7 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
             reviewed_by=users["admin@qudao.example"]))
         db.session.add(OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.FIRST_LOGIN,
                                            reached_at=_days_ago(first_login)))
+    partners["P-CN-0001"].created_at = _days_ago(700)  # the national agent, onboarded before Qudao
     # 深圳华南 has done everything that exists so far; Alpen is half-way: agreement and profile, no colleague yet.
     huanan, alpen = partners["P-GD-0001"], partners["P-DE-0001"]
     huanan.registration_number, huanan.address, huanan.phone = "91440300MA5F00001A", "深圳市南山区科技园1号", "+86 755 8888 0001"

@@ -13,7 +13,8 @@ from performance.scoring import compute_recent_scorecards
 from portal.extensions import db
 
 # Monthly targets (net sales) that the demo's sales meet some months and miss others.
-TARGETS = {"P-GD-0001": Decimal("45000"), "P-US-0001": Decimal("20000"), "P-DE-0001": Decimal("15000")}
+TARGETS = {"P-GD-0001": Decimal("45000"), "P-US-0001": Decimal("20000"), "P-DE-0001": Decimal("15000"),
+           "P-CN-0001": Decimal("70000")}
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
@@ -30,8 +31,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
             factor = Decimal("1.2") if month.month in (3, 4, 9, 10) else Decimal("1")
             db.session.add(SalesTarget(partner_id=partners[code].id, period=month, amount=amount * factor))
     db.session.flush()
-    _seed_coverage(partners | {p.code: p for p in db.session.scalars(select(Partner).where(
-        Partner.code == "P-CN-0001"))})
+    _seed_coverage(partners)
     compute_recent_scorecards(add_months(this_month, -1))
     return []
 
