@@ -218,3 +218,45 @@ def test_a_channel_manager_filters_the_evaluation_and_decides_a_tier(app, page, 
     with app.app_context(), tenancy.every_partner(reason="test lookup"):
         tier = db.session.scalars(select(Partner.tier).where(Partner.code == "P-GD-0001")).one()
     assert tier.value == "platinum"
+
+
+def test_a_channel_manager_compares_adjusts_coverage_and_accepts_a_recommendation(app, page, live_server):
+    from orders.periods import local_today
+    from partners.models import CoverageAssignment, PartnerTier
+    from performance.scoring import recommend_tier
+
+    cascade, alpen = _partner_id(app, "P-US-0001"), _partner_id(app, "P-DE-0001")
+    with app.app_context(), tenancy.every_partner(reason="test set-up"):
+        partner = db.session.get(Partner, cascade)
+        recommended = recommend_tier(partner, add_months(month_start(local_today()), -1)).recommended
+        # Put the partner on another tier than the one its scores earn, so that there is something to accept.
+        partner.tier = PartnerTier.PLATINUM if recommended is not PartnerTier.PLATINUM else PartnerTier.SILVER
+        db.session.commit()
+    log_in(page, live_server, "manager.intl@qudao.example", DEMO_PASSWORD)
+
+    page.goto(f"{live_server}/performance/evaluation")
+    page.check(f"input[name=partner][value='{cascade}']")
+    page.check(f"input[name=partner][value='{alpen}']")
+    with page.expect_navigation():
+        page.click("button[form=compare-form][type=submit]")
+    table = page.locator("main table").inner_text()
+    assert "P-US-0001" in table and "P-DE-0001" in table
+
+    page.goto(f"{live_server}/performance/partners/{alpen}/coverage")
+    page.select_option("select[name=country]", "DE")
+    page.wait_for_function("document.querySelectorAll('select[name=subdivision] option').length > 1")
+    page.select_option("select[name=subdivision]", "DE-BW")
+    page.fill("input#reason", "Baden-Württemberg from January")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]:has-text('Assign')")
+    assert "Baden-Württemberg" in page.locator("main table").inner_text()
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        regions = {a.region.code for a in db.session.scalars(select(CoverageAssignment).where(
+            CoverageAssignment.partner_id == alpen))}
+    assert "DE-BW" in regions
+
+    page.goto(f"{live_server}/performance/partners/{cascade}/scorecard")
+    with page.expect_navigation():
+        page.click("#tier-decision button[name=tier]")
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        assert db.session.get(Partner, cascade).tier is recommended
