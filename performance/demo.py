@@ -37,13 +37,14 @@ def seed_demo() -> list[tuple[str, str, str]]:
 
 
 def _seed_coverage(partners: dict[str, Partner]) -> None:
-    """Assignments with an overlap (the national agent's exclusive power tools against 华南's exclusive
-    Guangdong) and white space (Guangxi for the south manager; most US states and German Länder)."""
+    """Assignments with an overlap (the agent's exclusive power tools in Guangdong against 华南's exclusive
+    Guangdong) and white space (most provinces, Guangxi among them; most US states and German Länder)."""
     lines = {line.code: line for line in db.session.scalars(select(ProductLine))}
     start = add_months(month_start(local_today()), -10)
     for code, region, line, exclusive, reason in (
         ("P-GD-0001", "CN-GD", None, True, "Exclusive distribution agreement for Guangdong"),
-        ("P-CN-0001", "CN", "PWR", True, "National agency for power tools"),
+        ("P-CN-0001", "CN-BJ", None, False, "Home market"),
+        ("P-CN-0001", "CN-GD", "PWR", True, "Power tools agency for Guangdong"),
         ("P-US-0001", "US-WA", None, False, "Washington State"),
         ("P-DE-0001", "DE-BY", None, False, "Bayern"),
     ):
