@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
 from orders.models import ACTIVE_DEAL_STATUSES, DealRegistration, DealStatus, SalesLine
+from orders.periods import add_months, month_begins
 from partners.models import Partner
 from portal import audit, tenancy
 from portal.auth.models import User
@@ -144,3 +145,18 @@ def won_lines(deal: DealRegistration) -> list[SalesLine]:
         return []
     return list(db.session.scalars(select(SalesLine).where(SalesLine.partner_id == deal.partner_id,
                                                            SalesLine.order_no == deal.won_order_no)))
+
+
+def list_deals(*, partner_id: int | None = None, closed_in: tuple[date | None, date | None] = (None, None),
+               limit: int | None = 300) -> list[DealRegistration]:
+    """Registrations in scope, conflicts first, newest first; of one partner; or only those won or lost in a range
+    of months (the deals behind a scorecard's win rate)."""
+    query = select(DealRegistration).order_by(DealRegistration.conflict_note.is_(None), DealRegistration.id.desc())
+    if partner_id is not None:
+        query = query.where(DealRegistration.partner_id == partner_id)
+    first, last = closed_in
+    if first is not None and last is not None:
+        query = query.where(DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
+                            DealRegistration.decided_at >= month_begins(first),
+                            DealRegistration.decided_at < month_begins(add_months(last, 1)))
+    return list(db.session.scalars(query.limit(limit)))

@@ -14,7 +14,7 @@ from orders.forms import (CustomerForm, DealDecisionForm, DealForm, ErasureForm,
                           UploadForm)
 from orders.models import (ApiToken, Customer, DealRegistration, Product, SalesLine, SalesUpload, Submission,
                            SubmissionSource)
-from partners.models import ProductLine
+from partners.models import Partner, ProductLine
 from portal.exports import table_response
 from portal.extensions import db
 from portal.forms import options
@@ -277,9 +277,14 @@ def lines():
 # Periods ---------------------------------------------------------------------------------------------------
 
 @bp.get("/periods")
-@require_role(*PARTNER_ROLES)
 def periods_page():
-    return render("orders/periods.html", states=periods.period_states(current_user.partner, months=12))
+    """A partner's own months; brand staff see any partner in their scope (?partner=<id>), read-only."""
+    if current_user.role in PARTNER_ROLES:
+        partner = current_user.partner
+    else:
+        partner = db.get_or_404(Partner, request.args.get("partner", type=int) or 0)
+    return render("orders/periods.html", partner=partner, states=periods.period_states(partner, months=12),
+                  may_declare=current_user.role in PARTNER_ROLES)
 
 
 @bp.post("/periods/<period>/declare")
@@ -385,8 +390,10 @@ def deals_list():
     deals.expire_deals(periods.local_today())  # expiry applies when read, not only when the daily command runs
     db.session.commit()
     export = request.args.get("format") in ("csv", "xlsx")
-    rows = db.session.scalars(select(DealRegistration).order_by(DealRegistration.conflict_note.is_(None),
-                                                                DealRegistration.id.desc()).limit(None if export else 300)).all()
+    rows = deals.list_deals(partner_id=request.args.get("partner", type=int),
+                            closed_in=(services.parse_month(request.args.get("closed_first", "")),
+                                       services.parse_month(request.args.get("closed_last", ""))),
+                            limit=None if export else 300)
     if export:
         return table_response(request.args["format"], "deal-registrations", services.DEAL_EXPORT_HEADERS,
                               services.deal_export_rows(rows, partner_code))
@@ -475,8 +482,6 @@ def money_filter(amount) -> str:
 def partner_code(partner_id: int) -> str:
     """A partner's code for lists of its rows; one query per request."""
     from flask import g
-
-    from partners.models import Partner
 
     if "partner_codes" not in g:
         g.partner_codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())

@@ -72,11 +72,11 @@ def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
     if name in ("target", "target_attainment"):
         return url_for("performance.targets_page", partner=partner.code, **span)
     if name == "deal_win_rate":
-        return url_for("orders.deals_list")
+        return url_for("orders.deals_list", partner=partner.id, closed_first=span["first"], closed_last=span["last"])
     if name == "training_completion":
         return url_for("training.index")
     if name == "on_time_reporting":
-        return url_for("orders.periods_page") if current_user.role in PARTNER_ROLES else None
+        return url_for("orders.periods_page", partner=partner.id)
     return None
 
 

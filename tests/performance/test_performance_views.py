@@ -201,3 +201,26 @@ def test_segments_for_the_brand_and_for_a_partner(client, login, scored, every_p
     mine = client.get("/performance/segments?period=2026-10").get_data(as_text=True)
     assert "End customers" in mine and "Months with sales" not in mine  # no partner table for a partner
     assert client.get("/performance/at-risk").status_code in (403, 404)
+
+
+def test_drill_downs_of_win_rate_and_on_time_reporting_show_the_partners_records(client, login, scored,
+                                                                                    every_partner):
+    from datetime import datetime, timezone
+
+    from orders.models import DealRegistration, DealStatus
+
+    other = joined(make_partner(region="CN-GD"))
+    for partner, name, decided in ((scored, "Won in October", datetime(2026, 10, 9, tzinfo=timezone.utc)),
+                                   (scored, "Won in August", datetime(2026, 8, 9, tzinfo=timezone.utc)),
+                                   (other, "Someone else's", datetime(2026, 10, 9, tzinfo=timezone.utc))):
+        db.session.add(DealRegistration(partner_id=partner.id, customer_name=name, products="P", status=DealStatus.WON,
+                                        estimated_value=Decimal(1), expected_close=date(2026, 12, 1), decided_at=decided))
+    db.session.commit()
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
+    html = client.get(f"/performance/partners/{scored.id}/scorecard?period=2026-10").get_data(as_text=True)
+    link = re.search(r'href="(/orders/deals\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    deals = client.get(link).get_data(as_text=True)
+    assert "Won in October" in deals and "Won in August" not in deals and "Someone else" not in deals
+    periods = client.get(f"/orders/periods?partner={scored.id}").get_data(as_text=True)
+    assert scored.code in periods and "Declare complete" not in periods and "No sales this month" not in periods
+    assert client.get(f"/orders/periods?partner={joined(make_partner(region='DE-BY')).id}").status_code == 404
