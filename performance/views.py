@@ -80,9 +80,18 @@ def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
     return None
 
 
-def scorecard_context(partner: Partner, period: date) -> dict:
-    """Everything the scorecard page and its PDF show: the same numbers in both."""
-    months = MonthRange.month(period)
+def _months_arg() -> MonthRange:
+    """The KPI range asked for: ?first=YYYY-MM&last=YYYY-MM, or the month ?period= (the last complete one)."""
+    first, last = parse_month(request.args.get("first", "")), parse_month(request.args.get("last", ""))
+    if first and last and first <= last <= local_today():
+        return MonthRange(first, last)
+    return MonthRange.month(_month_arg())
+
+
+def scorecard_context(partner: Partner, months: MonthRange) -> dict:
+    """Everything the scorecard page and its PDF show: the same numbers in both. KPIs over `months` (against
+    the range just before); the score, rank and recommendation of its last month."""
+    period = months.last
     now_kpis = compute_kpis([partner], months)[partner.id]
     before_kpis = compute_kpis([partner], months.previous())[partner.id]
     year = MonthRange(add_months(period, -11), period)
@@ -94,7 +103,8 @@ def scorecard_context(partner: Partner, period: date) -> dict:
               "before": getattr(before_kpis, name), "link": _drill_down(partner, name, months)}
              for name in ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])]
     return {
-        "partner": partner, "period": period, "months": months, "tiles": tiles, "card": card,
+        "partner": partner, "period": period, "months": months, "is_range": months.length > 1, "tiles": tiles,
+        "card": card,
         "version": db.session.get(ScoringRules, card.rules_id).version if card else None,
         "median": card.peer_median if card else None, "recommendation": scoring.recommend_tier(partner, period),
         "sales_chart": charts.sales_against_target(
@@ -116,7 +126,7 @@ def my_scorecard():
 @bp.get("/partners/<int:partner_id>/scorecard")
 def scorecard(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)  # another partner's scorecard does not exist for a partner user
-    context = scorecard_context(partner, _month_arg())
+    context = scorecard_context(partner, _months_arg())
     decision = TierDecisionForm(tier=context["recommendation"].recommended.value
                                 if context["recommendation"].recommended else partner.tier.value,
                                 version=partner.version_id)
@@ -126,9 +136,9 @@ def scorecard(partner_id: int):
 @bp.get("/partners/<int:partner_id>/scorecard.pdf")
 def scorecard_pdf(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
-    context = scorecard_context(partner, _month_arg())
+    context = scorecard_context(partner, _months_arg())
     pdf = render_pdf("performance/scorecard_pdf.html", **context)
-    filename = f"scorecard-{partner.code}-{context['period'].strftime('%Y-%m')}.pdf"
+    filename = f"scorecard-{partner.code}-{context['months'].label().replace(' – ', '_')}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={filename}"})
 
 
@@ -159,7 +169,7 @@ def decide_tier(partner_id: int):
             flash(_("%(code)s is now %(tier)s.", code=partner.code, tier=tier.label), "success")
             return redirect_after_post(url_for("performance.scorecard", partner_id=partner.id,
                                                period=period.strftime("%Y-%m")))
-    context = scorecard_context(db.get_or_404(Partner, partner_id), period)
+    context = scorecard_context(db.get_or_404(Partner, partner_id), MonthRange.month(period))
     return render("performance/scorecard.html", fragment="tier_decision", decision=form,
                   tier_labels=PARTNER_TIER_LABELS, status=422, **context)
 

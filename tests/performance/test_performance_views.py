@@ -224,3 +224,14 @@ def test_drill_downs_of_win_rate_and_on_time_reporting_show_the_partners_records
     periods = client.get(f"/orders/periods?partner={scored.id}").get_data(as_text=True)
     assert scored.code in periods and "Declare complete" not in periods and "No sales this month" not in periods
     assert client.get(f"/orders/periods?partner={joined(make_partner(region='DE-BY')).id}").status_code == 404
+
+
+def test_kpis_over_a_range_of_months_and_its_pdf(client, login, scored, every_partner):
+    make_sales_line(scored, order_date=date(2026, 9, 3), quantity="1", unit_price="30.8644")
+    login(make_user(scored, role=Role.PARTNER_USER))
+    html = client.get(f"/performance/partners/{scored.id}/scorecard?first=2026-09&last=2026-10").get_data(as_text=True)
+    assert "2026-09 – 2026-10" in html
+    assert "2,500.00" in html  # 2469.1356 + 30.8644
+    pdf = client.get(f"/performance/partners/{scored.id}/scorecard.pdf?first=2026-09&last=2026-10")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "2,500.00" in text and "2026-09 – 2026-10" in text
