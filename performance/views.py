@@ -14,12 +14,8 @@ from orders.services import money, parse_month
 from partners.models import PARTNER_TIER_LABELS, Partner, PartnerTier, PartnerType, ProductLine
 from partners.regions import region_by_code
 from partners.services import change_partner_tier, regions_with_partners
-from partners import coverage as partner_coverage_services
-from partners.models import CoverageAssignment
-from partners.regions import fill_region_choices, picked_region
-from performance import charts, coverage, evaluation, scoring, segments, targets
-from performance.forms import (CoverageEndForm, CoverageForm, EvaluationFilterForm, RulesForm, TargetForm,
-                               TargetImportForm, TierDecisionForm)
+from performance import charts, evaluation, scoring, segments, targets
+from performance.forms import EvaluationFilterForm, RulesForm, TargetForm, TargetImportForm, TierDecisionForm
 from performance.kpis import COUNT_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
 from performance.models import ScoringRules
 from portal import tenancy
@@ -28,9 +24,9 @@ from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
+from portal.imports import run_import
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
-from portal.imports import run_import
 
 bp = Blueprint("performance", __name__, url_prefix="/performance", template_folder="templates")
 
@@ -44,6 +40,7 @@ def _month_arg(name: str = "period") -> date:
     return month if month and month <= local_today() else last_complete_month()
 
 
+@bp.app_template_global("kpi_text")
 def format_kpi(name: str, value) -> str:
     """A KPI as people read it: money to cents, counts whole, ratios as percentages; "no data" for None."""
     if value is None:
@@ -55,20 +52,13 @@ def format_kpi(name: str, value) -> str:
     return f"{value * 100:.1f} %"
 
 
-@bp.app_template_global()
-def kpi_text(name: str, value) -> str:
-    return format_kpi(name, value)
-
-
 def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
     """The page that lists the lines or records behind a KPI."""
     span = {"first": months.first.strftime("%Y-%m"), "last": months.last.strftime("%Y-%m")}
-    if name in ("net_sales", "growth_yoy", "growth_prev"):
-        return url_for("orders.lines", partner=partner.id, **span)
+    if name in ("net_sales", "growth_yoy", "growth_prev", "active_customers", "new_customers"):
+        return url_for("orders.lines", partner=partner.id, **span)  # the lines name their customers
     if name == "returns_ratio":
         return url_for("orders.lines", partner=partner.id, returns=1, **span)
-    if name in ("active_customers", "new_customers"):
-        return url_for("orders.lines", partner=partner.id, **span)
     if name in ("target", "target_attainment"):
         return url_for("performance.targets_page", partner=partner.code, **span)
     if name == "deal_win_rate":
@@ -105,7 +95,7 @@ def scorecard_context(partner: Partner, months: MonthRange) -> dict:
     return {
         "partner": partner, "period": period, "months": months, "is_range": months.length > 1, "tiles": tiles,
         "card": card,
-        "version": db.session.get(ScoringRules, card.rules_id).version if card else None,
+        "version": card.rules.version if card else None,
         "median": card.peer_median if card else None, "recommendation": scoring.recommend_tier(partner, period),
         "sales_chart": charts.sales_against_target(
             _("Net sales against target, 12 months"), labels, [f.net_sales for f in figures],
@@ -317,88 +307,6 @@ def _scorecard_panel() -> dict:
 
 HOME_PANELS = [HomePanel("performance/_home_scorecard.html", PARTNER_ROLES, _scorecard_panel)]
 
-
-
-# Coverage --------------------------------------------------------------------------------------------------
-
-@bp.get("/coverage")
-@require_role(*BRAND_ROLES)
-def coverage_page():
-    parent = region_by_code(request.args.get("region", "")) if request.args.get("region") else None
-    as_of = _day_arg("as_of") or local_today()
-    by = "product_line" if request.args.get("by") == "product_line" else "type"
-    matrix = coverage.coverage_matrix(parent=parent, by=by, as_of=as_of)
-    return render("performance/coverage.html", fragment="coverage_matrix", matrix=matrix)
-
-
-def _day_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _coverage_form(partner: Partner) -> CoverageForm:
-    form = CoverageForm(version=partner.version_id, effective_from=local_today()) if request.method == "GET" \
-        else CoverageForm()
-    fill_region_choices(form)
-    lines = db.session.scalars(select(ProductLine).where(ProductLine.is_active).order_by(ProductLine.code)).all()
-    form.product_line_id.choices = options([("", _("Every product line"))] + [(str(line.id), line.name)
-                                                                               for line in lines])
-    return form
-
-
-@bp.route("/partners/<int:partner_id>/coverage", methods=["GET", "POST"])
-@require_role(*BRAND_ROLES)
-def partner_coverage(partner_id: int):
-    partner = db.get_or_404(Partner, partner_id)
-    form = _coverage_form(partner)
-    if form.validate_on_submit():
-        region = picked_region(form)
-        line = db.session.get(ProductLine, int(form.product_line_id.data)) if form.product_line_id.data else None
-        try:
-            _assignment, clashes = partner_coverage_services.assign_coverage(
-                partner, region, line, exclusive=form.is_exclusive.data, effective_from=form.effective_from.data,
-                reason=form.reason.data, actor=current_user, expected_version=int(form.version.data or 0))
-            db.session.commit()
-        except (RuleViolation, StaleDataError) as error:
-            db.session.rollback()
-            message = error.message if isinstance(error, RuleViolation) else _(
-                "Someone changed this partner's coverage or standing at the same moment. Look at it again and decide.")
-            form.reason.errors.append(message)
-        else:
-            flash(_("%(region)s is assigned to %(code)s.", region=region.full_name, code=partner.code), "success")
-            for other in clashes:
-                flash(_("Overlap: %(code)s holds an exclusive assignment for %(region)s too.",
-                        code=other.partner.code, region=other.region.full_name), "warning")
-            return redirect_after_post(url_for("performance.partner_coverage", partner_id=partner.id))
-    partner = db.get_or_404(Partner, partner_id)
-    return render("performance/partner_coverage.html", partner=partner, form=form, end_form=CoverageEndForm(),
-                  history=partner_coverage_services.assignment_history(partner), today=local_today(),
-                  status=422 if form.is_submitted() else 200)
-
-
-@bp.post("/coverage/<int:assignment_id>/end")
-@require_role(*BRAND_ROLES)
-def end_coverage(assignment_id: int):
-    assignment = db.get_or_404(CoverageAssignment, assignment_id)
-    form = CoverageEndForm()
-    if form.validate_on_submit():
-        try:
-            partner_coverage_services.end_coverage(assignment, effective_to=form.effective_to.data,
-                                                   reason=form.reason.data, actor=current_user,
-                                                   expected_version=int(form.version.data or 0))
-            db.session.commit()
-        except (RuleViolation, StaleDataError) as error:
-            db.session.rollback()
-            flash(error.message if isinstance(error, RuleViolation) else _(
-                "Someone changed this partner's coverage or standing at the same moment. Look at it again and "
-                "decide."), "error")
-        else:
-            flash(_("The assignment ends on %(day)s.", day=form.effective_to.data.isoformat()), "success")
-    else:
-        flash(" ".join(str(message) for field in form for message in field.errors), "error")
-    return redirect_after_post(url_for("performance.partner_coverage", partner_id=assignment.partner_id))
 
 
 # Segments, at risk, comparison -----------------------------------------------------------------------------
