@@ -305,7 +305,14 @@ def _scorecard_panel() -> dict:
     return {"scorecard_period": period, "scorecard": card}
 
 
-HOME_PANELS = [HomePanel("performance/_home_scorecard.html", PARTNER_ROLES, _scorecard_panel)]
+def _channel_panel() -> dict:
+    """For brand staff: the partners at risk in their scope, as of the last complete month."""
+    period = last_complete_month()
+    return {"period": period, "at_risk": segments.partners_at_risk(period)}
+
+
+HOME_PANELS = [HomePanel("performance/_home_scorecard.html", PARTNER_ROLES, _scorecard_panel),
+               HomePanel("performance/_home_channel.html", BRAND_ROLES, _channel_panel)]
 
 
 

@@ -235,3 +235,10 @@ def test_kpis_over_a_range_of_months_and_its_pdf(client, login, scored, every_pa
     pdf = client.get(f"/performance/partners/{scored.id}/scorecard.pdf?first=2026-09&last=2026-10")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "2,500.00" in text and "2026-09 – 2026-10" in text
+
+
+def test_the_brand_home_names_the_partners_at_risk(client, login, db, every_partner):
+    partner = joined(make_partner(region="CN-GD"))  # joined long ago, never declared a month: reports missing
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
+    html = client.get("/").get_data(as_text=True)
+    assert "at risk" in html and partner.code in html and "No report for" in html

@@ -29,3 +29,53 @@ def test_constraint_names_are_stable(db):
     assert "uq_partners_code" in names and "pk_users" in names
     assert all(name for name in names)
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_the_customer_roll_up_migration_sums_the_lines_already_reported(tmp_path):
+    """An installation with sales lines upgrades to the customer roll-up with its months filled in, exactly.
+    (A database of its own, on SQLite: the migration's Python sums are the same on both databases.)"""
+    from decimal import Decimal
+
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'upgrade.db'}"
+
+    app = create_app(Config)
+    with app.app_context():
+        upgrade(revision="2ec2cc043a50")  # the revision before the customer roll-up
+        now = "2026-01-01 00:00:00"
+        with _db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO regions (id, code, level, name_en, name_zh, path) VALUES (1, 'CN', 'country', 'China', "
+                "'中国', '/CN/')",
+                "INSERT INTO partners (id, code, legal_name, name_key, partner_type, tier, status, region_id, "
+                f"created_at, updated_at, version_id) VALUES (1, 'P-1', 'P', 'p', 'agent', 'registered', 'active', 1, "
+                f"'{now}', '{now}', 1)",
+                "INSERT INTO product_lines (id, code, name_en, name_zh, is_active) VALUES (1, 'L', 'L', 'L', 1)",
+                "INSERT INTO products (id, sku, name_en, name_zh, product_line_id, unit, list_price, is_active, "
+                f"created_at, updated_at) VALUES (1, 'S', 'S', 'S', 1, 'pcs', '1', 1, '{now}', '{now}')",
+                "INSERT INTO submissions (id, partner_id, source, status, created_at, row_count, total_amount) "
+                f"VALUES (1, 1, 'upload', 'completed', '{now}', 3, '0')",
+                "INSERT INTO customers (id, partner_id, code, name, name_key, created_at, updated_at) VALUES "
+                f"(1, 1, 'C', 'C', 'c', '{now}', '{now}')",
+            ):
+                connection.execute(text(statement))
+            for line_no, (quantity, net, is_return) in enumerate(
+                    [("2", "0.2469", 0), ("3", "10.0001", 0), ("-1", "-0.1234", 1)], start=1):
+                connection.execute(text(
+                    "INSERT INTO sales_lines (partner_id, submission_id, order_no, line_no, order_date, period, "
+                    "customer_id, product_id, quantity, unit_price, discount, net_amount, is_return, created_at, "
+                    "updated_at) VALUES (1, 1, 'SO', :line_no, '2026-10-05', '2026-10-01', 1, 1, :quantity, '1', "
+                    f"'0', :net, :is_return, '{now}', '{now}')"),
+                    {"line_no": line_no, "quantity": quantity, "net": net, "is_return": is_return})
+        upgrade()
+        with _db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT partner_id, customer_id, period, net_amount, sale_lines, line_count "
+                "FROM customer_monthly_sales")).all()
+    assert [(p, c, str(m), Decimal(net), sales, count) for p, c, m, net, sales, count in rows] == [
+        (1, 1, "2026-10-01", Decimal("10.1236"), 2, 3)]  # 0.2469 + 10.0001 − 0.1234
