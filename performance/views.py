@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -220,8 +220,10 @@ def _target_window() -> tuple[date, date]:
 
 
 @bp.route("/targets", methods=["GET", "POST"])
-@require_role(*BRAND_ROLES)
 def targets_page():
+    """Brand staff set targets; a partner reads its own (the drill-down of its scorecard's target)."""
+    if request.method == "POST" and current_user.role not in BRAND_ROLES:
+        abort(403)
     first = parse_month(request.args.get("first", "")) or add_months(local_today().replace(day=1), -3)
     last = parse_month(request.args.get("last", "")) or add_months(local_today().replace(day=1), 12)
     code = request.args.get("partner", "").strip().upper()

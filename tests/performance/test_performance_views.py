@@ -117,8 +117,20 @@ def test_accepting_a_recommendation_and_the_second_manager_sees_the_conflict(cli
 
 def test_partners_cannot_reach_the_brand_pages(client, login, scored):
     login(make_user(scored, role=Role.PARTNER_ADMIN))
-    for url in ("/performance/evaluation", "/performance/targets", "/performance/rules"):
-        assert client.get(url).status_code in (403, 404)
+    for url in ("/performance/evaluation", "/performance/targets/import", "/performance/rules", "/performance/compare",
+                "/performance/coverage", f"/performance/partners/{scored.id}/coverage"):
+        assert client.get(url).status_code in (403, 404), url
+    assert client.post("/performance/targets", data={"partner_code": scored.code, "period": "2026-12",
+                                                     "amount": "1"}).status_code == 403
+
+
+def test_a_partner_reads_its_own_targets_behind_its_scorecard(client, login, scored, every_partner):
+    other = joined(make_partner())
+    db.session.add(SalesTarget(partner_id=other.id, period=OCTOBER, amount=Decimal("777777")))
+    db.session.commit()
+    login(make_user(scored, role=Role.PARTNER_USER))
+    html = client.get(f"/performance/targets?partner={scored.code}&first=2026-10&last=2026-10").get_data(as_text=True)
+    assert "5,000.00" in html and "777,777.00" not in html and "Save the target" not in html
 
 
 def test_a_target_for_an_unknown_partner_keeps_the_input(client, login, db):
