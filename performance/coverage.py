@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from orders.models import MonthlySales, Product, SalesLine
 from orders.periods import add_months, month_start
@@ -63,7 +64,8 @@ def coverage_matrix(*, parent: Region | None, by: str, as_of: date) -> CoverageM
     of China covers Guangdong), and only when it was active on `as_of`. Sales are booked where the partner is based
     (its home region), over the 12 months up to `as_of`, from the monthly roll-up (by product line: from the lines
     of those months)."""
-    partners = [p for p in db.session.scalars(select(Partner)) if p.created_at.date() <= as_of]
+    partners = [p for p in db.session.scalars(select(Partner).options(
+        selectinload(Partner.product_lines), joinedload(Partner.region))) if p.created_at.date() <= as_of]
     statuses = status_on(partners, as_of)
     active = [p for p in partners if statuses[p.id] is PartnerStatus.ACTIVE]
     covered = _covered_regions(active, as_of)

@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, _number
 from orders.periods import add_months
@@ -79,9 +80,13 @@ def set_target(partner: Partner, period: date, amount: Decimal, *, actor: User, 
     return target, True
 
 
-def list_targets(*, first: date, last: date) -> list[SalesTarget]:
-    return list(db.session.scalars(select(SalesTarget).join(Partner).where(SalesTarget.period.between(first, last))
-                                   .order_by(Partner.code, SalesTarget.period)))
+def list_targets(*, first: date, last: date, partner_code: str = "") -> list[SalesTarget]:
+    """Targets in scope for the months, of one partner when a code is given, each with its partner loaded."""
+    query = (select(SalesTarget).join(SalesTarget.partner).options(contains_eager(SalesTarget.partner))
+             .where(SalesTarget.period.between(first, last)).order_by(Partner.code, SalesTarget.period))
+    if partner_code:
+        query = query.where(Partner.code == partner_code)
+    return list(db.session.scalars(query))
 
 
 def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int, window: tuple[date, date]

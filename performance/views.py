@@ -245,7 +245,7 @@ def targets_page():
                 flash(_("Target of %(code)s for %(month)s is saved.", code=partner.code,
                         month=period.strftime("%Y-%m")), "success")
                 return redirect_after_post(url_for("performance.targets_page", partner=partner.code))
-    rows = [t for t in targets.list_targets(first=first, last=last) if not code or t.partner.code == code]
+    rows = targets.list_targets(first=first, last=last, partner_code=code)
     return render("performance/targets.html", form=form, rows=rows, first=first, last=last, code=code,
                   import_form=TargetImportForm(), status=422 if form.is_submitted() else 200)
 
