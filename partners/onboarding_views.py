@@ -116,17 +116,17 @@ def update_application(token: str):
 @bp.get("/applications")
 @require_role(Role.ADMIN)
 def applications():
-    status = request.args.get("status", "open")
-    if status == "open":
+    tabs = [("open", _("Open"))] + [(s.value, s.label) for s in ApplicationStatus]
+    tab = request.args.get("status", "open")
+    if tab not in dict(tabs):  # an unknown tab in a hand-typed or stale link: the open ones
+        tab = "open"
+    if tab == "open":
         rows = onboarding.open_applications()
     else:
-        query = select(PartnerApplication).order_by(PartnerApplication.id.desc()).limit(200)
-        if status in {s.value for s in ApplicationStatus}:
-            query = query.where(PartnerApplication.status == ApplicationStatus(status))
-        rows = list(db.session.scalars(query))
-    return render("partners/applications.html", fragment="application_rows", applications=rows, status=status,
-                  review_form=ReviewForm(),
-                  status_tabs=[("open", _("Open"))] + [(s.value, s.label) for s in ApplicationStatus])
+        rows = list(db.session.scalars(select(PartnerApplication).where(PartnerApplication.status == tab)
+                                       .order_by(PartnerApplication.id.desc()).limit(200)))
+    return render("partners/applications.html", fragment="application_rows", applications=rows, tab=tab,
+                  review_form=ReviewForm(), status_tabs=tabs)
 
 
 @bp.get("/applications/<int:application_id>")

@@ -189,3 +189,15 @@ def test_directory_paginates(client, login, admin):
     assert "55 partners" in first and "Page 1 of 2" in first and "PG-49" in first and "PG-50" not in first
     second = client.get("/partners/?q=paged&sort=code&page=2", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "PG-50" in second and "PG-00" not in second
+
+
+@pytest.mark.parametrize("tab", ["", "open", "submitted", "approved", "rejected", "info_requested", "404", "x"])
+def test_every_tab_of_the_review_queue_answers_200(client, login, admin, tab):
+    """The tab's name once reached render() as the HTTP status: '0 open' was a 500 under gunicorn, and
+    ?status=404 answered 404. An unknown tab shows the open applications."""
+    make_application(name="Tab Co")
+    login(admin)
+    response = client.get(f"/partners/applications?status={tab}")
+    assert response.status_code == 200 and response.status == "200 OK"
+    fragment = client.get(f"/partners/applications?status={tab}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'aria-current="page"' in fragment.get_data(as_text=True)
