@@ -9,7 +9,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, _number
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, parse_number
 from orders.models import Product
 from partners.models import ProductLine
 from portal import audit
@@ -76,6 +76,25 @@ def save_product(fields: ProductFields, *, actor: User, product: Product | None 
     return product
 
 
+# A unit price outside [list price ÷ 2, list price × 2] is likely a typo (a misplaced decimal point): the report
+# form warns about it but accepts it, because partners do sell at special prices.
+PRICE_WARNING_FACTOR = Decimal(2)
+
+
+def active_product(sku: str) -> Product | None:
+    """The product a sales line names, as intake finds it (SKU without regard to case)."""
+    if not sku.strip():
+        return None
+    return db.session.scalar(select(Product).where(func.upper(Product.sku) == sku.strip().upper(),
+                                                   Product.is_active))
+
+
+def is_far_from_list_price(product: Product, price: Decimal) -> bool:
+    if product.list_price <= 0:
+        return False
+    return price > product.list_price * PRICE_WARNING_FACTOR or price < product.list_price / PRICE_WARNING_FACTOR
+
+
 def list_products(text: str = "", *, active_only: bool = False, limit: int = 200) -> list[Product]:
     query = select(Product).order_by(Product.sku).limit(limit)
     if text.strip():
@@ -112,7 +131,7 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         line = lines.get(values["product_line"].strip().casefold())
         if line is None:
             check.wrong("product_line", _l("Unknown product line."))
-        price = _number(values["list_price"])
+        price = parse_number(values["list_price"])
         if price is None or price < 0 or price >= MAX_MAGNITUDE or price != price.quantize(FOUR_PLACES):
             check.wrong("list_price", _l("Use a price of 0 or more with at most 4 decimal places."))
         active_text = values.get("active", "").strip().casefold()

@@ -96,7 +96,8 @@ class IntakeResult:
         return not self.errors
 
 
-def _number(text: str) -> Decimal | None:
+def parse_number(text: str) -> Decimal | None:
+    """A decimal as partners type it ("1,234.5", " 12 "), or None when it is not a finite number."""
     text = text.strip().replace(" ", "")
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
@@ -177,7 +178,7 @@ def _parse(row: int, values: dict[str, str], catalog: _Catalog, rules: Reporting
         raw = (values.get(key) or "").strip()
         if not raw and default is not None:
             return default
-        value = _number(raw)
+        value = parse_number(raw)
         if value is None:
             wrong(key, _l("%(text)s is not a number.", text=raw[:20]) if raw else _l("Fill in this field."))
         elif abs(value) >= MAX_MAGNITUDE:

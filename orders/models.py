@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 # Quantities and unit prices carry up to 4 decimals; their product up to 8. Amounts are kept exact and rounded to
 # cents only for display and export.
+# Units are free text; the usual ones are shown in the reader's language.
+UNIT_LABELS = {"pcs": _l("pcs"), "pc": _l("pcs"), "pair": _l("pair"), "set": _l("set"), "box": _l("box"),
+               "roll": _l("roll"), "m": _l("m"), "kg": _l("kg")}
 QUANTITY = ExactDecimal(18, 4)
 PRICE = ExactDecimal(18, 4)
 AMOUNT = ExactDecimal(24, 8)
@@ -44,6 +47,10 @@ class Product(TimestampMixin, db.Model):
     @property
     def name(self) -> str:
         return pick(self.name_en, self.name_zh)
+
+    @property
+    def unit_label(self) -> str:
+        return str(UNIT_LABELS.get(self.unit.casefold(), self.unit))
 
 
 class SubmissionSource(LabelledEnum):

@@ -111,8 +111,8 @@ def _form_rows() -> list[tuple[int, dict[str, str]]]:
 def _form_total(rows) -> Decimal | None:
     total = Decimal(0)
     for _n, row in rows:
-        quantity, price = intake._number(row["quantity"]), intake._number(row["unit_price"])
-        discount = intake._number(row["discount"]) if row["discount"].strip() else Decimal(0)
+        quantity, price = intake.parse_number(row["quantity"]), intake.parse_number(row["unit_price"])
+        discount = intake.parse_number(row["discount"]) if row["discount"].strip() else Decimal(0)
         if quantity is None or price is None or discount is None:
             return None
         total += quantity * price - discount
@@ -147,11 +147,24 @@ def report_line():
     return render("orders/_report_line.html", index=request.args.get("index", 1, type=int), values={}, errors=[])
 
 
+@bp.get("/report/line/<int:index>/product")
+@require_role(*PARTNER_ROLES)
+def report_line_product(index: int):
+    """Beside a line once its SKU is chosen: the product's name, its list price filled in while the price is
+    empty, and a warning when the price typed is far from the list price (a warning only, never a refusal)."""
+    product = catalog.active_product(request.args.get(f"sku-{index}", ""))
+    price_text = request.args.get(f"unit_price-{index}", "")
+    price = intake.parse_number(price_text) if price_text.strip() else None
+    far = product is not None and price is not None and catalog.is_far_from_list_price(product, price)
+    return render("orders/_line_product.html", index=index, product=product, far=far,
+                  fill_price=product is not None and not price_text.strip())
+
+
 @bp.post("/report/total")
 @require_role(*PARTNER_ROLES)
 def report_total():
     total = _form_total(_form_rows())
-    return render("orders/_report_total.html", total=total)
+    return render("orders/_report_total.html", fragment="running_total", total=total)
 
 
 @bp.route("/upload", methods=["GET", "POST"])

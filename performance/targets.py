@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, _number
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, parse_number
 from orders.periods import add_months
 from orders.services import parse_month
 from partners.models import Partner
@@ -111,7 +111,7 @@ def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: i
         problem = _period_problem(period, window)
         if problem:
             check.wrong("period", problem)
-        amount = _number(values["target"])
+        amount = parse_number(values["target"])
         problem = _amount_problem(amount)
         if problem:
             check.wrong("target", problem)

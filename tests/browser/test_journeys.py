@@ -149,6 +149,33 @@ def test_reporting_by_form_with_a_running_total(page, live_server):
     assert "/orders/submissions/" in page.url and "BROWSER-1" in page.content()
 
 
+def test_the_sku_look_up_suggests_names_the_product_fills_the_price_and_warns(page, live_server):
+    """The look-up once replaced the datalist with raw text, then raised htmx:targetError, and sent the whole
+    form (csrf_token included) in its URL."""
+    lookups = []
+    page.on("request", lambda request: lookups.append(request.url) if "/catalog/lookup" in request.url else None)
+    log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/orders/report")
+    page.evaluate("document.addEventListener('htmx:targetError', () => window.targetErrors = (window.targetErrors||0)+1)")
+    sku = page.locator("input[name=sku-1]")
+    sku.press_sequentially("tape", delay=50)
+    expect(page.locator("#sku-options option[value='HND-TAPE-5M']")).to_have_count(1)
+    sku.press_sequentially("-5m", delay=50)
+    expect(page.locator("#sku-options option")).to_have_count(1)
+    sku.fill("HND-TAPE-5M")
+    sku.dispatch_event("change")
+    expect(page.locator("#line-product-1")).to_contain_text("Tape measure 5 m")
+    expect(page.locator("input[name=unit_price-1]")).to_have_value("18.88")
+    expect(page.locator("#line-price-note-1")).to_have_text("")
+    page.fill("input[name=unit_price-1]", "1234.5")  # still editable; far from the list price: a warning
+    page.locator("input[name=unit_price-1]").dispatch_event("change")
+    expect(page.locator("#line-price-note-1")).to_contain_text("Far from the list price of 18.88")
+    page.fill("input[name=quantity-1]", "2")
+    expect(page.locator("#running-total")).to_contain_text("2,469.00")
+    assert page.evaluate("window.targetErrors || 0") == 0 and page.locator("#report-form").count() == 1
+    assert lookups and all("csrf_token" not in url and "order_no" not in url for url in lookups)
+
+
 def test_an_upload_with_errors_lists_them(page, live_server, tmp_path):
     log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
     bad = tmp_path / "sales.csv"

@@ -120,6 +120,32 @@ def test_running_total_is_exact(client, login, world):
     assert "9.43" in response.get_data(as_text=True)  # 9.4248 + 0.0052 = 9.4300
 
 
+def test_choosing_a_sku_names_the_product_and_fills_its_list_price(client, login, world):
+    login(world["clerk"])
+    page = client.get("/orders/report/line/2/product?sku-2=drill-18v&unit_price-2=",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'id="line-product-2"' in page and "list price 899.5" in page
+    assert 'id="unit_price-2" hx-swap-oob="true"' in page and 'value="899.5"' in page
+
+
+def test_a_price_far_from_the_list_price_is_a_warning_and_a_typed_price_stays(client, login, world):
+    login(world["clerk"])
+    far = client.get("/orders/report/line/1/product?sku-1=CABLE-M&unit_price-1=1234.5").get_data(as_text=True)
+    near = client.get("/orders/report/line/1/product?sku-1=CABLE-M&unit_price-1=3.5").get_data(as_text=True)
+    assert "Far from the list price of 3.1416" in far and "Far from" not in near
+    assert 'id="unit_price-1" hx-swap-oob' not in far + near  # the price typed is never overwritten
+    unknown = client.get("/orders/report/line/1/product?sku-1=NOPE&unit_price-1=").get_data(as_text=True)
+    assert 'id="line-product-1"' in unknown and "unit_price-1" not in unknown
+
+
+def test_the_sku_look_up_sends_only_what_it_types(client, login, world):
+    login(world["clerk"])
+    form = client.get("/orders/report").get_data(as_text=True)
+    assert 'hx-params="q"' in form and 'hx-swap="innerHTML"' in form
+    options = client.get("/orders/catalog/lookup?q=drill", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert options.count("<option") == 1 and 'value="DRILL-18V"' in options
+
+
 def test_template_download_in_the_users_language(client, login, db, world):
     from openpyxl import load_workbook
 
