@@ -157,12 +157,11 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
             .group_by(DealRegistration.partner_id, DealRegistration.status)):
         deals[partner_id][status] = count
 
-    due = [m for m in months.months() if deadline(m) <= now]
-    declared_on_time = set()
-    if due:
-        declared_on_time = {(partner_id, period) for partner_id, period in db.session.execute(select(
-            PeriodReport.partner_id, PeriodReport.period).where(
-            among(PeriodReport.partner_id, ids), PeriodReport.period.in_(due), PeriodReport.is_late.is_(False)))}
+    due = {m for m in months.months() if deadline(m) <= now}
+    declared: dict[tuple[int, date], bool] = {  # (partner, month) → declared on time
+        (partner_id, period): not is_late for partner_id, period, is_late in db.session.execute(select(
+            PeriodReport.partner_id, PeriodReport.period, PeriodReport.is_late).where(
+            among(PeriodReport.partner_id, ids), PeriodReport.period.between(months.first, months.last)))}
 
     end_of_range = min(now, month_begins(add_months(months.last, 1)))
     training = required_completion_rates(partners, at=end_of_range)
@@ -177,15 +176,17 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
         own_targets = targets.get(partner.id, {})
         target = sum(own_targets.values(), Decimal(0)) if own_targets else None
         net_in_target_months = sum((own[m][0] for m in own_targets if m in own), Decimal(0))
+        # Sales of a target month are known when it has lines or was declared (reported, or "no sales").
+        sales_known = any(m in own or (partner.id, m) in declared for m in own_targets)
         won, lost = deals[partner.id][DealStatus.WON], deals[partner.id][DealStatus.LOST]
         rate = training[partner.id]
         joined = month_start(partner.created_at.date())
-        owed = [m for m in due if m >= joined]  # no report is owed for a month before the partner joined
+        owed = [m for m in sorted(due) if m >= joined]  # no report is owed for a month before the partner joined
         result[partner.id] = PartnerKpis(
             partner_id=partner.id,
             net_sales=net,
             target=target,
-            target_attainment=_ratio(net_in_target_months, target) if target else None,
+            target_attainment=_ratio(net_in_target_months, target) if target and sales_known else None,
             growth_yoy=_growth(net, _net(own, months.last_year())),
             growth_prev=_growth(net, _net(own, months.previous())),
             active_customers=active.get(partner.id, 0) if net is not None else None,
@@ -193,7 +194,7 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
             returns_ratio=_ratio(returned, sold) if sold > 0 else None,
             deal_win_rate=_ratio(won, won + lost),
             training_completion=None if rate is None else Decimal(str(round(rate, 6))),
-            on_time_reporting=_ratio(sum((partner.id, m) in declared_on_time for m in owed), len(owed)),
+            on_time_reporting=_ratio(sum(declared.get((partner.id, m), False) for m in owed), len(owed)),
         )
     return result
 

@@ -180,14 +180,16 @@ def make_application(*, name: str | None = None, region: str = "CN-440300", regi
 
 
 def make_course(*, types: tuple[str, ...] = ("distributor",), pass_mark: int = 50, max_attempts: int = 2,
-                validity_months: int = 12, published: bool = True):
-    """A course with two lessons and two questions: one single choice (right: "B"), one multiple ("A", "C")."""
+                validity_months: int = 12, published: bool = True,
+                created_at: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)):
+    """A course with two lessons and two questions: one single choice (right: "B"), one multiple ("A", "C");
+    it exists from `created_at` (required of partners from then on)."""
     from training.models import Course, Lesson, Question, QuestionOption
 
     n = next(_sequence)
     course = Course(title_en=f"Course {n}", title_zh=f"课程{n}", required_types=list(types), required_tiers=[],
                     pass_mark=pass_mark, max_attempts=max_attempts, validity_months=validity_months,
-                    is_published=published)
+                    is_published=published, created_at=created_at)
     course.lessons = [Lesson(position=0, title_en="One", title_zh="一", body_en="# One", body_zh="# 一"),
                       Lesson(position=1, title_en="Two", title_zh="二", body_en="Two", body_zh="二")]
     course.questions = [

@@ -73,9 +73,11 @@ def seed_demo() -> list[tuple[str, str, str]]:
             ("How long is an approved deal protected?", "获批的商机报备保护多久？", False,
              [("30 days", "30 天", False), ("90 days", "90 天", True)]),
         ], types=("wholesaler", "distributor", "reseller", "agent"), minutes=15)
+    now = utcnow()
+    for course in (drill, policy):  # the programme ran before the certificates below were issued
+        course.created_at = now - timedelta(days=540)
     db.session.flush()
     users = {u.email: u for u in db.session.scalars(select(User))}
-    now = utcnow()
     issue_certificate(users["admin@huanan.example"], drill, None, at=now - timedelta(days=90))
     issue_certificate(users["admin@huanan.example"], policy, None, at=now - timedelta(days=300))
     issue_certificate(users["sales@huanan.example"], policy, None, at=now - timedelta(days=400))  # expired

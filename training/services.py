@@ -214,13 +214,15 @@ def required_completion_rate(partner: Partner, *, at: datetime | None = None) ->
 
 def required_completion_rates(partners: Sequence[Partner], *, at: datetime | None = None
                               ) -> dict[int, float | None]:
-    """required_completion_rate for many partners in three queries (the scorecards of every partner)."""
+    """required_completion_rate for many partners in three queries (the scorecards of every partner). Only
+    courses that existed at `at` are required then, and only users who can log in (an invitation never
+    accepted is nobody yet) are asked to hold them: with neither, the rate is None ("no data"), not 0."""
     at = at or utcnow()
-    courses = list(db.session.scalars(select(Course).where(Course.is_published)))
+    courses = list(db.session.scalars(select(Course).where(Course.is_published, Course.created_at <= at)))
     ids = [partner.id for partner in partners]
     users: dict[int, list[int]] = defaultdict(list)
     for user_id, partner_id in db.session.execute(select(User.id, User.partner_id).where(
-            among(User.partner_id, ids), User.is_active)):
+            among(User.partner_id, ids), User.is_active, User.password_hash.is_not(None))):
         users[partner_id].append(user_id)
     valid = {(user_id, course_id) for user_id, course_id in db.session.execute(select(
         Certificate.user_id, Certificate.course_id).where(

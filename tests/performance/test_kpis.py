@@ -92,10 +92,18 @@ def test_target_attainment_counts_the_months_that_have_a_target(partner, every_p
     assert kpis.target_attainment == Decimal("0.5")
 
 
-def test_a_target_without_sales_is_zero_attainment_and_a_zero_target_is_no_data(partner, every_partner):
-    db.session.add(SalesTarget(partner_id=partner.id, period=date(2026, 10, 1), amount=Decimal(500)))
+def test_a_target_with_nothing_reported_is_no_data_and_a_declared_month_without_sales_is_zero(partner, every_partner):
+    """Alpen (no lines, a target of 15,000) once showed 0.0 %: its sales are not known, so there is no data."""
+    db.session.add(SalesTarget(partner_id=partner.id, period=date(2026, 10, 1), amount=Decimal(15_000)))
     db.session.flush()
-    assert _kpis(partner).target_attainment == Decimal(0)
+    assert _kpis(partner).target_attainment is None
+    db.session.add(PeriodReport(partner_id=partner.id, period=date(2026, 10, 1), status=PeriodStatus.NO_SALES))
+    db.session.flush()
+    assert _kpis(partner).target_attainment == Decimal(0)  # declared: it sold nothing against 15,000
+
+
+def test_a_zero_target_is_no_data(partner, every_partner):
+    _sell(partner, date(2026, 9, 9), "1", "80")
     db.session.add(SalesTarget(partner_id=partner.id, period=date(2026, 9, 1), amount=Decimal(0)))
     db.session.flush()
     assert _kpis(partner, MonthRange.month(date(2026, 9, 1))).target_attainment is None  # no division by zero
@@ -156,3 +164,18 @@ def test_no_report_is_owed_for_months_before_the_partner_joined(db, every_partne
     db.session.flush()
     # July and August are before it joined; September missing, October on time: 1 of 2.
     assert _kpis(partner, MonthRange(date(2026, 7, 1), date(2026, 10, 1))).on_time_reporting == Decimal("0.5")
+
+
+def test_training_is_no_data_before_any_required_course_existed(partner, every_partner):
+    user = make_user(partner, role=Role.PARTNER_USER)
+    course = make_course(types=("distributor",), created_at=datetime(2026, 11, 10, tzinfo=timezone.utc))
+    assert _kpis(partner).training_completion is None  # the course came after October
+    issue_certificate(user, course, None, at=datetime(2026, 11, 12, tzinfo=timezone.utc))
+    assert _kpis(partner, MonthRange.month(date(2026, 11, 1))).training_completion == Decimal(1)
+
+
+def test_training_is_no_data_when_the_only_user_never_set_a_password(partner, every_partner):
+    make_course(types=("distributor",))
+    make_user(partner, role=Role.PARTNER_ADMIN, password=None)  # invited, never came
+    assert _kpis(partner).training_completion is None
+
