@@ -66,9 +66,10 @@ class PartnerKpis:
     deal_win_rate: Decimal | None
     training_completion: Decimal | None
     on_time_reporting: Decimal | None
+    reported: bool = False  # some month of the range has lines or was declared: without that, no score
 
     def as_dict(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "partner_id"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("partner_id", "reported")}
 
 
 # The KPIs a scorecard may weigh (net sales and the target are money; the rest are ratios or counts).
@@ -195,6 +196,7 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
             deal_win_rate=_ratio(won, won + lost),
             training_completion=None if rate is None else Decimal(str(round(rate, 6))),
             on_time_reporting=_ratio(sum(declared.get((partner.id, m), False) for m in owed), len(owed)),
+            reported=bool(in_range) or any((partner.id, m) in declared for m in months.months()),
         )
     return result
 

@@ -218,7 +218,10 @@ def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: 
             else:
                 values[name] = normalise_ratio(name, value)
         normalised[partner.id] = values
-    scores = {partner.id: weighted_score(normalised[partner.id], rules.weights) for partner in partners}
+    # A partner that reported nothing for the month is not scored on its other KPIs (training alone is no
+    # score): it has no score and no rank.
+    scores = {partner.id: weighted_score(normalised[partner.id], rules.weights) if kpis[partner.id].reported
+              else None for partner in partners}
     type_ranks = _ranks(scores, {p.id: p.partner_type.value for p in partners})
     medians = _medians(scores, {p.id: p.partner_type.value for p in partners})
     region_ranks = _ranks(scores, {p.id: _peer_region(p.region_path) for p in partners})

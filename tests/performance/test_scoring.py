@@ -144,6 +144,23 @@ def test_peer_median_is_the_median_of_the_partner_type(three_distributors, every
     assert cards[reseller.id].peer_median == Decimal(100)  # alone: top of its type on sales, no target (weight passed on)
 
 
+def test_a_partner_that_reported_nothing_has_no_score_and_no_rank(three_distributors, every_partner):
+    """Alpen (no lines, a target) once showed "Score 0.00 / 100, rank 1 of 1"; its training alone is no score."""
+    from training.services import issue_certificate
+    from tests.builders import make_course
+
+    silent = joined(make_partner(partner_type=PartnerType.DISTRIBUTOR))
+    db.session.add(SalesTarget(partner_id=silent.id, period=OCTOBER, amount=Decimal(15_000)))
+    issue_certificate(make_user(silent), make_course(types=("distributor",)), None,
+                      at=datetime(2026, 9, 1, tzinfo=timezone.utc))
+    db.session.flush()
+    cards = {card.partner_id: card for card in scoring.compute_scorecards(OCTOBER, now=NOW)}
+    card = cards[silent.id]
+    assert Decimal(card.kpis["training_completion"]) == 1 and card.kpis["target_attainment"] is None
+    assert card.score is None and card.rank_in_type is None and card.rank_in_region is None
+    assert cards[three_distributors[0].id].peers_in_type == 3  # the others are ranked among themselves
+
+
 def test_a_partner_is_not_scored_for_months_before_it_joined(db, every_partner):
     newcomer = joined(make_partner(), datetime(2026, 11, 2, tzinfo=timezone.utc))
     cards = scoring.compute_scorecards(OCTOBER, now=NOW)
