@@ -317,6 +317,9 @@ class MonthlySales(PartnerOwned, db.Model):
     net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))  # net of returned lines (≤ 0)
     line_count: Mapped[int] = mapped_column(default=0)
+    # When lines of the month last arrived, moved or went: a scorecard computed before is out of date.
+    # None for months rolled up before this was kept.
+    updated_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("partner_id", "period"),)
 

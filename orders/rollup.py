@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, case, func, select
 
 from orders.models import CustomerMonthlySales, MonthlySales, SalesLine
-from portal.database import exact_sum
+from portal.database import exact_sum, utcnow
 from portal.extensions import db
 
 Key = tuple[int, date]  # (partner id, first day of the month)
@@ -43,7 +43,7 @@ def apply(deltas: Deltas) -> None:
     went. Inside the caller's transaction."""
     _apply_rows(MonthlySales, ("partner_id", "period"), ("net_amount", "returns_amount", "line_count"), {
         key: (deltas.net.get(key, Decimal(0)), deltas.returns.get(key, Decimal(0)), deltas.lines.get(key, 0))
-        for key in set(deltas.net) | set(deltas.lines)}, lambda key: {})
+        for key in set(deltas.net) | set(deltas.lines)}, lambda key: {}, stamp={"updated_at": utcnow()})
     partner_of = {(customer_id, period): partner_id for partner_id, customer_id, period in deltas.customers}
     _apply_rows(CustomerMonthlySales, ("customer_id", "period"), ("net_amount", "sale_lines", "line_count"), {
         (customer_id, period): tuple(change) for (_, customer_id, period), change in deltas.customers.items()},
@@ -51,10 +51,12 @@ def apply(deltas: Deltas) -> None:
 
 
 def _apply_rows(model, key_names: tuple[str, str], value_names: tuple[str, ...], changes: dict[tuple, tuple],
-                fixed: Callable[[tuple], dict]) -> None:
+                fixed: Callable[[tuple], dict], stamp: dict | None = None) -> None:
     """Add each change (deltas in the order of `value_names`, the line count last) to the row of its key: one
     executemany each for the updates, the new rows and the emptied ones. The lookup uses two plain IN lists,
-    which the unique index serves (a row-value IN would scan the table)."""
+    which the unique index serves (a row-value IN would scan the table). `stamp` is written to every row that
+    changes."""
+    stamp = stamp or {}
     changes = {key: change for key, change in changes.items() if any(change)}
     if not changes:
         return
@@ -72,9 +74,9 @@ def _apply_rows(model, key_names: tuple[str, str], value_names: tuple[str, ...],
             if moved[-1] == 0:  # its last line went
                 emptied.append(row_id)
             else:
-                updates.append({"row_id": row_id, **dict(zip(value_names, moved))})
+                updates.append({"row_id": row_id, **dict(zip(value_names, moved)), **stamp})
         else:
-            inserts.append({**fixed(key), **dict(zip(key_names, key)), **dict(zip(value_names, change))})
+            inserts.append({**fixed(key), **dict(zip(key_names, key)), **dict(zip(value_names, change)), **stamp})
     table = model.__table__
     if updates:
         db.session.execute(table.update().where(table.c.id == bindparam("row_id")), updates)

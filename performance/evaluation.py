@@ -11,7 +11,7 @@ from orders.services import to_cents
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
 from performance.kpis import KPI_LABELS, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
-from performance.scoring import newest_scorecards
+from performance.scoring import is_out_of_date, lines_changed_at, newest_scorecards
 from portal.extensions import db
 
 PAGE_SIZE = 50
@@ -31,6 +31,7 @@ class EvaluationCriteria:
 class EvaluationRow:
     partner: Partner
     card: Scorecard | None  # None: the partner has not been scored for the month
+    is_out_of_date: bool = False  # lines of the month changed after the card was computed
 
     def kpi(self, name: str) -> Decimal | None:
         value = self.card.kpis.get(name) if self.card else None
@@ -82,7 +83,9 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if page is not None:
         query = query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    rows = [EvaluationRow(partner, card) for partner, card in db.session.execute(query)]
+    found = db.session.execute(query).all()
+    changed = lines_changed_at([partner.id for partner, _card in found], criteria.period)
+    rows = [EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed)) for partner, card in found]
     return EvaluationPage(rows, total, page or 1)
 
 
@@ -93,10 +96,13 @@ def export_headers() -> list[str]:
     from flask_babel import gettext as _
 
     return [_("Partner code"), _("Partner"), _("Type"), _("Tier"), _("Region"), _("Score"), _("Rank in type"),
-            _("Rules version")] + [str(KPI_LABELS[name]) for name in EXPORT_KPIS]
+            _("Rules version"), _("Computed (UTC)"), _("Lines changed since")] + [
+        str(KPI_LABELS[name]) for name in EXPORT_KPIS]
 
 
 def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
+    from flask_babel import gettext as _
+
     versions = dict(db.session.execute(select(ScoringRules.id, ScoringRules.version)).all())
     table = []
     for row in rows:
@@ -104,5 +110,7 @@ def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
         values = [to_cents(row.kpi(name)) if name in MONEY_KPIS else row.kpi(name) for name in EXPORT_KPIS]
         table.append([partner.code, partner.legal_name, partner.partner_type.label, partner.tier.label,
                       partner.region.full_name, card.score if card else None, card.rank_in_type if card else None,
-                      versions.get(card.rules_id) if card else None] + values)
+                      versions.get(card.rules_id) if card else None,
+                      card.computed_at.replace(tzinfo=None, microsecond=0) if card else None,
+                      (_("yes") if row.is_out_of_date else _("no")) if card else None] + values)
     return table

@@ -13,13 +13,14 @@ from statistics import median
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
+from orders.models import MonthlySales
 from orders.periods import add_months, month_start
 from partners.models import Partner, PartnerStatus, PartnerTier, Region
 from performance.kpis import SCORED_KPIS, MonthRange, compute_kpis
 from performance.models import Scorecard, ScoringRules
 from portal import audit
 from portal.auth.models import User
-from portal.database import utcnow
+from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
 
@@ -274,6 +275,22 @@ def latest_scorecards(period: date) -> dict[int, Scorecard]:
                                                      & (newest.c.rules_id == Scorecard.rules_id))
                               .where(Scorecard.period == period))
     return {card.partner_id: card for card in rows}
+
+
+def lines_changed_at(partner_ids: Sequence[int], period: date) -> dict[int, datetime | None]:
+    """When each partner's lines of the month last arrived, moved or went (None: before that was kept); a
+    partner without lines in the month is absent."""
+    return dict(db.session.execute(select(MonthlySales.partner_id, MonthlySales.updated_at).where(
+        among(MonthlySales.partner_id, partner_ids), MonthlySales.period == period)).all())
+
+
+def is_out_of_date(card: Scorecard, changed_at: dict[int, datetime | None]) -> bool:
+    """The month's lines changed after the scorecard was computed (see lines_changed_at): its figures are not
+    the partner's figures any more, until the month is scored again."""
+    if card.partner_id not in changed_at:
+        return card.kpis.get("net_sales") is not None  # every line of the month went since
+    changed = changed_at[card.partner_id]
+    return changed is not None and changed > card.computed_at
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from portal.exports import table_response
 from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
-from portal.htmx import redirect_after_post, render
+from portal.htmx import local_path, redirect_after_post, render
 from portal.imports import run_import
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
@@ -95,6 +95,8 @@ def scorecard_context(partner: Partner, months: MonthRange) -> dict:
     return {
         "partner": partner, "period": period, "months": months, "is_range": months.length > 1, "tiles": tiles,
         "card": card,
+        "card_is_out_of_date": card is not None and scoring.is_out_of_date(
+            card, scoring.lines_changed_at([partner.id], period)),
         "version": card.rules.version if card else None,
         "median": card.peer_median if card else None, "recommendation": scoring.recommend_tier(partner, period),
         "sales_chart": charts.sales_against_target(
@@ -167,9 +169,17 @@ def decide_tier(partner_id: int):
 # Channel evaluation ----------------------------------------------------------------------------------------
 
 def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCriteria]:
-    filters = EvaluationFilterForm(request.args)
-    months = evaluation.scored_months() or [last_complete_month()]
-    filters.period.choices = options((m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in months)
+    """The filters as asked. The month list offers the scored months and the last complete one; a month asked
+    for by link that has no scorecards is shown as such (the page says so and offers to score it), never
+    silently swapped for another."""
+    scored = evaluation.scored_months()
+    asked = parse_month(request.args.get("period", ""))
+    default = scored[0] if scored else last_complete_month()
+    months = {*scored, last_complete_month()}
+    if asked and asked <= local_today():
+        months.add(asked)
+    filters = EvaluationFilterForm(request.args, period=default.strftime("%Y-%m"))
+    filters.period.choices = options((m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in sorted(months, reverse=True))
     filters.region.choices = options([("", _("All regions"))] + [
         (region.code, " " * (region.path.count("/") - 2) + region.name) for region in regions_with_partners()])
     lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
@@ -180,7 +190,7 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
         return field.data if field.data and not field.errors else None
 
     criteria = evaluation.EvaluationCriteria(
-        period=parse_month(valid(filters.period) or "") or months[0],
+        period=parse_month(valid(filters.period) or "") or default,
         partner_type=PartnerType(valid(filters.partner_type)) if valid(filters.partner_type) else None,
         tier=PartnerTier(valid(filters.tier)) if valid(filters.tier) else None,
         region=region_by_code(valid(filters.region)) if valid(filters.region) else None,
@@ -199,18 +209,41 @@ def evaluation_page():
                               evaluation.export_headers(), evaluation.export_rows(rows))
     result = evaluation.evaluate_partners(criteria, page=max(1, request.args.get("page", 1, type=int) or 1))
     return render("performance/evaluation.html", fragment="evaluation_rows", filters=filters, criteria=criteria,
-                  rows=result.rows, total=result.total, page=result.page, pages=result.pages, kpi_labels=KPI_LABELS)
+                  rows=result.rows, total=result.total, page=result.page, pages=result.pages, kpi_labels=KPI_LABELS,
+                  is_scored=criteria.period in evaluation.scored_months(),
+                  out_of_date=sum(row.is_out_of_date for row in result.rows))
 
 
 @bp.post("/scorecards/compute")
-@require_role(Role.ADMIN)
+@require_role(*BRAND_ROLES)
 def compute_scorecards():
+    """One month (`period`), for any brand staff: scoring is the same computation whoever asks. The last 12
+    months at once stay with admins."""
+    month = parse_month(request.form.get("period", ""))
+    if month is None and current_user.role is not Role.ADMIN:
+        abort(403)
+    if month is not None and month > local_today():
+        flash(_("A month that has not begun cannot be scored."), "error")
+        return redirect_after_post(url_for("performance.evaluation_page"))
     with tenancy.every_partner(reason="scorecards rank every partner against its peers"):
-        count = scoring.compute_recent_scorecards(last_complete_month())
+        if month is None:
+            count = scoring.compute_recent_scorecards(last_complete_month())
+        else:
+            count = len(scoring.compute_scorecards(month))
     db.session.commit()
-    flash(_("%(count)d scorecards computed with version %(version)d of the rules.", count=count,
-            version=scoring.current_rules().version), "success")
-    return redirect_after_post(url_for("performance.evaluation_page"))
+    version = scoring.current_rules().version
+    if month is None:
+        flash(_("%(count)d scorecards computed with version %(version)d of the rules.", count=count,
+                version=version), "success")
+    elif count:
+        flash(_("%(count)d scorecards of %(month)s computed with version %(version)d of the rules.", count=count,
+                month=month.strftime("%Y-%m"), version=version), "success")
+    else:
+        flash(_("No active partner had joined by %(month)s: there is nothing to score.",
+                month=month.strftime("%Y-%m")), "warning")
+    period = (month or last_complete_month()).strftime("%Y-%m")
+    return redirect_after_post(local_path(request.form.get("next", ""),
+                                          url_for("performance.evaluation_page", period=period)))
 
 
 # Targets ---------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request, session
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.htmx import redirect_after_post, render
+from portal.htmx import local_path, redirect_after_post, render
 from portal.security import Role, public
 
 bp = Blueprint("home", __name__)
@@ -46,7 +46,4 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = language
             db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect_after_post(target)
+    return redirect_after_post(local_path(request.form.get("next", ""), "/"))

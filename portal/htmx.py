@@ -1,6 +1,8 @@
 """Every HX- header lives here: whether htmx wants a fragment, and how to redirect it."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Response, make_response, redirect, request
 from jinja2_fragments.flask import render_block
 
@@ -39,6 +41,14 @@ def redirect_after_post(url: str) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def local_path(target: str | None, default: str) -> str:
+    """A `next` path taken from a form or link, if it stays on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
+        return target
+    return default
 
 
 def redirect_to_login(url: str) -> Response:

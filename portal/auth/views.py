@@ -1,7 +1,6 @@
 """Logging in and out, passwords, invitations and a partner's user list."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
@@ -14,7 +13,7 @@ from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, Invitation
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.forms import options
-from portal.htmx import redirect_after_post, render
+from portal.htmx import local_path, redirect_after_post, render
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, public, require_role
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -34,10 +33,7 @@ def _login_failed(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("home.index")
+    return local_path(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

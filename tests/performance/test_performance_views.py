@@ -254,3 +254,55 @@ def test_the_brand_home_names_the_partners_at_risk(client, login, db, every_part
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
     html = client.get("/").get_data(as_text=True)
     assert "at risk" in html and partner.code in html and "No report for" in html
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.CHANNEL_MANAGER])
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_evaluation_opens_on_the_newest_scored_month_without_an_error(client, login, scored, role, language):
+    """The first load once said "Not a valid choice" under Month, for every brand role in both languages."""
+    login(make_user(role=role, regions=("CN",) if role is Role.CHANNEL_MANAGER else (), locale=None))
+    response = client.get("/performance/evaluation", headers={"Accept-Language": language})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "field-error" not in html and 'aria-invalid="true"' not in html
+    assert '<option selected value="2026-10">' in html and scored.code in html
+
+
+def test_a_month_without_scorecards_says_so_and_offers_to_score_it(client, login, scored):
+    """?period=2013-06 once showed another month without a word."""
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)))
+    html = client.get("/performance/evaluation?period=2025-06").get_data(as_text=True)
+    assert "2025-06 has no scorecards yet" in html and '<option selected value="2025-06">' in html
+    assert 'name="period" value="2025-06"' in html and "out of date" not in html
+    response = client.post("/performance/scorecards/compute", data={"period": "2025-06"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("period=2025-06")
+    html = client.get("/performance/evaluation?period=2025-06").get_data(as_text=True)
+    assert "no scorecards yet" not in html and scored.code in html
+    early = client.post("/performance/scorecards/compute", data={"period": "2013-06"}, follow_redirects=True)
+    assert "nothing to score" in early.get_data(as_text=True)  # the partner joined in 2024
+
+
+def test_only_an_admin_scores_the_last_twelve_months_at_once(client, login, scored):
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)))
+    assert client.post("/performance/scorecards/compute", data={}).status_code == 403
+
+
+def test_scores_computed_before_new_lines_are_marked_out_of_date_until_scored_again(client, login, scored,
+                                                                                    every_partner):
+    """The list once read 19,665.72 / 43.7 % (a stored score) while the scorecard said 49,549.22 / 110.1 %
+    (live), and nothing said why."""
+    login(make_user(role=Role.ADMIN))
+    html = client.get("/performance/evaluation?period=2026-10").get_data(as_text=True)
+    assert "out of date" not in html and 'title="Computed"' in html
+    make_sales_line(scored, order_date=date(2026, 10, 20), quantity="1", unit_price="100")
+    db.session.commit()
+    html = client.get("/performance/evaluation?period=2026-10").get_data(as_text=True)
+    assert "1 score on this page is out of date" in html and "out of date</small>" in html
+    card = client.get(f"/performance/partners/{scored.id}/scorecard?period=2026-10").get_data(as_text=True)
+    assert 'id="score-out-of-date"' in card
+    export = client.get("/performance/evaluation?period=2026-10&format=csv").get_data(as_text=True)
+    assert "Lines changed since" in export.splitlines()[0] and ",yes," in export
+    next_page = f"/performance/partners/{scored.id}/scorecard?period=2026-10"
+    response = client.post("/performance/scorecards/compute", data={"period": "2026-10", "next": next_page})
+    assert response.headers["Location"] == next_page
+    assert 'id="score-out-of-date"' not in client.get(next_page).get_data(as_text=True)
+    assert "out of date" not in client.get("/performance/evaluation?period=2026-10").get_data(as_text=True)
