@@ -3,6 +3,7 @@ transaction per test, a test client, and login helpers."""
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import os
 import shutil
 import tempfile
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 
 from portal import create_app, tenancy
@@ -23,10 +25,23 @@ os.environ.setdefault("QUDAO_HUEY_IMMEDIATE", "1")  # background tasks run at on
 
 class IsolatedClient(FlaskClient):
     """Runs each request in an empty context, so that it gets its own app context, `g` and session as in
-    production, although the test keeps an app context open around it."""
+    production, although the test keeps an app context open around it. CSRF protection is on, as in
+    production: every POST carries the session's token in the X-CSRFToken header, as htmx sends it from
+    base.html (csrf=False sends none, as a forged request would)."""
 
-    def open(self, *args, **kwargs):
+    def open(self, *args, csrf: bool = True, **kwargs):
+        if csrf and str(kwargs.get("method", "GET")).upper() not in {"GET", "HEAD", "OPTIONS"}:
+            # A browser also names the page it posts from; over HTTPS Flask-WTF insists on that.
+            base_url = kwargs.get("base_url", "http://localhost")
+            kwargs["headers"] = {"X-CSRFToken": self.csrf_token(base_url), "Referer": base_url.rstrip("/") + "/",
+                                 **dict(kwargs.get("headers") or {})}
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self, base_url: str = "http://localhost") -> str:
+        """The token Flask-WTF's csrf_token() puts in a page for this client's session."""
+        with self.session_transaction(base_url=base_url) as session:
+            raw = session.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
 def _database_url(tmp_dir: Path) -> str:

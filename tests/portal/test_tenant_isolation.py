@@ -36,7 +36,9 @@ ID_ARGUMENTS = {
     "region_id": Region,
     "assignment_id": "CoverageAssignment",
 }
-STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01", "code": "UNKNOWNCODE1"}
+STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01", "code": "UNKNOWNCODE1", "index": 1}
+# Routes whose user is a channel manager: they get partner B's manager rather than partner B's admin.
+MANAGER_ROUTES = {"/partners/managers/"}
 
 
 def _tenant_models() -> set[type]:
@@ -86,6 +88,7 @@ def two_partners(db, every_partner):
         "manager_elsewhere": make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)),
     }
     owner = make_user(partner_b, role=Role.PARTNER_ADMIN)
+    rows_b["Manager"] = make_user(role=Role.CHANNEL_MANAGER, regions=("DE",))
     return rows_b, intruders, owner
 
 
@@ -97,7 +100,9 @@ def _values_for(rule, rows_b):
             continue
         model = ID_ARGUMENTS[name]
         model_name = model if isinstance(model, str) else model.__name__
-        if model_name in rows_b:
+        if model_name == "User" and any(rule.rule.startswith(prefix) for prefix in MANAGER_ROUTES):
+            values[name] = rows_b["Manager"].id
+        elif model_name in rows_b:
             values[name] = rows_b[model_name].id
         elif model is Region:
             values[name] = rows_b["Partner"].region_id
@@ -129,13 +134,31 @@ def test_routes_with_partner_b_ids_answer_404_to_others(app, client, login, two_
     assert checked, "no route carries a partner-owned id: the walk tested nothing"
 
 
-def test_the_owner_reaches_the_same_rows(app, client, login, two_partners):
-    """The walk is not vacuous: partner B's own admin opens B's pages."""
-    rows_b, _intruders, owner = two_partners
-    login(owner)
-    response = client.get(f"/partners/{rows_b['Partner'].id}")
-    assert response.status_code == 200
-    assert rows_b["Partner"].legal_name in response.get_data(as_text=True)
+def _touches_b(rule, rows_b) -> bool:
+    return any((m if isinstance(m, str) else m.__name__) in rows_b
+               for m in (ID_ARGUMENTS.get(name) for name in rule.arguments) if m is not None)
+
+
+def test_the_owner_reaches_every_route_with_its_rows(app, client, login, two_partners, every_partner):
+    """The walk is not vacuous: every route that answers 404 to strangers answers its owner. The owner is the
+    partner's admin who made the rows; for brand pages, a channel manager of the partner's region. GETs go
+    first, then the POSTs (which may change the rows), each once."""
+    rows_b, _intruders, _owner = two_partners
+    owners = [rows_b["User"], make_user(rows_b["Partner"], role=Role.PARTNER_USER), rows_b["Manager"],
+              make_user(role=Role.ADMIN)]
+    rules = sorted((rule for rule in _routes(app) if _touches_b(rule, rows_b)),
+                   key=lambda rule: (_method(rule) != "GET", rule.rule))
+    failures = []
+    for rule in rules:
+        roles = getattr(app.view_functions[rule.endpoint], "required_roles", None)
+        owner = next(user for user in owners if roles is None or user.role in roles)
+        login(owner)
+        url = _build(rule, _values_for(rule, rows_b))
+        response = client.open(url, method=_method(rule))
+        if response.status_code in (404, 500):
+            failures.append(f"{owner.role.value} {_method(rule)} {url} gave {response.status_code}")
+    assert len(rules) > 30 and not failures, failures
+    assert rows_b["Partner"].legal_name in client.get(f"/partners/{rows_b['Partner'].id}").get_data(as_text=True)
 
 
 def test_every_non_public_route_sends_anonymous_visitors_to_login(app, client):
