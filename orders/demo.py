@@ -59,7 +59,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
                     quantity = rng.choice([1, 2, 5, 10, 20]) * (-1 if rng.random() < 0.04 else 1)
                     rows.append((number, {
                         "partner_code": code, "order_no": order_no, "line_no": str(line_no),
-                        "order_date": (period + timedelta(days=rng.randrange(27))).isoformat(),
+                        # never before the partner joined (a sale before it was a partner is not reported here)
+                        "order_date": max(period + timedelta(days=rng.randrange(27)),
+                                          partner.created_at.date()).isoformat(),
                         "customer_code": customer[0], "customer_name": customer[1], "customer_region": customer[2],
                         "sku": sku, "quantity": str(quantity), "unit_price": price,
                         # now and then a small discount: up to 5 % of the line

@@ -55,7 +55,10 @@ def onboarding_by_month(limit: int = 12) -> list[OnboardingMonth]:
         rows = approvals.get(month, [])
 
         def after_approval(step, rows=rows):
-            return [(reached[(p, step)] - approved).total_seconds() for _c, approved, p in rows if (p, step) in reached]
+            # A step dated before the approval (history loaded for a partner that traded before Qudao) says
+            # nothing about onboarding: it is left out rather than counted as a negative wait.
+            waits = [(reached[(p, step)] - approved).total_seconds() for _c, approved, p in rows if (p, step) in reached]
+            return [wait for wait in waits if wait >= 0]
 
         result.append(OnboardingMonth(
             month=month, received=received.get(month, 0), approved=len(rows),

@@ -221,6 +221,34 @@ def test_onboarding_metrics_by_month_worked_by_hand(db, admin):
     assert (month.days_to_approval, month.days_to_first_login, month.days_to_first_report) == (4.0, 2.0, 10.0)
 
 
+def test_a_first_report_dated_before_the_approval_is_not_a_negative_wait(db, admin):
+    """The admin home once showed "approval → first report −11.4 days" (history loaded before approval)."""
+    from partners.metrics import onboarding_by_month
+
+    partner = make_partner()
+    application = make_application(partner=partner, status=ApplicationStatus.APPROVED)
+    application.approved_at = application.created_at + timedelta(days=3)
+    onboarding.record_milestone(partner.id, OnboardingStep.SALES_REPORT, at=application.approved_at - timedelta(days=11))
+    db.session.flush()
+    month = onboarding_by_month()[0]
+    assert month.approved == 1 and month.days_to_first_report is None
+
+
+def test_the_demo_onboarding_figures_are_never_negative(db, every_partner):
+    from orders.demo import seed_demo as seed_orders
+    from partners.demo import seed_demo as seed_partners
+    from partners.metrics import onboarding_by_month
+    from partners.models import OnboardingMilestone, PartnerApplication
+
+    seed_partners()
+    seed_orders()
+    approved = {a.partner_id: a.approved_at for a in db.session.scalars(select(PartnerApplication)) if a.approved_at}
+    for milestone in db.session.scalars(select(OnboardingMilestone)):
+        if milestone.partner_id in approved:
+            assert milestone.reached_at >= approved[milestone.partner_id], milestone.step
+    assert all((m.days_to_first_report or 0) >= 0 and (m.days_to_first_login or 0) >= 0 for m in onboarding_by_month())
+
+
 def test_approving_a_duplicate_registration_number_is_refused_clearly(admin):
     partner = make_partner(code="P-REG-1")
     partner.registration_number = "EIN 1"
