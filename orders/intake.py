@@ -6,6 +6,7 @@ whole."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -312,16 +313,18 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
     keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
     wanted = set(keys)
     existing = {
-        (partner_id, order_no, line_no): (line_id, period, net_amount, is_return, customer_id)
-        for line_id, partner_id, order_no, line_no, period, net_amount, is_return, customer_id in db.session.execute(
+        (partner_id, order_no, line_no): (line_id, period, net_amount, is_return, customer_id, submission_id)
+        for line_id, partner_id, order_no, line_no, period, net_amount, is_return, customer_id, submission_id
+        in db.session.execute(
             select(SalesLine.id, SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no, SalesLine.period,
-                   SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id).where(
+                   SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id, SalesLine.submission_id).where(
                 SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys})))
         if (partner_id, order_no, line_no) in wanted
     }
     now = utcnow()
     inserts, updates = [], []
     deltas = rollup.Deltas()
+    superseded: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])  # earlier submission → lines, net moved
     for line, key in zip(lines, keys):
         submission = _submission_for(line.partner_id, submissions, actor, source, filename)
         submission.row_count += 1
@@ -335,9 +338,11 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
         }
         deltas.add((line.partner_id, line.period), line.net_amount, line.quantity < 0, customer_id=customer_id)
         if key in existing:
-            line_id, old_period, old_net, old_return, old_customer_id = existing[key]
+            line_id, old_period, old_net, old_return, old_customer_id, old_submission_id = existing[key]
             deltas.add((line.partner_id, old_period), old_net, old_return, sign=-1, customer_id=old_customer_id)
             updates.append({"id": line_id, **values})
+            superseded[old_submission_id][0] += 1
+            superseded[old_submission_id][1] += old_net
         else:
             inserts.append({"partner_id": line.partner_id, "order_no": line.order_no, "line_no": line.line_no,
                             "created_at": now, **values})
@@ -345,6 +350,11 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
         db.session.execute(SalesLine.__table__.insert(), inserts)
     if updates:
         db.session.execute(update(SalesLine), updates)
+    if superseded:  # a few earlier submissions per chunk: objects, so SQLite's text decimals are added exactly
+        for earlier in db.session.scalars(select(Submission).where(Submission.id.in_(list(superseded)))):
+            count, amount = superseded[earlier.id]
+            earlier.superseded_count += count
+            earlier.superseded_amount += amount
     rollup.apply(deltas)
     return len(lines)
 

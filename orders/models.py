@@ -92,14 +92,31 @@ class Submission(PartnerOwned, db.Model):
     filename: Mapped[str | None] = mapped_column(String(255))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # What it delivered; lines that a later delivery sent again (same order and line) moved to that one and are
+    # counted as superseded here, so delivered − superseded is what it holds now.
     row_count: Mapped[int] = mapped_column(default=0)
     total_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    superseded_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    superseded_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0), server_default="0")
     errors: Mapped[list | None] = mapped_column(JSON)  # [{row, column, reason}] when rejected
     reverted_at: Mapped[datetime | None]
     reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
     reverted_by: Mapped["User | None"] = relationship(foreign_keys=[reverted_by_id])
+
+    @property
+    def lines_not_superseded(self) -> int:
+        """Its lines that no later delivery replaced: what it holds, or what its revert removed."""
+        return self.row_count - self.superseded_count
+
+    @property
+    def held_count(self) -> int:
+        return 0 if self.status is SubmissionStatus.REVERTED else self.lines_not_superseded
+
+    @property
+    def held_amount(self) -> Decimal:
+        return Decimal(0) if self.status is SubmissionStatus.REVERTED else self.total_amount - self.superseded_amount
 
 
 class Customer(PartnerOwned, TimestampMixin, db.Model):

@@ -81,6 +81,8 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         raise PermissionDenied()
     if submission.status is not SubmissionStatus.COMPLETED:
         raise RuleViolation(_l("Only a completed submission can be reverted."))
+    if submission.held_count == 0:
+        raise RuleViolation(_l("Nothing to revert: later deliveries replaced every line of this submission."))
     deltas = rollup.Deltas()
     for partner_id, period, net_amount, is_return, customer_id in db.session.execute(select(
             SalesLine.partner_id, SalesLine.period, SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id
@@ -91,8 +93,9 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
     submission.status = SubmissionStatus.REVERTED
     submission.reverted_at = utcnow()
     submission.reverted_by_id = actor.id
-    audit.record(actor=actor, row=submission, action="revert", before={"lines": submission.row_count},
-                 after={"lines_removed": removed}, partner_id=submission.partner_id)
+    audit.record(actor=actor, row=submission, action="revert", before={"lines": submission.row_count,
+                 "superseded": submission.superseded_count}, after={"lines_removed": removed},
+                 partner_id=submission.partner_id)
     db.session.flush()
     return removed
 
@@ -125,14 +128,16 @@ def customer_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Customer)) or 0
 
 
+# `lines` and `net_amount` are what each submission holds now, so the column adds up to the partners' sales;
+# what it delivered and what later deliveries replaced follow.
 SUBMISSION_EXPORT_HEADERS = ["submission", "partner_code", "created_at", "source", "filename", "created_by", "lines",
-                             "net_amount", "status"]
+                             "net_amount", "status", "lines_delivered", "net_amount_delivered", "lines_superseded"]
 
 
 def submission_export_rows(rows: list[Submission], partner_code) -> list[list[object]]:
     return [[s.id, partner_code(s.partner_id), s.created_at.isoformat(timespec="seconds"), s.source.value,
-             s.filename or "", s.created_by.name if s.created_by else "", s.row_count, to_cents(s.total_amount),
-             s.status.value] for s in rows]
+             s.filename or "", s.created_by.name if s.created_by else "", s.held_count, to_cents(s.held_amount),
+             s.status.value, s.row_count, to_cents(s.total_amount), s.superseded_count] for s in rows]
 
 
 DEAL_EXPORT_HEADERS = ["registration", "partner_code", "customer", "customer_region", "products", "estimated_value",

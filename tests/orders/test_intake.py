@@ -12,7 +12,7 @@ from orders.models import Customer, SalesLine, Submission, SubmissionSource
 from orders.services import revert_submission, to_cents
 from partners.models import PartnerStatus
 from portal.database import exact_sum
-from portal.security import PermissionDenied, Role
+from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import make_partner, make_product, make_user
 
 TODAY = date(2026, 11, 23)
@@ -165,6 +165,26 @@ def test_revert_removes_exactly_the_submissions_lines(db, world):
     assert sorted(db.session.scalars(select(SalesLine.line_no))) == [2, 3]
     assert revert_submission(second, actor=world["admin"]) == 2
     assert count(db) == 0
+
+
+def test_a_submission_shows_what_it_holds_now_and_what_later_deliveries_replaced(db, world):
+    """A re-sent submission once kept "81 lines, 263,338.42" while holding no line, and reverting it said
+    "0 lines removed": the submissions then added up to three times the real total."""
+    first = record(world["clerk"], [line(), line(line_no="2", sku="CABLE-M", quantity="10", unit_price="3.1416")])
+    first = first.submissions[0]  # 1799.0000 + 31.4160 = 1830.4160
+    second = record(world["clerk"], [line(quantity="3"), line(line_no="3")]).submissions[0]  # 2698.5 + 1799
+    assert (first.row_count, first.superseded_count, first.held_count) == (2, 1, 1)
+    assert first.superseded_amount == Decimal("1799") and first.held_amount == Decimal("31.4160")
+    assert (second.held_count, second.held_amount) == (2, Decimal("4497.5"))
+    lines_total = db.session.scalar(select(exact_sum(SalesLine.net_amount)))
+    assert first.held_amount + second.held_amount == lines_total == Decimal("4528.9160")
+    third = record(world["clerk"], [line(line_no="2", sku="CABLE-M", quantity="1", unit_price="3.1416")])
+    assert first.held_count == 0 and first.superseded_amount == Decimal("1830.4160")
+    with pytest.raises(RuleViolation, match="Nothing to revert"):
+        revert_submission(first, actor=world["admin"])
+    assert revert_submission(second, actor=world["admin"]) == 2
+    assert (second.held_count, second.lines_not_superseded, second.held_amount) == (0, 2, Decimal(0))
+    assert third.submissions[0].held_amount == db.session.scalar(select(exact_sum(SalesLine.net_amount)))
 
 
 def test_only_admins_revert(db, world):

@@ -269,6 +269,22 @@ def test_customers_are_masked_in_lists_and_erasable(client, login, db, world):
     assert db.session.scalars(select(SalesLine).where(SalesLine.customer_id == customer.id)).one()
 
 
+def test_the_submissions_export_adds_up_to_the_lines_after_a_re_send(client, login, db, world):
+    login(world["admin_user"])
+    for quantity in ("2", "3", "4"):  # the same line sent three times
+        client.post("/orders/report", data={"order_no": "SO-9", "order_date": DAY, "customer_code": "C-1",
+                                            "customer_name": "宏达机电", "sku-1": "DRILL-18V", "quantity-1": quantity,
+                                            "unit_price-1": "899.5", "discount-1": ""})
+    export = client.get("/orders/submissions?format=csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    header, *rows = [row.split(",") for row in export]
+    amounts = [Decimal(row[header.index("net_amount")]) for row in rows]
+    assert sum(amounts) == Decimal("3598.00") and sorted(amounts) == [0, 0, Decimal("3598.00")]
+    assert sorted(int(row[header.index("lines_superseded")]) for row in rows) == [0, 1, 1]
+    first_id = min(int(row[0]) for row in rows)
+    page = client.get(f"/orders/submissions/{first_id}").get_data(as_text=True)
+    assert "Holds now" in page and "Revert this submission" not in page
+
+
 def test_export_escapes_formulas(client, login, db, world):
     make_sales_line(world["partner"], customer_code="=HYPERLINK(1)")
     login(world["admin_user"])

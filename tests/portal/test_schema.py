@@ -31,9 +31,10 @@ def test_constraint_names_are_stable(db):
     assert db.session.execute(text("SELECT 1")).scalar() == 1
 
 
-def test_the_customer_roll_up_migration_sums_the_lines_already_reported(tmp_path):
-    """An installation with sales lines upgrades to the customer roll-up with its months filled in, exactly.
-    (A database of its own, on SQLite: the migration's Python sums are the same on both databases.)"""
+def test_migrations_fill_what_they_add_from_the_lines_already_reported(tmp_path):
+    """An installation with sales lines upgrades to the customer roll-up with its months filled in, exactly, and
+    its submissions count the lines that later deliveries took over. (A database of its own, on SQLite: the
+    migrations' Python sums are the same on both databases.)"""
     from decimal import Decimal
 
     from flask_migrate import upgrade
@@ -59,7 +60,10 @@ def test_the_customer_roll_up_migration_sums_the_lines_already_reported(tmp_path
                 "INSERT INTO products (id, sku, name_en, name_zh, product_line_id, unit, list_price, is_active, "
                 f"created_at, updated_at) VALUES (1, 'S', 'S', 'S', 1, 'pcs', '1', 1, '{now}', '{now}')",
                 "INSERT INTO submissions (id, partner_id, source, status, created_at, row_count, total_amount) "
-                f"VALUES (1, 1, 'upload', 'completed', '{now}', 3, '0')",
+                f"VALUES (1, 1, 'upload', 'completed', '{now}', 3, '10.1236')",
+                # delivered two lines for 5.5; line SO-2/1 (2.5) is still its own, the other moved to submission 1
+                "INSERT INTO submissions (id, partner_id, source, status, created_at, row_count, total_amount) "
+                f"VALUES (2, 1, 'upload', 'completed', '{now}', 2, '5.5')",
                 "INSERT INTO customers (id, partner_id, code, name, name_key, created_at, updated_at) VALUES "
                 f"(1, 1, 'C', 'C', 'c', '{now}', '{now}')",
             ):
@@ -72,10 +76,19 @@ def test_the_customer_roll_up_migration_sums_the_lines_already_reported(tmp_path
                     "updated_at) VALUES (1, 1, 'SO', :line_no, '2026-10-05', '2026-10-01', 1, 1, :quantity, '1', "
                     f"'0', :net, :is_return, '{now}', '{now}')"),
                     {"line_no": line_no, "quantity": quantity, "net": net, "is_return": is_return})
+            connection.execute(text(
+                "INSERT INTO sales_lines (partner_id, submission_id, order_no, line_no, order_date, period, "
+                "customer_id, product_id, quantity, unit_price, discount, net_amount, is_return, created_at, "
+                f"updated_at) VALUES (1, 2, 'SO-2', 1, '2026-09-05', '2026-09-01', 1, 1, '1', '2.5', '0', '2.5', 0, "
+                f"'{now}', '{now}')"))
         upgrade()
         with _db.engine.connect() as connection:
             rows = connection.execute(text(
                 "SELECT partner_id, customer_id, period, net_amount, sale_lines, line_count "
-                "FROM customer_monthly_sales")).all()
+                "FROM customer_monthly_sales ORDER BY period")).all()
+            moved = connection.execute(text(
+                "SELECT id, superseded_count, superseded_amount FROM submissions ORDER BY id")).all()
     assert [(p, c, str(m), Decimal(net), sales, count) for p, c, m, net, sales, count in rows] == [
+        (1, 1, "2026-09-01", Decimal("2.5"), 1, 1),
         (1, 1, "2026-10-01", Decimal("10.1236"), 2, 3)]  # 0.2469 + 10.0001 − 0.1234
+    assert [(i, count, Decimal(amount)) for i, count, amount in moved] == [(1, 0, 0), (2, 1, Decimal("3.0"))]
