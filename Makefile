@@ -36,7 +36,7 @@ messages: $(VENV)/.installed
 
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed demo
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask seed demo
 	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
 ## Benchmarks (docs/benchmarks.md): the 1,000,000-line sales import against a raw executemany; scorecards,

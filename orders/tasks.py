@@ -1,30 +1,14 @@
-"""Background work: large sales files are checked and written by a Huey worker, with progress the page polls.
-
-The queue lives in SQLite next to the app database by default (instance/huey.db) and in Redis when HUEY_URL is set,
-as it must be when several app instances and workers run. Start a worker with `huey_consumer orders.tasks.huey`."""
+"""Background work of the orders domain: large sales files are checked and written by the worker, with progress
+the page polls. The queue is the app's (portal/queue.py): create_app() registers TASKS on it, and a worker runs
+them after `huey_consumer worker.huey`."""
 from __future__ import annotations
 
-import os
 import traceback
 
-from flask import current_app, has_app_context
-from huey import MemoryHuey, RedisHuey, SqliteHuey
+from flask import current_app
 
-from portal.config import INSTANCE_DIR
-
-
-def _make_huey():
-    url = os.environ.get("HUEY_URL", "")
-    if url.startswith("redis://"):
-        return RedisHuey("qudao", url=url)
-    if url == "memory://" or os.environ.get("QUDAO_HUEY_IMMEDIATE"):
-        return MemoryHuey("qudao", immediate=True)
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("qudao", filename=str(url.removeprefix("sqlite:///") or INSTANCE_DIR / "huey.db"))
-
-
-huey = _make_huey()
-_worker_app = None
+from orders.uploads import mark_failed, run_upload
+from portal import queue
 
 
 def progress_key(upload_id: int) -> str:
@@ -34,29 +18,23 @@ def progress_key(upload_id: int) -> str:
 def read_progress(upload_id: int) -> dict:
     """Rows checked and written so far, kept in the queue's storage: the app database's write lock belongs to
     the import while it runs, so progress cannot be committed there."""
-    return huey.get(progress_key(upload_id), peek=True) or {}
+    return queue.current_huey().get(progress_key(upload_id), peek=True) or {}
 
 
-def _run_upload(upload_id: int) -> None:
-    from orders.uploads import mark_failed, run_upload
+def process_upload(upload_id: int) -> None:
+    """Hand a stored, committed upload to the worker."""
+    queue.enqueue(import_upload, upload_id)
 
+
+def import_upload(upload_id: int) -> None:
+    """The task, in the worker's app context: the worker must survive a bad upload; the page shows that it
+    stopped."""
+    huey = queue.current_huey()
     try:
         run_upload(upload_id, report=lambda stage, count: huey.put(progress_key(upload_id), {stage: count}))
-    except Exception:  # the worker must survive a bad upload; the page shows that it stopped
+    except Exception:
         current_app.logger.error("upload %s failed:\n%s", upload_id, traceback.format_exc())
         mark_failed(upload_id)
 
 
-@huey.task()
-def process_upload(upload_id: int) -> None:
-    """In a worker process: one Flask app per process. Immediate mode (tests) runs inside the caller's app."""
-    global _worker_app
-    if has_app_context():
-        _run_upload(upload_id)
-        return
-    if _worker_app is None:
-        from portal import create_app
-
-        _worker_app = create_app()
-    with _worker_app.app_context():
-        _run_upload(upload_id)
+TASKS = [import_upload]

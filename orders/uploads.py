@@ -18,8 +18,6 @@ from portal.extensions import db
 from portal.security import BRAND_ROLES, PermissionDenied, RuleViolation
 from portal.tabular import TableRejected, read_table
 
-STALE_AFTER = timedelta(minutes=10)
-
 
 def store_upload(content: bytes, filename: str, *, actor: User) -> SalesUpload:
     """Keep the file for the worker. The caller commits, then queues orders.tasks.process_upload."""
@@ -31,54 +29,73 @@ def store_upload(content: bytes, filename: str, *, actor: User) -> SalesUpload:
 
 
 def run_upload(upload_id: int, report) -> IntakeResult:
-    """The worker's part: check every row, then write them all or none, as the uploader; commits."""
-    with tenancy.every_partner(reason="the worker picks up an upload"):
-        upload = db.session.get(SalesUpload, upload_id)
-        actor = upload.created_by
-    if upload.status not in (UploadStatus.QUEUED, UploadStatus.FAILED, UploadStatus.RUNNING):
-        return IntakeResult()
-    upload.status, upload.started_at, upload.attempts = UploadStatus.RUNNING, utcnow(), upload.attempts + 1
-    db.session.commit()
-    tenancy.set_scope(db.session(), actor)  # the uploader's scope: a manager writes only for their partners
-    content = upload.content
+    """The worker's part: check every row, then write them all or none, as the uploader; commits.
+
+    The worker's session starts with no tenant scope, and each commit or rollback expires every object it holds:
+    reading one again runs under the scope in force at that moment. So the upload row (which the uploader's own
+    scope need not show: brand staff's uploads belong to no partner) is read and written only under a named bypass,
+    what the import needs from it is copied out first, and the uploader is loaded and their scope set after the
+    last commit before the import. The scope lives in session.info, which outlasts commits; the objects do not."""
+    session = db.session()
+    with tenancy.every_partner(session, reason="the worker picks up an upload"):
+        upload = session.get(SalesUpload, upload_id)
+        if upload is None or upload.status not in (UploadStatus.QUEUED, UploadStatus.FAILED, UploadStatus.RUNNING):
+            return IntakeResult()
+        upload.status, upload.started_at, upload.attempts = UploadStatus.RUNNING, utcnow(), upload.attempts + 1
+        filename, content, actor_id = upload.filename, upload.content, upload.created_by_id
+        session.commit()
+        actor = session.get(User, actor_id)
+    # The uploader's scope: a manager writes only for their partners. Set after the bypass, which puts back the
+    # scope it found when it ends.
+    tenancy.set_scope(session, actor)
     max_bytes = current_app.config["SALES_UPLOAD_MAX_BYTES"]
 
     def read_rows():
-        return iter(read_table(io.BytesIO(content), upload.filename, COLUMNS, max_bytes=max_bytes))
+        return iter(read_table(io.BytesIO(content), filename, COLUMNS, max_bytes=max_bytes))
 
     rules = ReportingRules(today=local_today(), open_months=current_app.config["REPORTING_OPEN_MONTHS"],
                            may_report_closed_periods=actor.role in BRAND_ROLES)
     try:
-        result = record_sales_lines(read_rows, actor=actor, source=SubmissionSource.UPLOAD, filename=upload.filename,
+        result = record_sales_lines(read_rows, actor=actor, source=SubmissionSource.UPLOAD, filename=filename,
                                     rules=rules, progress=report)
     except TableRejected as rejected:
         result = IntakeResult(errors=rejected.errors)
     if not result.ok:
-        db.session.rollback()
-        upload = db.session.get(SalesUpload, upload_id)
-        upload.status, upload.errors = UploadStatus.REJECTED, [e.as_dict() for e in result.errors[:10_000]]
-    else:
-        upload.status, upload.submission_ids = UploadStatus.COMPLETED, [s.id for s in result.submissions]
-        upload.total_amount = result.total
-    upload.rows, upload.finished_at = result.rows, utcnow()
-    db.session.commit()
+        session.rollback()
+    submission_ids = [submission.id for submission in result.submissions]
+    with tenancy.every_partner(session, reason="the worker records the outcome of an upload"):
+        upload = session.get(SalesUpload, upload_id)
+        if result.ok:
+            upload.status, upload.submission_ids = UploadStatus.COMPLETED, submission_ids
+            upload.total_amount = result.total
+        else:
+            upload.status, upload.errors = UploadStatus.REJECTED, [e.as_dict() for e in result.errors[:10_000]]
+        upload.rows, upload.finished_at = result.rows, utcnow()
+        session.commit()
     return result
 
 
 def mark_failed(upload_id: int) -> None:
-    db.session.rollback()
-    with tenancy.every_partner(reason="the worker records that an upload stopped"):
-        upload = db.session.get(SalesUpload, upload_id)
-        upload.status, upload.finished_at = UploadStatus.FAILED, utcnow()
-        db.session.commit()
+    """The worker stopped on an error: nothing of the import is kept, the upload may be run again; commits."""
+    session = db.session()
+    session.rollback()
+    with tenancy.every_partner(session, reason="the worker records that an upload stopped"):
+        upload = session.get(SalesUpload, upload_id)
+        if upload is not None:
+            upload.status, upload.finished_at = UploadStatus.FAILED, utcnow()
+            session.commit()
+
+
+def _stale_after() -> timedelta:
+    return timedelta(seconds=current_app.config["UPLOAD_STALE_AFTER_SECONDS"])
 
 
 def may_retry(upload: SalesUpload) -> bool:
-    """A stopped upload, or one whose worker went silent (killed) long ago."""
+    """A stopped upload, or one whose worker went silent (killed) for UPLOAD_STALE_AFTER_SECONDS."""
     if upload.status is UploadStatus.FAILED:
         return True
     return upload.status is UploadStatus.RUNNING and upload.started_at is not None and \
-        utcnow() - upload.started_at > STALE_AFTER
+        utcnow() - upload.started_at > _stale_after()
 
 
 def retry_upload(upload: SalesUpload, *, actor: User) -> None:

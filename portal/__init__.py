@@ -9,12 +9,13 @@ from portal.config import Config, config_from_env
 
 def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
-    app.config.from_object((config or config_from_env()).load())
+    app.config.from_mapping((config or config_from_env()).load())  # the environment is read here, not at import
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     register_extensions(app)
+    register_queue(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_error_handlers(app)
@@ -44,6 +45,14 @@ def register_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
     )
+
+
+def register_queue(app: Flask) -> None:
+    """The background queue named by the configuration, with every domain's tasks (see portal/queue.py)."""
+    from orders.tasks import TASKS as order_tasks
+    from portal import queue
+
+    queue.init_app(app, tasks=order_tasks)
 
 
 def select_locale() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal import tenancy
@@ -30,7 +30,7 @@ def install(app: Flask, seeders: list[Seeder]) -> None:
                 return
             logins = [login for seeder in seeders for login in seeder()]
             db.session.commit()
-        click.echo("Demo logins (http://127.0.0.1:5000):")
+        click.echo(f"Demo logins ({current_app.config['PORTAL_URL']}):")
         for role, email, password in logins:
             click.echo(f"  {role:<16} {email:<34} {password}")
 
@@ -55,8 +55,6 @@ def install(app: Flask, seeders: list[Seeder]) -> None:
     @outbox_group.command("deliver")
     def deliver() -> None:
         """Send queued and failed messages by SMTP again (needs MAIL_SERVER)."""
-        from flask import current_app
-
         from portal.mail import deliver_queued
 
         if not current_app.config["MAIL_SERVER"]:

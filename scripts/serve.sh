@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make run`'s last step: the background worker and the web server, stopped together.
+# `make run`'s last step: the background worker (worker.py) and the web server (wsgi.py), stopped together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-"$BIN/huey_consumer" orders.tasks.huey --workers 1 --logfile instance/worker.log --quiet &
+INSTANCE=${QUDAO_INSTANCE_DIR:-instance}
+mkdir -p "$INSTANCE"
+"$BIN/huey_consumer" worker.huey --workers 1 --logfile "$INSTANCE/worker.log" --quiet &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 echo "Qudao is serving on http://${HOST:-127.0.0.1}:${PORT:-5000}  (Ctrl-C stops it and the worker)"

@@ -74,3 +74,33 @@ def test_a_worker_that_dies_leaves_nothing_and_the_upload_can_run_again(client, 
     assert client.post(f"/orders/uploads/{upload_id}/retry").status_code == 303
     assert "300 lines recorded" in client.get(location).get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SalesLine)) == 300
+
+
+@pytest.mark.parametrize("bad_row", [None, 1100], ids=["clean", "one_bad_row"])
+@pytest.mark.parametrize("role", [Role.PARTNER_USER, Role.CHANNEL_MANAGER, Role.ADMIN])
+def test_the_worker_runs_an_upload_as_its_uploader_with_no_request_around_it(app, db, world, role, bad_row):
+    """The worker has no request: no login gate decided a tenant scope, and each of its commits and rollbacks
+    expires what it had loaded (the uploader included). Brand staff's uploads belong to no partner."""
+    partner = world["partner"]
+    if role is Role.PARTNER_USER:
+        uploader, content = make_user(partner, role=role), _file(1200, bad_row=bad_row)
+    else:  # covering the partner's region (a manager), or every partner (an admin)
+        uploader = make_user(role=role, regions=("CN-GD",) if role is Role.CHANNEL_MANAGER else ())
+        content = _brand_file(partner.code, 1200, bad_row=bad_row)
+    upload_id = uploads.store_upload(content, "big.csv", actor=uploader).id
+    db.session.commit()
+    tasks.process_upload(upload_id)  # immediate mode, but as the worker runs it: a session and context of its own
+    upload = db.session.get(SalesUpload, upload_id, populate_existing=True)
+    lines = db.session.scalar(select(func.count()).select_from(SalesLine).where(SalesLine.partner_id == partner.id))
+    if bad_row is None:
+        assert (upload.status, upload.rows, upload.errors, lines) == (UploadStatus.COMPLETED, 1200, None, 1200)
+    else:
+        assert (upload.status, upload.rows, lines) == (UploadStatus.REJECTED, 1200, 0)
+        assert [(error["row"], error["column"]) for error in upload.errors] == [(bad_row + 2, "sku")]
+
+
+def _brand_file(partner_code: str, rows: int, bad_row: int | None = None) -> bytes:
+    lines = [f"{partner_code},SO-{n // 10},{n % 10 + 1},{DAY},C-{n % 7},Customer {n % 7},"
+             f"{'NOPE' if n == bad_row else 'DRILL'},1,10\n" for n in range(rows)]
+    return ("partner_code," + HEADER + "".join(lines)).encode()
+
