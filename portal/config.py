@@ -147,7 +147,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only-key-not-secret"
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "")  # conftest supplies a temp file
-    WTF_CSRF_ENABLED = False
+    # CSRF stays on as in production: the test client sends the token as htmx does (tests/conftest.py).
     MAIL_SERVER = ""
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None

@@ -48,7 +48,10 @@ def test_security_headers(client, db):
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_post_without_csrf_token_is_refused(app, client, db, monkeypatch):
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    response = client.post("/login", data={"email": "a@example.com", "password": "x"})
+def test_post_without_csrf_token_is_refused(app, client, db):
+    assert app.config["WTF_CSRF_ENABLED"]  # the suite runs as a browser does, with CSRF on
+    response = client.post("/login", data={"email": "a@example.com", "password": "x"}, csrf=False)
     assert response.status_code == 400
+    forged = client.post("/login", data={"email": "a@example.com", "password": "x"},
+                         headers={"X-CSRFToken": "forged"}, csrf=False)
+    assert forged.status_code == 400
