@@ -96,14 +96,19 @@ def is_far_from_list_price(product: Product, price: Decimal) -> bool:
 
 
 def list_products(text: str = "", *, active_only: bool = False, limit: int = 200) -> list[Product]:
-    query = select(Product).order_by(Product.sku).limit(limit)
+    return list(db.session.scalars(products_query(text, active_only=active_only).limit(limit)))
+
+
+def products_query(text: str = "", *, active_only: bool = False):
+    """Products by SKU; `text` matches the SKU or either name."""
+    query = select(Product).order_by(Product.sku)
     if text.strip():
         pattern = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(Product.sku).like(pattern), func.lower(Product.name_en).like(pattern),
                                 Product.name_zh.like(pattern)))
     if active_only:
         query = query.where(Product.is_active)
-    return list(db.session.scalars(query))
+    return query
 
 
 class CatalogImportResult(ImportCounts):
@@ -117,7 +122,7 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     lines = {key: line for line in db.session.scalars(select(ProductLine))
              for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}}
-    result, parsed, first_row_of = CatalogImportResult(), [], {}
+    result, parsed, first_row_of = CatalogImportResult(headers=table.headers), [], {}
     for number, values in table:
         result.rows += 1
         check = RowChecker(number, values)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from orders.models import Customer, SalesLine
+from orders.models import Customer, CustomerMonthlySales
 from portal import audit
 from portal.auth.models import User
-from portal.database import exact_sum, utcnow
+from portal.database import among, exact_sum, utcnow
 from portal.extensions import db
+from portal.paging import Page, paginate
 from portal.security import Role, RuleViolation
 
 EDITABLE = ("name", "region_text", "industry", "registration_number", "contact_person", "phone", "email")
@@ -36,16 +37,34 @@ class CustomerRow:
     net_amount: object
 
 
-def list_customers(text: str = "", limit: int = 200) -> list[CustomerRow]:
-    """Customers in scope with their line count and net sales, biggest first."""
-    totals = (select(SalesLine.customer_id, func.count().label("lines"), exact_sum(SalesLine.net_amount).label("net"))
-              .group_by(SalesLine.customer_id).subquery())
-    query = (select(Customer, totals.c.lines, totals.c.net).outerjoin(totals, totals.c.customer_id == Customer.id)
-             .order_by(Customer.partner_id, Customer.code).limit(limit))
+CUSTOMERS_PER_PAGE = 50
+
+
+def _customers_query(text: str):
+    query = select(Customer).order_by(Customer.partner_id, Customer.code)
     if text.strip():
         pattern = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(Customer.code).like(pattern), func.lower(Customer.name).like(pattern)))
-    return [CustomerRow(customer, lines or 0, net) for customer, lines, net in db.session.execute(query)]
+    return query
+
+
+def _with_totals(customers: list[Customer]) -> list[CustomerRow]:
+    """Line count and exact net sales of each, from the customer roll-up (not from millions of lines)."""
+    totals = {customer_id: (lines, net) for customer_id, lines, net in db.session.execute(select(
+        CustomerMonthlySales.customer_id, func.sum(CustomerMonthlySales.line_count),
+        exact_sum(CustomerMonthlySales.net_amount)).where(
+        among(CustomerMonthlySales.customer_id, [c.id for c in customers])).group_by(CustomerMonthlySales.customer_id))}
+    return [CustomerRow(c, *(totals.get(c.id) or (0, None))) for c in customers]
+
+
+def list_customers(text: str = "") -> list[CustomerRow]:
+    """Every customer in scope (exports), by partner and code, with its lines and net sales."""
+    return _with_totals(list(db.session.scalars(_customers_query(text))))
+
+
+def customers_page(text: str = "", *, page: int) -> Page[CustomerRow]:
+    found = paginate(_customers_query(text), page=page, per_page=CUSTOMERS_PER_PAGE)
+    return Page(_with_totals(found.items), found.number, found.per_page, found.total)
 
 
 def update_customer(customer: Customer, values: dict[str, str], *, actor: User) -> None:

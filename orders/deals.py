@@ -147,10 +147,9 @@ def won_lines(deal: DealRegistration) -> list[SalesLine]:
                                                            SalesLine.order_no == deal.won_order_no)))
 
 
-def list_deals(*, partner_id: int | None = None, closed_in: tuple[date | None, date | None] = (None, None),
-               limit: int | None = 300) -> list[DealRegistration]:
+def deals_query(*, partner_id: int | None = None, closed_in: tuple[date | None, date | None] = (None, None)):
     """Registrations in scope, conflicts first, newest first; of one partner; or only those won or lost in a range
-    of months (the deals behind a scorecard's win rate)."""
+    of months (the deals behind a scorecard's win rate). For a page (paginate) or an export (all)."""
     query = select(DealRegistration).order_by(DealRegistration.conflict_note.is_(None), DealRegistration.id.desc())
     if partner_id is not None:
         query = query.where(DealRegistration.partner_id == partner_id)
@@ -159,4 +158,4 @@ def list_deals(*, partner_id: int | None = None, closed_in: tuple[date | None, d
         query = query.where(DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
                             DealRegistration.decided_at >= month_begins(first),
                             DealRegistration.decided_at < month_begins(add_months(last, 1)))
-    return list(db.session.scalars(query.limit(limit)))
+    return query

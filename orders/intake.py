@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -25,7 +25,7 @@ from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import PARTNER_ROLES, PermissionDenied
-from portal.tabular import Column, RowChecker, RowError
+from portal.tabular import Column, ImportProblems, RowChecker, RowError
 
 COLUMNS = [
     Column("partner_code", ("partner_code", "伙伴编码"), required=False),
@@ -85,16 +85,11 @@ class ParsedLine:
 
 
 @dataclass
-class IntakeResult:
-    errors: list[RowError] = field(default_factory=list)
+class IntakeResult(ImportProblems):
     rows: int = 0
     returns: int = 0
     total: Decimal = Decimal(0)
     submissions: list[Submission] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -222,7 +217,7 @@ def _duplicates(rows: Rows, suspects: set[int], catalog: _Catalog, rules: Report
     return errors
 
 
-def record_sales_lines(read_rows: Callable[[], Iterator[tuple[int, dict[str, str]]]], *, actor: User,
+def record_sales_lines(read_rows: Callable[[], Rows], *, actor: User,
                        source: SubmissionSource, filename: str | None, rules: ReportingRules,
                        progress: Callable[[str, int], None] | None = None) -> IntakeResult:
     """Check every row and write them, all or none: one submission per partner; lines upserted by (partner,
@@ -243,7 +238,9 @@ def record_sales_lines(read_rows: Callable[[], Iterator[tuple[int, dict[str, str
     chunk: list[ParsedLine] = []
     savepoint = db.session.begin_nested()
     try:
-        for number, values in read_rows():
+        rows = read_rows()
+        result.headers = getattr(rows, "headers", {})  # a file names its columns; the web form does not
+        for number, values in rows:
             result.rows += 1
             line, errors = _parse(number, values, catalog, rules)
             if line is None:

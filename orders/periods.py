@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from orders.models import PeriodReport, PeriodStatus, SalesLine
+from orders.models import MonthlySales, PeriodReport, PeriodStatus, SalesLine, Submission
 from partners.models import OnboardingStep, Partner
 from partners.onboarding import record_milestone
 from portal.auth.models import User
@@ -77,11 +77,23 @@ def period_states(partner: Partner, *, months: int = 6, today: date | None = Non
         return []
     reports = {r.period: r for r in db.session.scalars(select(PeriodReport).where(
         PeriodReport.partner_id == partner.id, PeriodReport.period.in_(periods)))}
-    counts: dict[date, int] = {}
-    for period, in db.session.execute(select(SalesLine.period).where(
-            SalesLine.partner_id == partner.id, SalesLine.period.in_(periods))):
-        counts[period] = counts.get(period, 0) + 1
+    counts = dict(db.session.execute(select(MonthlySales.period, MonthlySales.line_count).where(
+        MonthlySales.partner_id == partner.id, MonthlySales.period.in_(periods))).all())
     return [PeriodState(p, reports.get(p), counts.get(p, 0), deadline(p)) for p in periods]
+
+
+def months_to_declare(submission: Submission, *, today: date | None = None) -> list[date]:
+    """The months a submission's lines fall in that are over and not declared yet: after reporting, the partner
+    is asked to declare them complete."""
+    today = today or local_today()
+    months = set(db.session.scalars(select(SalesLine.period).where(SalesLine.submission_id == submission.id)
+                                    .distinct()))
+    months = {month for month in months if month < month_start(today)}
+    if not months:
+        return []
+    declared = set(db.session.scalars(select(PeriodReport.period).where(
+        PeriodReport.partner_id == submission.partner_id, PeriodReport.period.in_(months))))
+    return sorted(months - declared, reverse=True)
 
 
 def declare_period(partner: Partner, period: date, *, actor: User, no_sales: bool) -> PeriodReport:

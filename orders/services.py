@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from orders import rollup
 from orders.models import Customer, SalesLine, Submission, SubmissionStatus
 from orders.customers import CustomerRow, mask
+from partners.identity import normalise_company_name
+from partners.models import Partner, Region
 from portal import audit
 from portal.auth.models import User
 from portal.database import exact_sum, utcnow
 from portal.extensions import db
+from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation
 
 CENT = Decimal("0.01")
@@ -37,8 +42,29 @@ def parse_month(text: str) -> date | None:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def _line_filters(*, period: date | None = None, first: date | None = None, last: date | None = None,
-                  partner_id: int | None = None, returns_only: bool = False) -> list:
+LINES_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class LineCriteria:
+    """Which lines a list shows: a month or a range of months, one partner (by id, from a drill-down, or by code
+    or name as brand staff type it), a region, only returns."""
+
+    period: date | None = None
+    first: date | None = None
+    last: date | None = None
+    partner_id: int | None = None
+    partner_text: str = ""
+    region: Region | None = None
+    returns_only: bool = False
+
+    @property
+    def is_drill_down(self) -> bool:
+        return bool(self.partner_id or self.first or self.last or self.returns_only)
+
+
+def _line_filters(criteria: LineCriteria) -> list:
+    period, first, last = criteria.period, criteria.first, criteria.last
     conditions = []
     if period is not None:
         conditions.append(SalesLine.period == period)
@@ -46,27 +72,41 @@ def _line_filters(*, period: date | None = None, first: date | None = None, last
         conditions.append(SalesLine.period >= first)
     if last is not None:
         conditions.append(SalesLine.period <= last)
-    if partner_id is not None:
-        conditions.append(SalesLine.partner_id == partner_id)
-    if returns_only:
+    if criteria.partner_id is not None:
+        conditions.append(SalesLine.partner_id == criteria.partner_id)
+    text = criteria.partner_text.strip()
+    if text:
+        key = f"%{normalise_company_name(text)}%"
+        conditions.append(SalesLine.partner_id.in_(select(Partner.id).where(or_(
+            func.upper(Partner.code) == text.upper(), Partner.name_key.like(key)))))
+    if criteria.region is not None:
+        conditions.append(SalesLine.partner_id.in_(select(Partner.id).join(Region, Region.id == Partner.region_id)
+                                                   .where(Region.path.startswith(criteria.region.path))))
+    if criteria.returns_only:
         conditions.append(SalesLine.is_return)
     return conditions
 
 
-def list_lines(*, limit: int | None = 500, **filters) -> list[SalesLine]:
-    """Lines in scope, newest first: of one month or a range of months (`first`, `last`), of one partner, only
-    returns — the lines behind a scorecard's figure."""
-    query = select(SalesLine).where(*_line_filters(**filters)).order_by(
-        SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no)
-    if limit:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
+def _lines_query(criteria: LineCriteria):
+    return (select(SalesLine).where(*_line_filters(criteria))
+            .options(joinedload(SalesLine.customer), joinedload(SalesLine.product))  # each line names both
+            .order_by(SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no, SalesLine.id))
 
 
-def summarise_lines(**filters) -> tuple[int, Decimal]:
-    """How many lines list_lines would find without a limit, and their exact net total."""
+def list_lines(criteria: LineCriteria) -> list[SalesLine]:
+    """Every line in scope that the criteria pick, newest first (exports): the lines behind a figure."""
+    return list(db.session.scalars(_lines_query(criteria)))
+
+
+def lines_page(criteria: LineCriteria, *, page: int, total: int) -> Page[SalesLine]:
+    """One page of list_lines; `total` from summarise_lines, which counts them anyway."""
+    return paginate(_lines_query(criteria), page=page, per_page=LINES_PER_PAGE, total=total)
+
+
+def summarise_lines(criteria: LineCriteria) -> tuple[int, Decimal]:
+    """How many lines list_lines finds, and their exact net total."""
     count, total = db.session.execute(select(func.count(), exact_sum(SalesLine.net_amount)).where(
-        *_line_filters(**filters))).one()
+        *_line_filters(criteria))).one()
     return count, total or Decimal(0)
 
 
@@ -105,8 +145,6 @@ LINE_EXPORT_HEADERS = ["partner_code", "order_no", "line_no", "order_date", "cus
 
 
 def line_export_rows(lines: list[SalesLine]) -> list[list[object]]:
-    from partners.models import Partner
-
     codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
     return [[codes.get(line.partner_id), line.order_no, line.line_no, line.order_date.isoformat(), line.customer.code,
              line.customer.name, line.product.sku, line.quantity, line.unit_price, line.discount,

@@ -51,7 +51,7 @@ def run_upload(upload_id: int, report) -> IntakeResult:
     max_bytes = current_app.config["SALES_UPLOAD_MAX_BYTES"]
 
     def read_rows():
-        return iter(read_table(io.BytesIO(content), filename, COLUMNS, max_bytes=max_bytes))
+        return read_table(io.BytesIO(content), filename, COLUMNS, max_bytes=max_bytes)
 
     rules = ReportingRules(today=local_today(), open_months=current_app.config["REPORTING_OPEN_MONTHS"],
                            may_report_closed_periods=actor.role in BRAND_ROLES)
@@ -69,7 +69,7 @@ def run_upload(upload_id: int, report) -> IntakeResult:
             upload.status, upload.submission_ids = UploadStatus.COMPLETED, submission_ids
             upload.total_amount = result.total
         else:
-            upload.status, upload.errors = UploadStatus.REJECTED, [e.as_dict() for e in result.errors[:10_000]]
+            upload.status, upload.errors = UploadStatus.REJECTED, result.problems()[:10_000]
         upload.rows, upload.finished_at = result.rows, utcnow()
         session.commit()
     return result
@@ -109,5 +109,24 @@ def retry_upload(upload: SalesUpload, *, actor: User) -> None:
     db.session.flush()
 
 
-def recent_uploads(limit: int = 20) -> list[SalesUpload]:
-    return list(db.session.scalars(select(SalesUpload).order_by(SalesUpload.id.desc()).limit(limit)))
+def _own_brand_uploads(actor: User):
+    """An upload by brand staff belongs to no partner, so the tenant scope hides it from a channel manager (only
+    admins see every row): its uploader still follows it."""
+    return select(SalesUpload).where(SalesUpload.partner_id.is_(None), SalesUpload.created_by_id == actor.id)
+
+
+def find_upload(upload_id: int, *, actor: User) -> SalesUpload | None:
+    """The upload, if the actor may follow it: in their scope, or their own."""
+    upload = db.session.scalar(select(SalesUpload).where(SalesUpload.id == upload_id))
+    if upload is None and actor.role in BRAND_ROLES:
+        with tenancy.every_partner(reason="brand staff follow their own uploads"):
+            upload = db.session.scalar(_own_brand_uploads(actor).where(SalesUpload.id == upload_id))
+    return upload
+
+
+def recent_uploads(*, actor: User, limit: int = 20) -> list[SalesUpload]:
+    uploads = list(db.session.scalars(select(SalesUpload).order_by(SalesUpload.id.desc()).limit(limit)))
+    if actor.role in BRAND_ROLES:
+        with tenancy.every_partner(reason="brand staff follow their own uploads"):
+            uploads += db.session.scalars(_own_brand_uploads(actor).order_by(SalesUpload.id.desc()).limit(limit))
+    return sorted({upload.id: upload for upload in uploads}.values(), key=lambda u: u.id, reverse=True)[:limit]

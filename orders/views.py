@@ -12,14 +12,17 @@ from sqlalchemy import select
 from orders import api_tokens, catalog, customers, deals, intake, periods, services, tasks, uploads
 from orders.forms import (CustomerForm, DealDecisionForm, DealForm, ErasureForm, ProductForm, TokenForm,
                           UploadForm)
-from orders.models import (ApiToken, Customer, DealRegistration, Product, SalesLine, SalesUpload, Submission,
+from orders.models import (ApiToken, Customer, DealRegistration, Product, SalesLine, Submission,
                            SubmissionSource)
-from partners.models import Partner, ProductLine
+from partners.models import OnboardingStep, Partner, ProductLine
+from partners.services import regions_with_partners
+from partners.views import StepPage
 from portal.exports import table_response
 from portal.extensions import db
 from portal.forms import options
+from portal.paging import page_number, paginate
 from portal.home import HomePanel
-from portal.htmx import redirect_after_post, render
+from portal.htmx import local_path, redirect_after_post, render
 from portal.imports import run_import
 from portal.i18n import is_chinese
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
@@ -27,6 +30,7 @@ from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
 
 bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
 FORM_LINES = 3  # empty line rows a new web report starts with
+PER_PAGE = 50
 
 
 # The catalog -----------------------------------------------------------------------------------------------
@@ -34,8 +38,9 @@ FORM_LINES = 3  # empty line rows a new web report starts with
 @bp.get("/catalog")
 def products():
     text = request.args.get("q", "")
-    rows = catalog.list_products(text, active_only=current_user.role is not Role.ADMIN)
-    return render("orders/products.html", fragment="product_rows", products=rows, q=text)
+    page = paginate(catalog.products_query(text, active_only=current_user.role is not Role.ADMIN),
+                    page=page_number(request.args.get("page")), per_page=services.LINES_PER_PAGE)
+    return render("orders/products.html", fragment="product_rows", products=page.items, page=page, q=text)
 
 
 def _product_form(product: Product | None) -> ProductForm:
@@ -186,7 +191,7 @@ def upload():
             return redirect_after_post(url_for("orders.upload_progress", upload_id=upload_id))
 
         def read_rows():
-            return iter(read_table(io.BytesIO(content), filename, intake.COLUMNS, max_bytes=max_bytes))
+            return read_table(io.BytesIO(content), filename, intake.COLUMNS, max_bytes=max_bytes)
 
         try:
             result = intake.record_sales_lines(read_rows, actor=current_user, source=SubmissionSource.UPLOAD,
@@ -197,16 +202,18 @@ def upload():
             db.session.commit()
             flash(_("%(rows)d lines recorded (%(returns)d returns), net %(total)s.", rows=result.rows,
                     returns=result.returns, total=services.money(result.total)), "success")
+            if len(result.submissions) == 1:  # one partner's file: its submission, and the months to declare
+                return redirect_after_post(url_for("orders.submission", submission_id=result.submissions[0].id))
             return redirect_after_post(url_for("orders.submissions"))
         db.session.rollback()
     return render("orders/upload.html", form=form, result=result, columns=intake.COLUMNS,
-                  uploads=uploads.recent_uploads(), status=422 if form.is_submitted() else 200)
+                  uploads=uploads.recent_uploads(actor=current_user), status=422 if form.is_submitted() else 200)
 
 
 @bp.get("/uploads/<int:upload_id>")
 @require_role(*PARTNER_ROLES, *BRAND_ROLES)
 def upload_progress(upload_id: int):
-    row = db.get_or_404(SalesUpload, upload_id)
+    row = uploads.find_upload(upload_id, actor=current_user) or abort(404)
     return render("orders/upload_progress.html", fragment="upload_state", upload=row,
                   progress=tasks.read_progress(row.id), may_retry=uploads.may_retry(row))
 
@@ -214,7 +221,7 @@ def upload_progress(upload_id: int):
 @bp.post("/uploads/<int:upload_id>/retry")
 @require_role(*PARTNER_ROLES, *BRAND_ROLES)
 def retry_upload(upload_id: int):
-    row = db.get_or_404(SalesUpload, upload_id)
+    row = uploads.find_upload(upload_id, actor=current_user) or abort(404)
     try:
         uploads.retry_upload(row, actor=current_user)
     except RuleViolation as error:
@@ -243,20 +250,22 @@ def upload_template():
 
 @bp.get("/submissions")
 def submissions():
-    export = request.args.get("format") in ("csv", "xlsx")
-    rows = db.session.scalars(select(Submission).order_by(Submission.id.desc()).limit(None if export else 200)).all()
-    if export:
+    query = select(Submission).order_by(Submission.id.desc())
+    if request.args.get("format") in ("csv", "xlsx"):
         return table_response(request.args["format"], "submissions", services.SUBMISSION_EXPORT_HEADERS,
-                              services.submission_export_rows(rows, partner_code))
-    return render("orders/submissions.html", submissions=rows)
+                              services.submission_export_rows(db.session.scalars(query).all(), partner_code))
+    page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
+    return render("orders/submissions.html", submissions=page.items, page=page)
 
 
 @bp.get("/submissions/<int:submission_id>")
 def submission(submission_id: int):
     row = db.get_or_404(Submission, submission_id)
-    lines = db.session.scalars(select(SalesLine).where(SalesLine.submission_id == row.id)
-                               .order_by(SalesLine.order_no, SalesLine.line_no).limit(500)).all()
-    return render("orders/submission.html", submission=row, lines=lines)
+    page = paginate(select(SalesLine).where(SalesLine.submission_id == row.id)
+                    .order_by(SalesLine.order_no, SalesLine.line_no), page=page_number(request.args.get("page")),
+                    per_page=services.LINES_PER_PAGE, total=row.held_count)
+    to_declare = periods.months_to_declare(row) if current_user.role in PARTNER_ROLES else []
+    return render("orders/submission.html", submission=row, lines=page.items, page=page, to_declare=to_declare)
 
 
 @bp.post("/submissions/<int:submission_id>/revert")
@@ -275,16 +284,26 @@ def revert_submission(submission_id: int):
 
 @bp.get("/lines")
 def lines():
-    month = services.parse_month(request.args.get("period", ""))
-    drill_down = {"first": services.parse_month(request.args.get("first", "")),
-                  "last": services.parse_month(request.args.get("last", "")),
-                  "partner_id": request.args.get("partner", type=int), "returns_only": request.args.get("returns") == "1"}
-    rows = services.list_lines(period=month, limit=None if request.args.get("format") else 500, **drill_down)
+    """Every line in scope, a page at a time, with their count and exact total; brand staff filter by partner
+    and region. Drill-downs from a scorecard name the partner and the months."""
+    is_brand = current_user.role in BRAND_ROLES
+    regions = regions_with_partners() if is_brand else []
+    region_code = request.args.get("region", "") if is_brand else ""
+    criteria = services.LineCriteria(
+        period=services.parse_month(request.args.get("period", "")),
+        first=services.parse_month(request.args.get("first", "")),
+        last=services.parse_month(request.args.get("last", "")),
+        partner_id=request.args.get("partner", type=int),
+        partner_text=request.args.get("q", "")[:100] if is_brand else "",
+        region=next((region for region in regions if region.code == region_code), None),
+        returns_only=request.args.get("returns") == "1")
     if request.args.get("format") in ("csv", "xlsx"):
         return table_response(request.args["format"], "sales-lines", services.LINE_EXPORT_HEADERS,
-                              services.line_export_rows(rows))
-    return render("orders/lines.html", lines=rows, period=month, months=services.reported_months(),
-                  drill_down=drill_down, summary=services.summarise_lines(period=month, **drill_down))
+                              services.line_export_rows(services.list_lines(criteria)))
+    summary = services.summarise_lines(criteria)
+    page = services.lines_page(criteria, page=page_number(request.args.get("page")), total=summary[0])
+    return render("orders/lines.html", page=page, lines=page.items, criteria=criteria,
+                  months=services.reported_months(), regions=regions, summary=summary, show_partner=is_brand)
 
 
 # Periods ---------------------------------------------------------------------------------------------------
@@ -314,7 +333,7 @@ def declare_period(period: str):
     else:
         db.session.commit()
         flash(_("%(month)s is declared.", month=month.strftime("%Y-%m")), "success")
-    return redirect_after_post(url_for("orders.periods_page"))
+    return redirect_after_post(local_path(request.form.get("next"), url_for("orders.periods_page")))
 
 
 # Customers -------------------------------------------------------------------------------------------------
@@ -322,13 +341,13 @@ def declare_period(period: str):
 @bp.get("/customers")
 def customer_list():
     text = request.args.get("q", "")
-    rows = customers.list_customers(text)
     if request.args.get("format") in ("csv", "xlsx"):
         return table_response(request.args["format"], "customers", services.CUSTOMER_EXPORT_HEADERS,
-                              services.customer_export_rows(rows))
+                              services.customer_export_rows(customers.list_customers(text)))
+    page = customers.customers_page(text, page=page_number(request.args.get("page")))
     shared = customers.shared_customers() if current_user.role in BRAND_ROLES else []
-    return render("orders/customers.html", fragment="customer_rows", rows=rows, q=text, shared=shared,
-                  mask=customers.mask)
+    return render("orders/customers.html", fragment="customer_rows", rows=page.items, page=page, q=text,
+                  shared=shared, mask=customers.mask)
 
 
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
@@ -402,15 +421,14 @@ def revoke_token(token_id: int):
 def deals_list():
     deals.expire_deals(periods.local_today())  # expiry applies when read, not only when the daily command runs
     db.session.commit()
-    export = request.args.get("format") in ("csv", "xlsx")
-    rows = deals.list_deals(partner_id=request.args.get("partner", type=int),
-                            closed_in=(services.parse_month(request.args.get("closed_first", "")),
-                                       services.parse_month(request.args.get("closed_last", ""))),
-                            limit=None if export else 300)
-    if export:
+    query = deals.deals_query(partner_id=request.args.get("partner", type=int),
+                              closed_in=(services.parse_month(request.args.get("closed_first", "")),
+                                         services.parse_month(request.args.get("closed_last", ""))))
+    if request.args.get("format") in ("csv", "xlsx"):
         return table_response(request.args["format"], "deal-registrations", services.DEAL_EXPORT_HEADERS,
-                              services.deal_export_rows(rows, partner_code))
-    return render("orders/deals.html", deals=rows)
+                              services.deal_export_rows(db.session.scalars(query).all(), partner_code))
+    page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
+    return render("orders/deals.html", deals=page.items, page=page)
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])
@@ -506,3 +524,4 @@ def _periods_panel() -> dict:
 
 
 HOME_PANELS = [HomePanel("orders/_home_periods.html", PARTNER_ROLES, _periods_panel)]
+STEP_PAGES = [StepPage(OnboardingStep.SALES_REPORT, "orders.report_form", PARTNER_ROLES)]

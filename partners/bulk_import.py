@@ -158,7 +158,7 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         raise PermissionDenied()
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     regions, types, tiers = RegionIndex(), _word_map(TYPE_WORDS), _word_map(TIER_WORDS)
-    result, parsed, first_row_of = ImportResult(), [], {}
+    result, parsed, first_row_of = ImportResult(headers=table.headers), [], {}
     for number, values in table:
         result.rows += 1
         row, errors = _parse_row(number, values, regions, types, tiers)

@@ -1,6 +1,8 @@
 """Partner pages: the directory, one partner, creating partners, their standing, manager regions, region lists."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +11,7 @@ from sqlalchemy import func, select
 from partners import metrics, onboarding, regions, services
 from partners.forms import (ApplicationRegionsForm, PartnerFilterForm, PartnerForm, PartnerStandingForm,
                             RegionPickerForm)
-from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
+from partners.models import OnboardingStep, Partner, PartnerStatus, PartnerTier, PartnerType, Region
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.views import invitation_page
@@ -165,6 +167,35 @@ def _admin_panel() -> dict:
         "managers": db.session.scalars(select(User).where(User.role == Role.CHANNEL_MANAGER).order_by(User.name)).all(),
     }
 
+
+@dataclass(frozen=True)
+class StepPage:
+    """Where a partner's user does a checklist step, for the users whose role may do it there."""
+
+    step: OnboardingStep
+    endpoint: str
+    roles: tuple[Role, ...]
+
+
+_step_pages: dict[OnboardingStep, StepPage] = {}
+
+
+def register_step_pages(pages: list[StepPage]) -> None:
+    """create_app() passes each domain's pages: the checklist lives here, the training and the reports elsewhere."""
+    _step_pages.update({page.step: page for page in pages})
+
+
+@bp.app_template_global()
+def checklist_step_url(step: OnboardingStep) -> str | None:
+    page = _step_pages.get(step)
+    return url_for(page.endpoint) if page and current_user.role in page.roles else None
+
+
+STEP_PAGES = [
+    StepPage(OnboardingStep.AGREEMENT, "partners.agreement", PARTNER_ROLES),
+    StepPage(OnboardingStep.PROFILE, "partners.profile", (Role.PARTNER_ADMIN,)),
+    StepPage(OnboardingStep.COLLEAGUE, "auth.invite", (Role.PARTNER_ADMIN,)),
+]
 
 HOME_PANELS = [
     HomePanel("partners/_home_partner.html", PARTNER_ROLES, _partner_panel),

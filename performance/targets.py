@@ -98,7 +98,7 @@ def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: i
         raise PermissionDenied()
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     partners = {partner.code.upper(): partner for partner in db.session.scalars(select(Partner))}  # in scope
-    result, parsed, first_row_of = ImportCounts(), [], {}
+    result, parsed, first_row_of = ImportCounts(headers=table.headers), [], {}
     for number, values in table:
         result.rows += 1
         check = RowChecker(number, values)

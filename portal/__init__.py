@@ -80,9 +80,12 @@ def register_blueprints(app: Flask) -> None:
     import performance.coverage_views  # noqa: F401  (adds its routes to the performance blueprint)
     from orders.api import bp as api_bp
     from orders.views import HOME_PANELS as order_panels
+    from orders.views import STEP_PAGES as order_steps
     from orders.views import bp as orders_bp
     from partners.views import HOME_PANELS as partner_panels
+    from partners.views import STEP_PAGES as partner_steps
     from partners.views import bp as partners_bp
+    from partners.views import register_step_pages
     from performance.views import HOME_PANELS as performance_panels
     from performance.views import bp as performance_bp
     from portal.admin import bp as admin_bp
@@ -91,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.home import bp as home_bp
     from portal.home import register_panels
     from training.views import HOME_PANELS as training_panels
+    from training.views import STEP_PAGES as training_steps
     from training.views import bp as training_bp
     from training.views import verify_bp
 
@@ -99,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
     register_panels(partner_panels + order_panels + training_panels + performance_panels)
+    register_step_pages(partner_steps + order_steps + training_steps)  # the checklist links where each step is done
 
 
 def register_request_hooks(app: Flask) -> None:

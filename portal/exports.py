@@ -1,6 +1,7 @@
 """Lists as CSV or XLSX downloads, with cells that a spreadsheet would run as formulas made harmless."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from collections.abc import Iterable
@@ -10,16 +11,31 @@ from flask import Response
 from portal.tabular import XLSX_MIMETYPE, escape_formula, write_xlsx
 
 
+def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:
+    """UTF-8 with BOM, so Excel opens Chinese text right; formulas made harmless."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows([escape_formula(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[list[object]]) -> Response:
-    """`fmt` is "csv" (UTF-8 with BOM, so Excel opens Chinese text right) or "xlsx"."""
-    rows = [[escape_formula(value) for value in row] for row in rows]
+    """`fmt` is "csv" or "xlsx"."""
     if fmt == "xlsx":
-        body, mimetype = write_xlsx(headers, rows), XLSX_MIMETYPE
+        body, mimetype = write_xlsx(headers, [[escape_formula(value) for value in row] for row in rows]), XLSX_MIMETYPE
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        writer.writerows(rows)
-        body, mimetype = ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+        body, mimetype = csv_bytes(headers, rows), "text/csv; charset=utf-8"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename={filename}.{'xlsx' if fmt == 'xlsx' else 'csv'}"})
+
+
+def problems_csv_uri(errors: list[dict]) -> str:
+    """The problems of a rejected import as a CSV the page offers as a download link (a data: URL), so the list
+    can be fixed in the spreadsheet, even when the import ran in a request that kept nothing."""
+    from flask_babel import gettext as _
+
+    body = csv_bytes([_("Row"), _("Column"), _("Problem")],
+                     [[error["row"] or "", error["column"], error["reason"]] for error in errors])
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(body).decode("ascii")
+

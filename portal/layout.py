@@ -45,6 +45,7 @@ def page_url(page: int) -> str:
 
 def install(app: Flask) -> None:
     from portal.auth.services import can_manage_users_of
+    from portal.exports import problems_csv_uri
 
     @app.context_processor
     def layout_context():
@@ -61,4 +62,6 @@ def install(app: Flask) -> None:
     app.jinja_env.globals.update(Role=Role, can_manage_users_of=can_manage_users_of, page_url=page_url, now=utcnow)
     # The form macros as a global: htmx fragments (single blocks) do not see a template's own imports.
     app.jinja_env.globals["forms"] = app.jinja_env.get_template("macros/forms.html").module
+    app.jinja_env.globals["pager"] = app.jinja_env.get_template("macros/pager.html").module.pager
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
+    app.jinja_env.filters["problems_csv"] = problems_csv_uri

@@ -39,8 +39,9 @@ class RowError:
     column: str
     message: str
 
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "reason": str(self.message)}
+    def as_dict(self, headers: dict[str, str] | None = None) -> dict:
+        """With the column as the file named it (`headers`: key → header written), when it did."""
+        return {"row": self.row, "column": (headers or {}).get(self.column, self.column), "reason": str(self.message)}
 
 
 class RowChecker:
@@ -63,18 +64,28 @@ class RowChecker:
 
 
 @dataclass
-class ImportCounts:
-    """What an all-or-nothing import did, or the problems that stopped it."""
+class ImportProblems:
+    """The problems that stopped an all-or-nothing import, each naming its column as the file did."""
 
     errors: list[RowError] = field(default_factory=list)
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # column key → its header as the file wrote it
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def problems(self) -> list[dict]:
+        return [error.as_dict(self.headers) for error in self.errors]
+
+
+@dataclass
+class ImportCounts(ImportProblems):
+    """What an all-or-nothing import did, or the problems that stopped it."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
 
 class TableRejected(Exception):
@@ -99,7 +110,7 @@ class Table:
 
     rows: Iterator[tuple[int, dict[str, str]]]
     columns: list[Column]
-    present: set[str] = field(default_factory=set)
+    headers: dict[str, str] = field(default_factory=dict)  # column key → its header as the file wrote it
     encoding: str = ""
 
     def __iter__(self):
@@ -131,9 +142,14 @@ def _map_headers(header: list[object], columns: list[Column]) -> dict[int, Colum
         if column is not None and column not in positions.values():
             positions[index] = column
     missing = [column for column in columns if column.required and column not in positions.values()]
-    if missing:
-        raise TableRejected(*(RowError(1, column.label, _l("This column is missing.")) for column in missing))
+    if missing:  # named by every spelling it may have
+        raise TableRejected(*(RowError(1, " / ".join(column.headers), _l("This column is missing."))
+                              for column in missing))
     return positions
+
+
+def _written(header: list[object], positions: dict[int, Column]) -> dict[str, str]:
+    return {column.key: str(header[index]).strip().lstrip("\ufeff") for index, column in positions.items()}
 
 
 def _detect_encoding(stream: BinaryIO) -> str:
@@ -181,7 +197,7 @@ def _read_csv(stream: BinaryIO, columns: list[Column]) -> Table:
         finally:
             text.detach()  # the caller's stream stays open: a second pass reads it again
 
-    return Table(rows(), columns, {column.key for column in positions.values()}, encoding)
+    return Table(rows(), columns, _written(header, positions), encoding)
 
 
 def _cell_text(value: object) -> str:
@@ -224,7 +240,7 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
         finally:
             workbook.close()
 
-    return Table(rows(), columns, {column.key for column in positions.values()}, "xlsx")
+    return Table(rows(), columns, _written(list(header), positions), "xlsx")
 
 
 def write_xlsx(headers: list[str], rows: list[list[object]]) -> bytes:

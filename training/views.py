@@ -10,7 +10,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from partners.models import ProductLine
+from partners.models import OnboardingStep, ProductLine
+from partners.views import StepPage
 from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
@@ -63,9 +64,14 @@ def lesson(course_id: int, lesson_id: int):
         services.mark_lesson_done(current_user, item)
         db.session.commit()
         following = next((l for l in row.lessons if l.position > item.position), None)
-        return redirect_after_post(url_for("training.lesson", course_id=row.id, lesson_id=following.id)
-                                   if following else url_for("training.course", course_id=row.id))
-    return render("training/lesson.html", course=row, lesson=item, body=services.render_lesson(item.body))
+        if following:
+            return redirect_after_post(url_for("training.lesson", course_id=row.id, lesson_id=following.id))
+        if row.questions and current_user.role in PARTNER_ROLES:
+            flash(_("That was the last lesson. Take the quiz when you are ready."), "success")
+        return redirect_after_post(url_for("training.course", course_id=row.id, _anchor="quiz"))
+    is_last = item.position == max(lesson.position for lesson in row.lessons)
+    return render("training/lesson.html", course=row, lesson=item, body=services.render_lesson(item.body),
+                  is_last=is_last)
 
 
 @bp.post("/courses/<int:course_id>/attempts")
@@ -221,3 +227,4 @@ def _training_panel() -> dict:
 
 
 HOME_PANELS = [HomePanel("training/_home_training.html", PARTNER_ROLES, _training_panel)]
+STEP_PAGES = [StepPage(OnboardingStep.TRAINING, "training.index", PARTNER_ROLES)]

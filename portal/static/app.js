@@ -16,3 +16,22 @@ const fitSiteMenu = () => document.querySelectorAll("details.site-menu").forEach
 narrowScreen.addEventListener("change", fitSiteMenu);
 document.addEventListener("htmx:historyRestore", fitSiteMenu);
 fitSiteMenu();
+// A suggested value (the list price of a chosen SKU) goes into its field only while the field is still empty
+// and the user is not in it: whatever they typed, or are about to type, stays. The input event lets the
+// running total follow.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const scope = event.detail.elt.parentElement || document;
+  scope.querySelectorAll("[data-fill-empty]").forEach((hint) => {
+    const field = document.querySelector(hint.dataset.fillEmpty);
+    if (field && !field.value.trim() && document.activeElement !== field) {
+      field.value = hint.dataset.value;
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    hint.removeAttribute("data-fill-empty");
+  });
+});
+// A message about the whole form (such as "nothing to record") goes once the user starts filling it in.
+document.addEventListener("input", (event) => {
+  const form = event.target.form;
+  if (form) form.querySelectorAll("[data-clear-on-input]").forEach((message) => message.remove());
+});

@@ -74,6 +74,21 @@ def test_form_file_and_api_give_identical_lines(app, client, login, db, world):
     assert by_form[1][3] == Decimal("39")
 
 
+def test_after_an_upload_the_partner_is_asked_to_declare_its_months(client, login, db, world):
+    """A submission once said nothing about declaring the month reported."""
+    login(world["clerk"])
+    response = client.post("/orders/upload", data={"file": (io.BytesIO(CSV_ZH.encode("gbk")), "销售.csv")},
+                           content_type="multipart/form-data")
+    submission_url = response.headers["Location"]
+    assert "/orders/submissions/" in submission_url
+    page = client.get(submission_url).get_data(as_text=True)
+    month = LAST_MONTH.strftime("%Y-%m")
+    assert 'id="declare-prompt"' in page and f"Declare {month} complete" in page
+    declared = client.post(f"/orders/periods/{month}/declare", data={"next": submission_url})
+    assert declared.headers["Location"] == submission_url
+    assert 'id="declare-prompt"' not in client.get(submission_url).get_data(as_text=True)
+
+
 def test_upload_with_errors_lists_rows_and_writes_nothing(client, login, db, world):
     login(world["clerk"])
     bad = CSV_EN.replace("CABLE-M,12.5", "NOPE,12.5").replace(f"SO-1,1,{DAY}", "SO-1,1,2026-13-01")
@@ -81,8 +96,30 @@ def test_upload_with_errors_lists_rows_and_writes_nothing(client, login, db, wor
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "nothing was imported" in page
-    assert "<td>2</td><td>order_date</td>" in page and "<td>3</td><td>sku</td>" in page
+    assert '<td>2</td><td translate="no">order_date</td>' in page and '<td>3</td><td translate="no">sku</td>' in page
     assert _lines(db, world["partner"].id) == []
+
+
+def test_upload_problems_name_the_column_as_the_file_did_and_download_as_csv(client, login, db, world):
+    """Problems once named the column by its internal key (sku) under a Chinese header (产品编码), below the
+    table of columns, and could not be downloaded."""
+    import base64
+    import re
+
+    login(world["clerk"])
+    bad = CSV_ZH.replace("CABLE-M,12.5", "NOPE,12.5")
+    response = client.post("/orders/upload", data={"file": (io.BytesIO(bad.encode("gbk")), "销售.csv")},
+                           content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<td>3</td><td translate="no">产品编码</td>' in page and ">sku<" not in page.split("upload-columns")[0]
+    assert page.index('id="import-errors"') < page.index('id="upload-columns"')
+    uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)" download="problems.csv"', page)[1]
+    rows = base64.b64decode(uri).decode("utf-8-sig").splitlines()
+    assert rows[0] == "Row,Column,Problem" and rows[1].startswith("3,产品编码,Unknown SKU")
+    missing = client.post("/orders/upload", data={"file": (io.BytesIO("订单号,数量\nX,1\n".encode("gbk")), "s.csv")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert "sku / 产品编码" in missing  # a missing column is named by every spelling it may have
 
 
 @pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\x01" * 100, "not a CSV or XLSX")])
@@ -125,7 +162,7 @@ def test_choosing_a_sku_names_the_product_and_fills_its_list_price(client, login
     page = client.get("/orders/report/line/2/product?sku-2=drill-18v&unit_price-2=",
                       headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'id="line-product-2"' in page and "list price 899.5" in page
-    assert 'id="unit_price-2" hx-swap-oob="true"' in page and 'value="899.5"' in page
+    assert 'data-fill-empty="#unit_price-2" data-value="899.5"' in page
 
 
 def test_a_price_far_from_the_list_price_is_a_warning_and_a_typed_price_stays(client, login, world):
@@ -133,9 +170,9 @@ def test_a_price_far_from_the_list_price_is_a_warning_and_a_typed_price_stays(cl
     far = client.get("/orders/report/line/1/product?sku-1=CABLE-M&unit_price-1=1234.5").get_data(as_text=True)
     near = client.get("/orders/report/line/1/product?sku-1=CABLE-M&unit_price-1=3.5").get_data(as_text=True)
     assert "Far from the list price of 3.1416" in far and "Far from" not in near
-    assert 'id="unit_price-1" hx-swap-oob' not in far + near  # the price typed is never overwritten
+    assert "data-fill-empty" not in far + near  # the price typed is never overwritten
     unknown = client.get("/orders/report/line/1/product?sku-1=NOPE&unit_price-1=").get_data(as_text=True)
-    assert 'id="line-product-1"' in unknown and "unit_price-1" not in unknown
+    assert 'id="line-product-1"' in unknown and "data-fill-empty" not in unknown
 
 
 def test_the_sku_look_up_sends_only_what_it_types(client, login, world):
@@ -303,3 +340,49 @@ def test_every_list_exports_csv_and_xlsx(client, login, db, world, url):
     assert csv_response.data.startswith("\ufeff".encode())  # Excel opens UTF-8 Chinese right
     xlsx = client.get(f"{url}?format=xlsx")
     assert load_workbook(io.BytesIO(xlsx.data)).worksheets[0].max_row >= 1
+
+
+def _many_lines(partner, count: int, clerk) -> None:
+    from orders.intake import ReportingRules, record_sales_lines
+    from orders.models import SubmissionSource
+
+    rows = [(n + 2, {"order_no": f"SO-{n // 5}", "line_no": str(n % 5 + 1), "order_date": DAY, "customer_code": "C-1",
+                     "customer_name": "宏达机电", "sku": "CABLE-M", "quantity": "1", "unit_price": "3.1416"})
+            for n in range(count)]
+    rules = ReportingRules(today=date.today(), open_months=12, may_report_closed_periods=False)
+    with tenancy.every_partner(reason="test set-up"):
+        assert record_sales_lines(lambda: iter(rows), actor=clerk, source=SubmissionSource.UPLOAD, filename="x.csv",
+                                  rules=rules).ok
+
+
+def test_brand_staff_page_through_every_line_and_filter_by_partner_and_region(client, login, db, world):
+    """The brand's sales lines once showed only the newest 500, without a partner column or filter."""
+    import re
+
+    german = make_partner(code="P-DE-9", region="DE-BY")
+    _many_lines(world["partner"], 230, world["clerk"])
+    _many_lines(german, 20, make_user(german, role=Role.PARTNER_USER))
+    login(make_user(role=Role.ADMIN))
+
+    def rows(page):
+        return re.findall(r'<tr(?: class="return")?><td><a href="/orders/lines\?partner=\d+">([^<]+)</a>', page)
+
+    first = client.get("/orders/lines").get_data(as_text=True)
+    assert "250 lines" in first and "785.40" in first and "Page 1 of 3" in first  # 250 × 3.1416
+    assert len(rows(first)) == 100
+    last = client.get("/orders/lines?page=3").get_data(as_text=True)
+    assert len(rows(last)) == 50 and "lines 201–250" in last
+    assert len(rows(client.get("/orders/lines?page=99").get_data(as_text=True))) == 50  # past the end: the last
+    german_only = client.get("/orders/lines?q=p-de-9").get_data(as_text=True)
+    assert set(rows(german_only)) == {"P-DE-9"} and "20 lines" in german_only
+    bavaria = client.get("/orders/lines?region=DE").get_data(as_text=True)
+    assert set(rows(bavaria)) == {"P-DE-9"}
+    export = client.get("/orders/lines?region=CN-GD&format=csv").get_data(as_text=True)
+    assert len(export.strip().splitlines()) == 231  # the export is never cut into pages
+
+
+def test_a_partner_sees_its_own_lines_without_a_partner_column(client, login, db, world):
+    _many_lines(world["partner"], 3, world["clerk"])
+    login(world["clerk"])
+    page = client.get("/orders/lines?q=P-B").get_data(as_text=True)
+    assert "3 lines" in page and 'name="q"' not in page and "/orders/lines?partner=" not in page

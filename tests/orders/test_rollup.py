@@ -75,3 +75,16 @@ def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
     assert rollup.stored() == {(result.submissions[0].partner_id, date(2026, 10, 1)): (Decimal("3"), Decimal(0), 1)}
     revert_submission(result.submissions[0], actor=admin)
     assert rollup.stored() == {} and rollup.stored_customers() == {}
+
+
+def test_period_states_count_each_months_lines(app, db, every_partner):
+    from datetime import datetime, timezone
+
+    from orders.periods import period_states
+    from tests.builders import joined, make_sales_line
+
+    partner = joined(make_partner(), datetime(2026, 1, 1, tzinfo=timezone.utc))
+    for day in (date(2026, 10, 3), date(2026, 10, 30), date(2026, 9, 9)):
+        make_sales_line(partner, order_date=day)
+    counts = {state.period: state.line_count for state in period_states(partner, months=3, today=date(2026, 11, 23))}
+    assert counts == {date(2026, 10, 1): 2, date(2026, 9, 1): 1, date(2026, 8, 1): 0}

@@ -112,6 +112,22 @@ def test_partner_admin_accepts_the_agreement_and_the_checklist_ticks(client, log
     assert 'class="done" data-step="agreement"' in home
 
 
+@pytest.mark.parametrize("role, links", [
+    (Role.PARTNER_ADMIN, {"agreement": "/partners/agreement", "profile": "/partners/profile",
+                          "colleague": "/users/invite", "training": "/training/", "sales_report": "/orders/report"}),
+    (Role.PARTNER_USER, {"agreement": "/partners/agreement", "training": "/training/",
+                         "sales_report": "/orders/report"}),
+])
+def test_every_open_checklist_step_links_to_where_it_is_done(client, login, db, every_partner, role, links):
+    """Training and the first sales report once had no link."""
+    import re
+
+    login(make_user(make_partner(), role=role))
+    home = client.get("/").get_data(as_text=True)
+    found = dict(re.findall(r'data-step="(\w+)">\s*<span[^>]*>[^<]*</span>\s*<a href="([^"]+)"', home))
+    assert found == links
+
+
 def test_accepting_an_outdated_version_accepts_nothing(client, login, db, every_partner):
     make_agreement("2026.1")
     make_agreement("2026.2")
@@ -147,7 +163,7 @@ def test_import_page_lists_errors_by_row_and_column(client, login, admin):
                            content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "nothing was imported" in page
-    assert "<td>2</td><td>country</td>" in page
+    assert '<td>2</td><td translate="no">country</td>' in page
 
 
 def test_import_page_imports_a_good_file(client, login, admin):

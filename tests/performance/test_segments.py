@@ -57,9 +57,9 @@ def test_customer_rfm_from_the_customer_roll_up(db, every_partner):
 
 
 def partner_lines(partner):
-    from orders.services import list_lines
+    from orders.services import LineCriteria, list_lines
 
-    return list_lines(partner_id=partner.id, limit=None)
+    return list_lines(LineCriteria(partner_id=partner.id))
 
 
 def test_a_partner_sees_the_rfm_of_its_own_customers_only(db, as_user):

@@ -209,6 +209,20 @@ def test_the_quiz_through_the_pages_and_the_certificate_pdf(client, login, world
     assert attempt_id and "Certified until" in client.get("/training/").get_data(as_text=True)
 
 
+def test_after_the_last_lesson_the_learner_is_sent_to_the_quiz(client, login, world):
+    """The last lesson once led back to the course page without a word about the quiz."""
+    course = world["course"]
+    login(world["learner"])
+    first, last = course.lessons
+    assert "Done, next" in client.get(f"/training/courses/{course.id}/lessons/{first.id}").get_data(as_text=True)
+    assert "on to the quiz" in client.get(f"/training/courses/{course.id}/lessons/{last.id}").get_data(as_text=True)
+    client.post(f"/training/courses/{course.id}/lessons/{first.id}")
+    response = client.post(f"/training/courses/{course.id}/lessons/{last.id}")
+    assert response.headers["Location"].endswith(f"/training/courses/{course.id}#quiz")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Take the quiz when you are ready" in page and 'id="quiz-prompt"' in page and 'id="quiz"' in page
+
+
 def test_certificate_pdf_carries_name_course_and_code(client, login, db, world):
     certificate = services.issue_certificate(world["learner"], world["course"], None)
     login(world["learner"])
