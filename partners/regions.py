@@ -11,8 +11,10 @@ from sqlalchemy import func, or_, select
 
 from partners.models import Region, RegionLevel
 from portal.extensions import db
+from portal.i18n import sort_key
 
 CN_CITIES = Path(__file__).parent / "data" / "cn_cities.csv"
+REGION_NAMES = Path(__file__).parent / "data" / "region_names.csv"  # where pycountry's names fall short
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,13 @@ def region_rows() -> list[RegionRow]:
         RegionRow(c.alpha_2, None, RegionLevel.COUNTRY, getattr(c, "common_name", c.name), countries_zh(c.name))
         for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
     ]
+    with REGION_NAMES.open(encoding="utf-8", newline="") as handle:
+        names = {row["code"]: row for row in csv.DictReader(handle)}
+    no_names = {"name_en": "", "name_zh": ""}
     rows += [
-        RegionRow(s.code, s.country_code, RegionLevel.SUBDIVISION, s.name, subdivisions_zh(s.name))
+        RegionRow(s.code, s.country_code, RegionLevel.SUBDIVISION,
+                  names.get(s.code, no_names)["name_en"] or s.name,
+                  names.get(s.code, no_names)["name_zh"] or subdivisions_zh(s.name))
         for s in sorted(pycountry.subdivisions, key=lambda s: s.code)
         if s.parent_code is None
     ]
@@ -77,9 +84,10 @@ def region_by_code(code: str) -> Region | None:
 
 
 def child_regions(parent: Region | None) -> list[Region]:
-    """Countries (no parent), or the regions directly under one, in the current language's order."""
+    """Countries (no parent), or the regions directly under one, in the reader's order: by pinyin in Chinese,
+    alphabetically in English."""
     query = select(Region).where(Region.parent_id == parent.id if parent else Region.parent_id.is_(None))
-    return sorted(db.session.scalars(query), key=lambda region: region.name)
+    return sorted(db.session.scalars(query), key=lambda region: sort_key(region.name))
 
 
 def search_regions(text: str, limit: int = 20) -> list[Region]:

@@ -88,6 +88,20 @@ KPI_LABELS = {
     "training_completion": _l("Required training completed"),
     "on_time_reporting": _l("On-time reporting"),
 }
+# One line each, for people reading a scorecard; docs/kpis.md has the full definitions and the no-data cases.
+KPI_DEFINITIONS = {
+    "net_sales": _l("Quantity × unit price − discount of every line in the months; returns count as negative amounts."),
+    "target": _l("The sum of the monthly targets set for the months."),
+    "target_attainment": _l("Net sales of the months with a target ÷ those targets."),
+    "growth_yoy": _l("Change of net sales against the same months a year before."),
+    "growth_prev": _l("Change of net sales against the same number of months just before."),
+    "active_customers": _l("End customers who bought something (not only returned) in the months."),
+    "new_customers": _l("Active customers whose first purchase ever falls in the months."),
+    "returns_ratio": _l("Value returned ÷ value sold."),
+    "deal_win_rate": _l("Registered deals won ÷ those won or lost in the months."),
+    "training_completion": _l("Share of the partner's users × required courses with a valid certificate."),
+    "on_time_reporting": _l("Share of the months due that were declared by their deadline."),
+}
 MONEY_KPIS = ("net_sales", "target")
 COUNT_KPIS = ("active_customers", "new_customers")
 

@@ -114,7 +114,7 @@ def current_rules() -> ScoringRules:
     rules = db.session.scalar(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(1))
     if rules is None:
         rules = ScoringRules(version=1, weights=dict(DEFAULT_WEIGHTS), silver_min=50, gold_min=65, platinum_min=80,
-                             recommendation_months=3, note="defaults")
+                             recommendation_months=3, note="")
         db.session.add(rules)
         db.session.flush()
     return rules

@@ -16,7 +16,7 @@ from partners.regions import region_by_code
 from partners.services import change_partner_tier, regions_with_partners
 from performance import charts, evaluation, scoring, segments, targets
 from performance.forms import EvaluationFilterForm, RulesForm, TargetForm, TargetImportForm, TierDecisionForm
-from performance.kpis import COUNT_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
+from performance.kpis import COUNT_KPIS, KPI_DEFINITIONS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
 from performance.models import ScoringRules
 from portal import tenancy
 from portal.exports import table_response
@@ -94,6 +94,7 @@ def scorecard_context(partner: Partner, months: MonthRange) -> dict:
              for name in ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])]
     return {
         "partner": partner, "period": period, "months": months, "is_range": months.length > 1, "tiles": tiles,
+        "kpi_definitions": KPI_DEFINITIONS,
         "card": card,
         "card_is_out_of_date": card is not None and scoring.is_out_of_date(
             card, scoring.lines_changed_at([partner.id], period)),

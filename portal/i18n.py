@@ -12,3 +12,16 @@ def is_chinese() -> bool:
 def pick(en: str, zh: str) -> str:
     """The Chinese text in a Chinese page, the English one otherwise (falling back when one is empty)."""
     return (zh or en) if is_chinese() else (en or zh)
+
+
+def sort_key(text: str) -> str:
+    """Order names as a reader of the current language expects: Chinese by pinyin (安徽 before 北京, as
+    dictionaries do), English alphabetically with accents ignored (Åland with the A's)."""
+    import unicodedata
+
+    if is_chinese():
+        from pypinyin import Style, lazy_pinyin
+
+        return " ".join(lazy_pinyin(text, style=Style.TONE3)).casefold()
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
+

@@ -6,24 +6,32 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import urlsplit
-from enum import StrEnum
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.database import enum_column, utcnow
+from portal.database import LabelledEnum, enum_column, enum_labels, utcnow
 from portal.extensions import db
 
 PENDING_DELIVERY = "qudao.mail_pending"
 
 
-class MailStatus(StrEnum):
+class MailStatus(LabelledEnum):
     STORED = "stored"  # no SMTP configured: the outbox page is the delivery
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+
+
+MAIL_STATUS_LABELS = enum_labels({
+    MailStatus.STORED: _l("In the outbox only (no mail server)"),
+    MailStatus.QUEUED: _l("Waiting to be sent"),
+    MailStatus.SENT: _l("Sent"),
+    MailStatus.FAILED: _l("Could not be sent"),
+})
 
 
 class OutboxMessage(db.Model):

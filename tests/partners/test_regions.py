@@ -37,3 +37,31 @@ def test_loading_again_changes_nothing(db):
 def test_search_finds_regions_in_either_language(db):
     assert region_by_code("CN-440300") in search_regions("深圳")
     assert region_by_code("DE-BY") in search_regions("bayern")
+
+
+def test_every_province_of_china_has_an_english_name_and_a_chinese_one(db):
+    """Ningxia and Baden-Württemberg once stayed untranslated, and English pages said "Guangdong Sheng"."""
+    provinces = db.session.scalars(select(Region).where(Region.parent_id == region_by_code("CN").id)).all()
+    assert len(provinces) == 34
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in region.name_zh) for region in provinces)
+    assert not [r.name_en for r in provinces if r.name_en.endswith((" Sheng", " Shi", "Zizhiqu", " SAR"))]
+    assert (region_by_code("CN-NX").name_zh, region_by_code("CN-NX").name_en) == ("宁夏回族自治区", "Ningxia")
+    assert (region_by_code("CN-GD").name_en, region_by_code("CN-NM").name_en) == ("Guangdong", "Inner Mongolia")
+    assert region_by_code("DE-BW").name_zh == "巴登-符腾堡州" and region_by_code("DE-BW").name_en == "Baden-Württemberg"
+
+
+def test_countries_are_listed_by_pinyin_in_chinese_and_alphabetically_in_english(app, db):
+    """The country list was in character-code order (不丹, 东帝汶, 中国…)."""
+    from flask_babel import force_locale
+
+    from partners.regions import child_regions
+
+    with app.test_request_context():
+        with force_locale("zh_Hans_CN"):
+            chinese = [region.name_zh for region in child_regions(None)]
+            provinces = [region.name_zh for region in child_regions(region_by_code("CN"))]
+        with force_locale("en"):
+            english = [region.name_en for region in child_regions(None)]
+    assert chinese.index("阿富汗") < chinese.index("不丹") < chinese.index("中国")  # a(fu han), bu(dan), zhong(guo)
+    assert provinces[:2] == ["安徽省", "澳门特别行政区"] and provinces[-1] == "浙江省"
+    assert english.index("Åland Islands") < english.index("Albania") and english[-1] == "Zimbabwe"

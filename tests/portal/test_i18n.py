@@ -80,3 +80,64 @@ def test_the_switcher_overrides_the_browser_and_is_kept_on_the_account(client, l
 def test_the_switcher_refuses_unknown_languages_and_foreign_targets(client, db):
     response = client.post("/language", data={"language": "xx", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_chinese_pages_say_mail_states_and_the_default_rules_in_chinese(client, login, db, every_partner):
+    from portal.mail import MailStatus, OutboxMessage
+
+    admin = make_user(role=Role.ADMIN, locale=None)
+    db.session.add(OutboxMessage(recipient=admin.email, subject="Subject", body="Body", status=MailStatus.STORED))
+    db.session.commit()
+    login(admin)
+    outbox = client.get("/admin/outbox", headers=ZH).get_data(as_text=True)
+    assert "仅存于发件箱" in outbox and ">stored<" not in outbox
+    rules = client.get("/performance/rules", headers=ZH).get_data(as_text=True)
+    assert "渠道默认规则" in rules and "defaults" not in rules
+
+
+def test_a_course_is_due_and_published_in_words_of_its_own(client, login, db, every_partner):
+    """"Due" for a course once read 待报 (reporting), and "Published" 发布时间 (a date)."""
+    from tests.builders import make_course, make_partner
+
+    course = make_course(types=("distributor",))
+    login(make_user(make_partner(), role=Role.PARTNER_USER, locale=None))
+    courses = client.get("/training/", headers=ZH).get_data(as_text=True)
+    assert "待完成" in courses and "待报" not in courses
+    login(make_user(role=Role.ADMIN, locale=None))
+    assert "已发布" in client.get("/training/", headers=ZH).get_data(as_text=True)
+    question = client.get(f"/training/admin/courses/{course.id}/questions/new", headers=ZH).get_data(as_text=True)
+    assert "Right answer" not in question and "例如" in question
+
+
+def test_several_choices_are_checkboxes_not_a_ctrl_click_list(client, db):
+    from tests.builders import make_product_line
+
+    make_product_line("PWR")
+    page = client.get("/partners/apply").get_data(as_text=True)
+    assert "<select multiple" not in page and 'type="checkbox" name="product_lines"' in page and "Ctrl" not in page
+
+
+def test_the_pdf_scorecard_defines_its_figures_instead_of_citing_a_file(client, login, db, every_partner):
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.builders import make_partner
+
+    partner = make_partner()
+    login(make_user(partner, role=Role.PARTNER_ADMIN, locale="zh_Hans_CN"))
+    pdf = client.get(f"/performance/partners/{partner.id}/scorecard.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "docs/kpis.md" not in text and "目标达成率" in text and "无数据" in text
+
+
+def test_an_unexpected_error_is_said_in_the_readers_language(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "PROPAGATE_TEST_ERRORS", False)
+    from partners import regions
+
+    monkeypatch.setattr(regions, "fill_region_choices", lambda form: 1 / 0)
+    page = client.get("/partners/regions/picker", headers=ZH).get_data(as_text=True)
+    assert "Internal Server Error" not in page and "出错" in page
