@@ -36,6 +36,7 @@ messages: $(VENV)/.installed
 
 run: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask regions load  # new regions and corrected names reach an existing database too
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask seed demo
 	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 

@@ -12,7 +12,8 @@ regions_group = AppGroup("regions", help="The region tree.")
 
 @regions_group.command("load")
 def load() -> None:
-    """Add missing countries, subdivisions and Chinese cities; safe to run again."""
+    """Add missing countries, subdivisions and Chinese cities, and refresh the names of known ones; safe to run
+    again."""
     added = load_regions()
     db.session.commit()
     click.echo(f"{added} region(s) added.")

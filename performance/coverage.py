@@ -58,8 +58,11 @@ def _covered_regions(partners: list[Partner], as_of: date) -> dict[int, list[tup
     return covered
 
 
-def coverage_matrix(*, parent: Region | None, by: str, as_of: date) -> CoverageMatrix:
-    """The matrix of the regions directly under `parent` (countries when None) for the partners in scope. A
+def coverage_matrix(*, parent: Region | None, by: str, as_of: date, within: list[Region] | None = None
+                    ) -> CoverageMatrix:
+    """The matrix of the regions directly under `parent` (countries when None) for the partners in scope; only
+    the rows that meet `within` (a channel manager's own regions; None for everywhere), so white space is judged
+    where the viewer answers for coverage, not across the world. A
     partner counts in a row when a region it covers lies within the row's region or contains it (a partner for all
     of China covers Guangdong), and only when it was active on `as_of`. Sales are booked where the partner is based
     (its home region), over the 12 months up to `as_of`, from the monthly roll-up (by product line: from the lines
@@ -75,7 +78,9 @@ def coverage_matrix(*, parent: Region | None, by: str, as_of: date) -> CoverageM
     else:
         columns = [(kind.value, str(label)) for kind, label in PARTNER_TYPE_LABELS.items()]
     rows = child_regions(parent)
-    if parent is None:  # every country of the world is too many rows: those where the brand has partners
+    if within is not None:
+        rows = [row for row in rows if any(row.contains(region) or region.contains(row) for region in within)]
+    elif parent is None:  # every country of the world is too many rows: those where the brand has partners
         homes = {p.region.path.split("/")[1] for p in partners}
         rows = [row for row in rows if row.code in homes]
     sales = _sales_by_partner(active, by, as_of)

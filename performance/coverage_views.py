@@ -20,7 +20,7 @@ from performance.views import bp
 from portal.extensions import db
 from portal.forms import options
 from portal.htmx import redirect_after_post, render
-from portal.security import BRAND_ROLES, RuleViolation, require_role
+from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
 
 
 @bp.get("/coverage")
@@ -29,7 +29,8 @@ def coverage_page():
     parent = region_by_code(request.args.get("region", "")) if request.args.get("region") else None
     as_of = _day_arg("as_of") or local_today()
     by = "product_line" if request.args.get("by") == "product_line" else "type"
-    matrix = coverage.coverage_matrix(parent=parent, by=by, as_of=as_of)
+    within = list(current_user.regions) if current_user.role is Role.CHANNEL_MANAGER else None
+    matrix = coverage.coverage_matrix(parent=parent, by=by, as_of=as_of, within=within)
     return render("performance/coverage.html", fragment="coverage_matrix", matrix=matrix)
 
 

@@ -159,6 +159,19 @@ def test_a_manager_assigns_coverage_and_the_matrix_shows_it_and_the_white_space(
     guangdong_row = re.search(r'<tr>\s*<th scope="row"><a [^>]*region=CN-GD[^>]*>.*?</tr>', html, re.S).group(0)
     assert partner.code in guangdong_row
     assert re.search(r'<tr class="white-space">\s*<th scope="row"><a [^>]*region=CN-GX', html)
+    # White space is judged within the manager's own regions: Guangxi, not all 34 provinces.
+    assert re.findall(r'<th scope="row"><a [^>]*region=(CN-\w+)', html) == ["CN-GD", "CN-GX"]
+    assert "1 partner<" in guangdong_row  # the count says what it counts, apart from the sales below it
+    countries = client.get("/performance/coverage?as_of=2026-06-30").get_data(as_text=True)
+    assert re.findall(r'<th scope="row"><a [^>]*region=(\w+)&', countries) == ["CN"]
+
+
+def test_an_admin_sees_every_province_by_pinyin_in_chinese(client, login, db, every_partner):
+    """Regions were in character-code order."""
+    login(make_user(role=Role.ADMIN, locale="zh_Hans_CN"))
+    html = client.get("/performance/coverage?region=CN").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row"><a [^>]*region=(CN-\w+)', html)
+    assert len(rows) == 34 and rows[:3] == ["CN-AH", "CN-MO", "CN-BJ"] and rows[-1] == "CN-ZJ"
 
 
 def test_coverage_outside_the_managers_regions_or_from_a_stale_page_is_refused(client, login, db, every_partner):
