@@ -11,6 +11,7 @@ from orders import api_tokens, intake, periods, services
 from orders.models import SalesLine, SubmissionSource
 from portal import tenancy
 from portal.extensions import db
+from portal.i18n import read_as
 from portal.security import public
 from portal.tabular import RowError
 
@@ -36,6 +37,7 @@ def token_required(view):
         if user is None:
             return _error(401, _("A valid API token is needed (Authorization: Bearer …)."))
         g.api_user = user
+        read_as(user.locale)  # answers in the account's language, as its pages are
         tenancy.set_scope(db.session(), user)
         return view(*args, **kwargs)
 

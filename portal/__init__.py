@@ -62,8 +62,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and service code: the configured default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    from flask import g
+
+    from portal.i18n import READER_LOCALE
+
     chosen = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
-    chosen = chosen or session.get("locale")
+    chosen = chosen or g.get(READER_LOCALE) or session.get("locale")
     if chosen in languages:
         return chosen
     # By primary subtag, in the browser's order of preference: zh-CN, zh-TW, zh all read the Chinese pages.

@@ -36,6 +36,13 @@ def index():
     return render("home.html", panels=panels)
 
 
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page names (PDF viewers, feed readers, bookmarks)."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.post("/language")
 @public
 def set_language():

@@ -4,6 +4,19 @@ from __future__ import annotations
 from flask_babel import get_locale
 
 
+READER_LOCALE = "qudao_reader_locale"
+
+
+def read_as(locale: str | None) -> None:
+    """This request answers someone who is not logged in through a session (an API token's owner): their
+    language decides, as a logged-in user's does."""
+    from flask import g
+    from flask_babel import refresh
+
+    g.setdefault(READER_LOCALE, locale)
+    refresh()
+
+
 def is_chinese() -> bool:
     locale = get_locale()
     return locale is not None and locale.language == "zh"

@@ -216,6 +216,19 @@ def test_api_errors_come_back_as_rows(app, db, world):
     assert response.json["errors"] == [{"row": 1, "column": "sku", "reason": "Unknown SKU NOPE."}]
 
 
+@pytest.mark.parametrize("locale, reason", [("en", "Unknown SKU NOPE."), ("zh_Hans_CN", "未知产品编码 NOPE。")])
+def test_the_api_answers_in_the_accounts_language(app, db, world, monkeypatch, locale, reason):
+    """An English account once got Chinese answers when no Accept-Language was sent (Chinese by default)."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "zh_Hans_CN")
+    world["admin_user"].locale = locale
+    _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
+    db.session.commit()
+    response = _api(app, plain, {"lines": [{"order_no": "SO-1", "line_no": 1, "order_date": DAY,
+                                            "customer_code": "C", "customer_name": "C", "sku": "NOPE",
+                                            "quantity": 1, "unit_price": 1}]})
+    assert response.json["errors"][0]["reason"] == reason
+
+
 def test_api_refuses_what_is_not_json_or_too_long(app, db, world):
     _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
     assert _api(app, plain, b"not json", content_type="application/json").status_code == 400

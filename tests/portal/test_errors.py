@@ -55,3 +55,11 @@ def test_post_without_csrf_token_is_refused(app, client, db):
     forged = client.post("/login", data={"email": "a@example.com", "password": "x"},
                          headers={"X-CSRFToken": "forged"}, csrf=False)
     assert forged.status_code == 400
+
+
+def test_the_icon_is_there_for_browsers_that_ask_for_favicon_ico(client, db):
+    """Every page once logged a 404 for /favicon.ico."""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    icon.close()
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
