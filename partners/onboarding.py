@@ -248,11 +248,18 @@ def resubmit_application(application: PartnerApplication, fields: ApplicationFie
     db.session.flush()
 
 
+def applications_query(tab: str):
+    """The review queue's tabs: "open" (waiting or asked for more, possible duplicates first, oldest first), or
+    one status, newest first."""
+    if tab == "open":
+        return select(PartnerApplication).where(
+            PartnerApplication.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED])
+        ).order_by(PartnerApplication.duplicate_note.is_(None), PartnerApplication.id)
+    return select(PartnerApplication).where(PartnerApplication.status == tab).order_by(PartnerApplication.id.desc())
+
+
 def open_applications() -> list[PartnerApplication]:
-    query = select(PartnerApplication).where(
-        PartnerApplication.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED])
-    ).order_by(PartnerApplication.duplicate_note.is_(None), PartnerApplication.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(applications_query("open")))
 
 
 # The checklist ---------------------------------------------------------------------------------------------

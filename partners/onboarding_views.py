@@ -18,6 +18,7 @@ from portal.i18n import is_chinese
 from portal.tabular import XLSX_MIMETYPE, write_xlsx
 from portal.htmx import partial_or_redirect, redirect_after_post, render
 from portal.imports import run_import
+from portal.paging import page_number, paginate
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
 
 
@@ -120,13 +121,9 @@ def applications():
     tab = request.args.get("status", "open")
     if tab not in dict(tabs):  # an unknown tab in a hand-typed or stale link: the open ones
         tab = "open"
-    if tab == "open":
-        rows = onboarding.open_applications()
-    else:
-        rows = list(db.session.scalars(select(PartnerApplication).where(PartnerApplication.status == tab)
-                                       .order_by(PartnerApplication.id.desc()).limit(200)))
-    return render("partners/applications.html", fragment="application_rows", applications=rows, tab=tab,
-                  review_form=ReviewForm(), status_tabs=tabs)
+    page = paginate(onboarding.applications_query(tab), page=page_number(request.args.get("page")), per_page=50)
+    return render("partners/applications.html", fragment="application_rows", applications=page.items, page=page,
+                  tab=tab, review_form=ReviewForm(), status_tabs=tabs)
 
 
 @bp.get("/applications/<int:application_id>")

@@ -15,6 +15,7 @@ from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.services import end_sessions
 from portal.extensions import db
+from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation
 
 PARTNER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
@@ -153,15 +154,7 @@ class PartnerCriteria:
     page: int = 1
 
 
-@dataclass(frozen=True)
-class PartnerPage:
-    items: list[Partner]
-    total: int
-    page: int
-    pages: int
-
-
-def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int = PAGE_SIZE) -> PartnerPage:
+def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int = PAGE_SIZE) -> Page[Partner]:
     """One page of the partners the current scope shows; `text` matches code or name (in any case, spaces and
     company suffixes ignored)."""
     query = select(Partner)
@@ -175,12 +168,8 @@ def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int =
             query = query.where(column == value)
     if criteria.region is not None:
         query = query.join(Region, Partner.region_id == Region.id).where(Region.path.startswith(criteria.region.path))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max((total + limit - 1) // limit, 1)
-    page = min(max(criteria.page, 1), pages)
-    order = SORTS.get(criteria.sort, Partner.code)
-    items = db.session.scalars(query.order_by(order, Partner.id).limit(limit).offset((page - 1) * limit)).all()
-    return PartnerPage(list(items), total, page, pages)
+    return paginate(query.order_by(SORTS.get(criteria.sort, Partner.code), Partner.id), page=criteria.page,
+                    per_page=limit)
 
 
 def regions_with_partners() -> list[Region]:

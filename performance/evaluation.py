@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, cast, func, select
+from sqlalchemy import Float, and_, cast, select
 
 from orders.services import to_cents
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
@@ -13,6 +13,7 @@ from performance.kpis import KPI_LABELS, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
 from performance.scoring import is_out_of_date, lines_changed_at, newest_scorecards
 from portal.extensions import db
+from portal.paging import Page, paginate
 
 PAGE_SIZE = 50
 
@@ -43,18 +44,7 @@ def scored_months(limit: int = 24) -> list[date]:
                                    .limit(limit)))
 
 
-@dataclass(frozen=True)
-class EvaluationPage:
-    rows: list[EvaluationRow]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
-def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> EvaluationPage:
+def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> Page[EvaluationRow]:
     """Partners in scope matching the filters, each with its newest-version scorecard for the month, sorted best
     first (partners without data last, ties by code) and cut into pages in the database: the page costs the same
     for 20 partners or 2,000. `page=None` gives every row (exports)."""
@@ -80,13 +70,15 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
         query = query.order_by(Partner.code)
     else:
         query = query.order_by(Scorecard.score.is_(None), Scorecard.score.desc(), Partner.code)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    if page is not None:
-        query = query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    found = db.session.execute(query).all()
-    changed = lines_changed_at([partner.id for partner, _card in found], criteria.period)
-    rows = [EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed)) for partner, card in found]
-    return EvaluationPage(rows, total, page or 1)
+    if page is None:  # an export: every row, one page
+        pairs = db.session.execute(query).all()
+        listing = Page(pairs, 1, max(len(pairs), 1), len(pairs))
+    else:
+        listing = paginate(query, page=page, per_page=PAGE_SIZE, scalars=False)
+    changed = lines_changed_at([partner.id for partner, _card in listing.items], criteria.period)
+    rows = [EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed))
+            for partner, card in listing.items]
+    return Page(rows, listing.number, listing.per_page, listing.total)
 
 
 EXPORT_KPIS = ("net_sales", "target", *[name for name in SCORED_KPIS if name != "net_sales"])

@@ -25,6 +25,7 @@ from portal.forms import options
 from portal.home import HomePanel
 from portal.htmx import local_path, redirect_after_post, render
 from portal.imports import run_import
+from portal.paging import page_number
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
 
@@ -205,14 +206,14 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
 def evaluation_page():
     filters, criteria = _evaluation_filters()
     if request.args.get("format") in ("csv", "xlsx"):
-        rows = evaluation.evaluate_partners(criteria, page=None).rows
+        rows = evaluation.evaluate_partners(criteria, page=None).items
         return table_response(request.args["format"], f"evaluation-{criteria.period.strftime('%Y-%m')}",
                               evaluation.export_headers(), evaluation.export_rows(rows))
-    result = evaluation.evaluate_partners(criteria, page=max(1, request.args.get("page", 1, type=int) or 1))
+    result = evaluation.evaluate_partners(criteria, page=page_number(request.args.get("page")))
     return render("performance/evaluation.html", fragment="evaluation_rows", filters=filters, criteria=criteria,
-                  rows=result.rows, total=result.total, page=result.page, pages=result.pages, kpi_labels=KPI_LABELS,
+                  rows=result.items, total=result.total, page=result, kpi_labels=KPI_LABELS,
                   is_scored=criteria.period in evaluation.scored_months(),
-                  out_of_date=sum(row.is_out_of_date for row in result.rows))
+                  out_of_date=sum(row.is_out_of_date for row in result.items))
 
 
 @bp.post("/scorecards/compute")

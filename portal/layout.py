@@ -37,9 +37,9 @@ def navigation() -> list[tuple[str, str]]:
     return [(url_for(endpoint), str(label)) for endpoint, label, roles in NAVIGATION if current_user.role in roles]
 
 
-def page_url(page: int) -> str:
-    """This page's URL with its filters kept and another page number."""
-    arguments = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
+def page_url(page: int, name: str = "page") -> str:
+    """This page's URL with its filters kept and another page number (in ?`name`=, when a page pages two lists)."""
+    arguments = {**(request.view_args or {}), **request.args.to_dict(), name: page}
     return url_for(request.endpoint, **arguments)
 
 

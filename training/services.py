@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from partners.models import OnboardingStep, Partner
 from partners.onboarding import record_milestone
@@ -263,11 +264,13 @@ class PartnerCompletion:
 
 
 def completion_by_partner() -> list[PartnerCompletion]:
-    """Required-course completion for every partner in scope, lowest first (for the brand)."""
-    partners = db.session.scalars(select(Partner).order_by(Partner.code)).all()
+    """Required-course completion for every partner in scope, lowest first (for the brand), in a fixed number
+    of queries however many partners there are."""
+    partners = db.session.scalars(select(Partner).options(joinedload(Partner.region)).order_by(Partner.code)).all()
     certified = dict(db.session.execute(select(Certificate.partner_id, func.count(func.distinct(Certificate.user_id)))
                                         .where(Certificate.expires_at > utcnow()).group_by(Certificate.partner_id)).all())
-    rows = [PartnerCompletion(p, required_completion_rate(p), certified.get(p.id, 0)) for p in partners]
+    rates = required_completion_rates(partners)
+    rows = [PartnerCompletion(p, rates[p.id], certified.get(p.id, 0)) for p in partners]
     return sorted(rows, key=lambda row: (row.rate is None, row.rate if row.rate is not None else 0, row.partner.code))
 
 
@@ -282,6 +285,7 @@ def team_progress(partner: Partner) -> list[TeamMember]:
     return [TeamMember(user, courses_for(user)) for user in partner.users if user.is_active]
 
 
-def certificate_holders(limit: int = 500) -> list[Certificate]:
-    """Who holds which certification (valid ones first), within the viewer's scope."""
-    return list(db.session.scalars(select(Certificate).order_by(Certificate.expires_at.desc()).limit(limit)))
+def certificate_holders_query():
+    """Who holds which certification (latest expiry first), within the viewer's scope."""
+    return select(Certificate).options(joinedload(Certificate.user), joinedload(Certificate.course)).order_by(
+        Certificate.expires_at.desc(), Certificate.id)

@@ -16,12 +16,14 @@ from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
+from portal.paging import page_number, page_of, paginate
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, public, require_role
 from training import authoring, services
 from training.forms import CourseForm, LessonForm, QuestionForm
 from training.models import Certificate, Course, Lesson, LessonProgress, Question, QuizAttempt
 
+PER_PAGE = 50
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates")
 verify_bp = Blueprint("verify", __name__)
 
@@ -29,8 +31,12 @@ verify_bp = Blueprint("verify", __name__)
 @bp.get("/")
 def index():
     if current_user.role in BRAND_ROLES:
-        return render("training/completion.html", rows=services.completion_by_partner(),
-                      courses=authoring.list_courses(), holders=services.certificate_holders())
+        number = page_number(request.args.get("page"))
+        completion = page_of(services.completion_by_partner(), page=number, per_page=PER_PAGE)
+        holders = paginate(services.certificate_holders_query(), page=page_number(request.args.get("holders")),
+                           per_page=PER_PAGE)
+        return render("training/completion.html", rows=completion.items, completion=completion,
+                      courses=authoring.list_courses(), holders=holders.items, holders_page=holders)
     team = services.team_progress(current_user.partner) if current_user.role is Role.PARTNER_ADMIN else []
     return render("training/index.html", states=services.courses_for(current_user), team=team)
 

@@ -182,6 +182,6 @@ def test_the_evaluation_sorts_in_the_database_with_partners_without_data_last(th
     unscored = joined(make_partner(partner_type=PartnerType.DISTRIBUTOR), datetime(2026, 11, 2, tzinfo=timezone.utc))
     low, middle, high = three_distributors
     by_score = evaluate_partners(EvaluationCriteria(OCTOBER, partner_type=PartnerType.DISTRIBUTOR))
-    assert [row.partner for row in by_score.rows] == [high, middle, low, unscored] and by_score.total == 4
+    assert [row.partner for row in by_score.items] == [high, middle, low, unscored] and by_score.total == 4
     by_sales = evaluate_partners(EvaluationCriteria(OCTOBER, partner_type=PartnerType.DISTRIBUTOR, sort="net_sales"))
-    assert [row.partner for row in by_sales.rows][:3] == [high, middle, low]  # 400 > 200 > 100
+    assert [row.partner for row in by_sales.items][:3] == [high, middle, low]  # 400 > 200 > 100
