@@ -1,6 +1,7 @@
 """A walk of the portal as one user: every page their navigation and home page reach, two links deep, each
 checked for error answers, console and htmx errors, sideways scrolling at phone width, covered controls and UI
-text in the wrong language. Used by the crawl test and by `python -m tests.browser.crawl` against `make run`."""
+text in the wrong language, a field that is wrong before anything was typed. Used by the crawl test and by
+`python -m tests.browser.crawl` against `make run`."""
 from __future__ import annotations
 
 import re
@@ -55,7 +56,10 @@ READ_SCRIPT = """
   texts.push(document.title);
   const links = [...document.querySelectorAll("a[href]")].filter((a) => !a.closest("[data-crawl-skip]"))
     .map((a) => a.href);
-  return {texts, links};
+  // A page just opened has nothing wrong with its fields yet (the evaluation once said "Not a valid choice").
+  const fieldErrors = [...document.querySelectorAll(".field-error, [aria-invalid=true]")]
+    .filter((e) => e.getClientRects().length).map((e) => (e.innerText || e.name || e.id || "").trim().slice(0, 60));
+  return {texts, links, fieldErrors};
 }
 """
 
@@ -237,6 +241,8 @@ class Crawl:
         found = page.evaluate(READ_SCRIPT)
         for text in LanguageCheck.load().wrong(found["texts"], self.language):
             self._add("wrong language", text)
+        for error in found["fieldErrors"]:
+            self._add("field error on opening", error)
         for error in page.evaluate("window.__crawl ? window.__crawl.errors : []"):
             self._add("htmx error", error)
         for culprit in page.evaluate(OVERFLOW_SCRIPT):
