@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 DOMAINS := portal partners orders performance training
 
-.PHONY: run test bench install install-dev system-deps translations messages clean
+.PHONY: run test lint bench install install-dev system-deps translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ translations: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
 		--project=qudao -o portal/translations/messages.pot $(DOMAINS)
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete -w 120
 	$(BIN)/python scripts/mirror_en_catalog.py
 
 run: install
@@ -48,7 +48,12 @@ bench: system-deps install
 system-deps:
 	bash scripts/system-deps.sh
 
-test: system-deps install-dev
+## Lint and format first (ruff, configured in pyproject.toml): a failure there stops the run before the suite.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: system-deps install-dev lint
 	bash scripts/test-all.sh
 
 clean:

@@ -1,6 +1,7 @@
 """Benchmark (issue 4): a 1,000,000-line sales file through the upload's own service into a fresh SQLite
 database, against a raw executemany of the same rows into an equivalent table. Prints rows per second, the ratio,
 and the import's peak memory. Run with `make bench`; speed is measured here, never asserted in tests."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,19 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-HEADER = ["partner_code", "order_no", "line_no", "order_date", "customer_code", "customer_name", "customer_region",
-          "sku", "quantity", "unit_price", "discount"]
+HEADER = [
+    "partner_code",
+    "order_no",
+    "line_no",
+    "order_date",
+    "customer_code",
+    "customer_name",
+    "customer_region",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount",
+]
 SKUS = [f"SKU-{n:04d}" for n in range(200)]
 
 
@@ -30,13 +42,21 @@ def generate(path: Path, lines: int) -> None:
         for n in range(lines):
             order, line_no = divmod(n, 3)
             customer = rng.randrange(5000)
-            writer.writerow([
-                f"P-B-{order % 5}", f"SO-{order:07d}", line_no + 1,
-                (start + timedelta(days=(order * 730) // (lines // 3 + 1))).isoformat(),
-                f"C-{customer:05d}", f"Customer {customer} Co., Ltd.", "广东深圳",
-                SKUS[rng.randrange(len(SKUS))], rng.choice(["1", "2", "5", "12.5", "-1"]),
-                f"{rng.randrange(100, 99999) / 100:.4f}", "0" if rng.random() < 0.8 else "1.5",
-            ])
+            writer.writerow(
+                [
+                    f"P-B-{order % 5}",
+                    f"SO-{order:07d}",
+                    line_no + 1,
+                    (start + timedelta(days=(order * 730) // (lines // 3 + 1))).isoformat(),
+                    f"C-{customer:05d}",
+                    f"Customer {customer} Co., Ltd.",
+                    "广东深圳",
+                    SKUS[rng.randrange(len(SKUS))],
+                    rng.choice(["1", "2", "5", "12.5", "-1"]),
+                    f"{rng.randrange(100, 99999) / 100:.4f}",
+                    "0" if rng.random() < 0.8 else "1.5",
+                ]
+            )
 
 
 def run_import(path: Path, database: Path) -> tuple[float, int]:
@@ -64,10 +84,14 @@ def run_import(path: Path, database: Path) -> tuple[float, int]:
             region = Region(code="CN", level=RegionLevel.COUNTRY, name_en="China", name_zh="中国", path="/CN/")
             line = ProductLine(code="PL", name_en="Line", name_zh="产品线")
             db.session.add_all([region, line])
-            db.session.add_all(Partner(code=f"P-B-{n}", legal_name=f"Bench {n}", partner_type=PartnerType.AGENT,
-                                       region=region) for n in range(5))
-            db.session.add_all(Product(sku=sku, name_en=sku, name_zh=sku, product_line=line, unit="pcs",
-                                       list_price=Decimal("10")) for sku in SKUS)
+            db.session.add_all(
+                Partner(code=f"P-B-{n}", legal_name=f"Bench {n}", partner_type=PartnerType.AGENT, region=region)
+                for n in range(5)
+            )
+            db.session.add_all(
+                Product(sku=sku, name_en=sku, name_zh=sku, product_line=line, unit="pcs", list_price=Decimal("10"))
+                for sku in SKUS
+            )
             admin = User(email="bench@example.com", name="Bench", role=Role.ADMIN)
             db.session.add(admin)
             db.session.commit()
@@ -79,8 +103,9 @@ def run_import(path: Path, database: Path) -> tuple[float, int]:
                 return iter(read_table(handle, path.name, COLUMNS, max_bytes=1 << 40))
 
             started = time.perf_counter()
-            result = record_sales_lines(read_rows, actor=admin, source=SubmissionSource.UPLOAD, filename=path.name,
-                                        rules=rules)
+            result = record_sales_lines(
+                read_rows, actor=admin, source=SubmissionSource.UPLOAD, filename=path.name, rules=rules
+            )
             db.session.commit()
             elapsed = time.perf_counter() - started
     assert result.ok, result.errors[:5]
@@ -99,10 +124,13 @@ def run_raw(path: Path, database: Path) -> tuple[float, int]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
-        while chunk := [row for _, row in zip(range(10_000), reader)]:
-            connection.executemany("INSERT INTO sales_lines (partner_code, order_no, line_no, order_date, "
-                                   "customer_code, customer_name, customer_region, sku, quantity, unit_price, "
-                                   "discount) VALUES (?,?,?,?,?,?,?,?,?,?,?)", chunk)
+        while chunk := [row for _, row in zip(range(10_000), reader, strict=False)]:
+            connection.executemany(
+                "INSERT INTO sales_lines (partner_code, order_no, line_no, order_date, "
+                "customer_code, customer_name, customer_region, sku, quantity, unit_price, "
+                "discount) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                chunk,
+            )
             rows += len(chunk)
     connection.commit()
     elapsed = time.perf_counter() - started
@@ -131,8 +159,12 @@ def main() -> None:
         generate(source, args.lines)
         print(f"file: {source.stat().st_size / 1e6:.1f} MB", flush=True)
         raw_seconds, raw_rows = run_raw(source, tmp_path / "raw.db")
-        out = subprocess.run([sys.executable, __file__, "--child", "import", "--file", str(source),
-                              "--db", str(tmp_path / "qudao.db")], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", "import", "--file", str(source), "--db", str(tmp_path / "qudao.db")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         seconds, rows, peak_mb = out.stdout.split()[-3:]
         seconds, rows, peak_mb = float(seconds), int(rows), float(peak_mb)
     raw_rate, rate = raw_rows / raw_seconds, rows / seconds

@@ -3,6 +3,7 @@
 (b) the evaluation page and one partner's scorecard under concurrent load (gunicorn, 2 workers),
 (c) one PDF scorecard.
 `make bench` runs it on SQLite and on a throwaway PostgreSQL; speed is measured here, never in tests."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -32,8 +33,7 @@ def build(partners: int, lines: int, months: int) -> date:
     from flask_migrate import upgrade
     from sqlalchemy import select, text
 
-    from orders.models import (Customer, CustomerMonthlySales, MonthlySales, PeriodReport, Product, SalesLine,
-                               Submission)
+    from orders.models import Customer, CustomerMonthlySales, MonthlySales, PeriodReport, Product, SalesLine, Submission
     from orders.periods import add_months, local_today, month_start
     from partners.models import Partner, ProductLine, Region
     from partners.regions import load_regions, region_by_code
@@ -50,32 +50,90 @@ def build(partners: int, lines: int, months: int) -> date:
         load_regions()
         provinces = list(db.session.scalars(select(Region).where(Region.parent_id == region_by_code("CN").id)))
         lines_of = [ProductLine(code=f"L{n}", name_en=f"Line {n}", name_zh=f"产品线{n}") for n in range(3)]
-        products = [Product(sku=f"SKU-{n:03d}", name_en=f"P {n}", name_zh=f"产品{n}", product_line=lines_of[n % 3],
-                            unit="pcs", list_price=Decimal("10")) for n in range(60)]
+        products = [
+            Product(
+                sku=f"SKU-{n:03d}",
+                name_en=f"P {n}",
+                name_zh=f"产品{n}",
+                product_line=lines_of[n % 3],
+                unit="pcs",
+                list_price=Decimal("10"),
+            )
+            for n in range(60)
+        ]
         db.session.add_all(lines_of + products)
         admin = User(email="bench@qudao.example", name="Bench", role=Role.ADMIN, password_hash=hash_password(PASSWORD))
         db.session.add(admin)
         db.session.flush()
-        joined = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        joined = datetime(2020, 1, 1, tzinfo=UTC)
         table = Partner.__table__
-        db.session.execute(table.insert(), [
-            {"code": f"P-B-{n:04d}", "legal_name": f"Bench Partner {n}", "name_key": f"bench partner {n}",
-             "partner_type": TYPES[n % 4], "tier": "registered", "status": "active",
-             "region_id": provinces[n % len(provinces)].id, "created_at": joined, "updated_at": joined,
-             "version_id": 1} for n in range(partners)])
+        db.session.execute(
+            table.insert(),
+            [
+                {
+                    "code": f"P-B-{n:04d}",
+                    "legal_name": f"Bench Partner {n}",
+                    "name_key": f"bench partner {n}",
+                    "partner_type": TYPES[n % 4],
+                    "tier": "registered",
+                    "status": "active",
+                    "region_id": provinces[n % len(provinces)].id,
+                    "created_at": joined,
+                    "updated_at": joined,
+                    "version_id": 1,
+                }
+                for n in range(partners)
+            ],
+        )
         partner_ids = list(db.session.scalars(select(Partner.id).order_by(Partner.id)))
-        db.session.execute(User.__table__.insert(), [
-            {"email": f"user{pid}@bench.example", "name": f"User {pid}", "role": "partner_user", "partner_id": pid,
-             "is_active": True, "created_at": joined, "updated_at": joined} for pid in partner_ids])
-        db.session.execute(Customer.__table__.insert(), [
-            {"partner_id": pid, "code": f"C-{c:02d}", "name": f"Customer {pid}-{c}", "name_key": f"customer {pid}-{c}",
-             "created_at": joined, "updated_at": joined} for pid in partner_ids for c in range(25)])
+        db.session.execute(
+            User.__table__.insert(),
+            [
+                {
+                    "email": f"user{pid}@bench.example",
+                    "name": f"User {pid}",
+                    "role": "partner_user",
+                    "partner_id": pid,
+                    "is_active": True,
+                    "created_at": joined,
+                    "updated_at": joined,
+                }
+                for pid in partner_ids
+            ],
+        )
+        db.session.execute(
+            Customer.__table__.insert(),
+            [
+                {
+                    "partner_id": pid,
+                    "code": f"C-{c:02d}",
+                    "name": f"Customer {pid}-{c}",
+                    "name_key": f"customer {pid}-{c}",
+                    "created_at": joined,
+                    "updated_at": joined,
+                }
+                for pid in partner_ids
+                for c in range(25)
+            ],
+        )
         customers = defaultdict(list)
         for cid, pid in db.session.execute(select(Customer.id, Customer.partner_id)):
             customers[pid].append(cid)
-        db.session.execute(Submission.__table__.insert(), [
-            {"partner_id": pid, "source": "upload", "status": "completed", "filename": "history.csv",
-             "created_at": joined, "row_count": 0, "total_amount": Decimal(0)} for pid in partner_ids])
+        db.session.execute(
+            Submission.__table__.insert(),
+            [
+                {
+                    "partner_id": pid,
+                    "source": "upload",
+                    "status": "completed",
+                    "filename": "history.csv",
+                    "created_at": joined,
+                    "row_count": 0,
+                    "total_amount": Decimal(0),
+                }
+                for pid in partner_ids
+            ],
+        )
         submission = dict(db.session.execute(select(Submission.partner_id, Submission.id)).all())
         product_ids = [p.id for p in products]
         last = add_months(month_start(local_today()), -1)
@@ -83,7 +141,7 @@ def build(partners: int, lines: int, months: int) -> date:
         per_partner_month = lines / (partners * months)
         monthly: dict[tuple, list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
         customer_monthly: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0, 0])
-        batch, written, now = [], 0, datetime.now(timezone.utc)
+        batch, written, now = [], 0, datetime.now(UTC)
         for index, pid in enumerate(partner_ids):
             scale = 0.4 + 1.2 * ((index * 7919) % partners) / partners  # partners of different sizes
             for period in periods:
@@ -95,11 +153,25 @@ def build(partners: int, lines: int, months: int) -> date:
                     price = Decimal(rng.randrange(100, 99999)) / 100
                     net = quantity * price
                     customer = rng.choice(customers[pid])
-                    batch.append({"partner_id": pid, "submission_id": submission[pid], "order_no": f"SO-{period:%y%m}",
-                                  "line_no": line_no + 1, "order_date": period + timedelta(days=line_no % 27),
-                                  "period": period, "customer_id": customer, "product_id": rng.choice(product_ids),
-                                  "quantity": quantity, "unit_price": price, "discount": Decimal(0),
-                                  "net_amount": net, "is_return": quantity < 0, "created_at": now, "updated_at": now})
+                    batch.append(
+                        {
+                            "partner_id": pid,
+                            "submission_id": submission[pid],
+                            "order_no": f"SO-{period:%y%m}",
+                            "line_no": line_no + 1,
+                            "order_date": period + timedelta(days=line_no % 27),
+                            "period": period,
+                            "customer_id": customer,
+                            "product_id": rng.choice(product_ids),
+                            "quantity": quantity,
+                            "unit_price": price,
+                            "discount": Decimal(0),
+                            "net_amount": net,
+                            "is_return": quantity < 0,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
                     month = monthly[(pid, period)]
                     month[0] += net
                     month[1] += net if quantity < 0 else 0
@@ -115,18 +187,49 @@ def build(partners: int, lines: int, months: int) -> date:
         if batch:
             db.session.execute(SalesLine.__table__.insert(), batch)
             written += len(batch)
-        db.session.execute(MonthlySales.__table__.insert(), [
-            {"partner_id": p, "period": m, "net_amount": v[0], "returns_amount": v[1], "line_count": v[2]}
-            for (p, m), v in monthly.items()])
-        db.session.execute(CustomerMonthlySales.__table__.insert(), [
-            {"partner_id": p, "customer_id": c, "period": m, "net_amount": v[0], "sale_lines": v[1], "line_count": v[2]}
-            for (p, c, m), v in customer_monthly.items()])
-        db.session.execute(SalesTarget.__table__.insert(), [
-            {"partner_id": pid, "period": m, "amount": Decimal(20000), "created_at": now, "updated_at": now}
-            for pid in partner_ids for m in periods])
-        db.session.execute(PeriodReport.__table__.insert(), [
-            {"partner_id": pid, "period": m, "status": "submitted", "submitted_at": now, "is_late": rng.random() < 0.1}
-            for pid in partner_ids for m in periods[1:]])
+        db.session.execute(
+            MonthlySales.__table__.insert(),
+            [
+                {"partner_id": p, "period": m, "net_amount": v[0], "returns_amount": v[1], "line_count": v[2]}
+                for (p, m), v in monthly.items()
+            ],
+        )
+        db.session.execute(
+            CustomerMonthlySales.__table__.insert(),
+            [
+                {
+                    "partner_id": p,
+                    "customer_id": c,
+                    "period": m,
+                    "net_amount": v[0],
+                    "sale_lines": v[1],
+                    "line_count": v[2],
+                }
+                for (p, c, m), v in customer_monthly.items()
+            ],
+        )
+        db.session.execute(
+            SalesTarget.__table__.insert(),
+            [
+                {"partner_id": pid, "period": m, "amount": Decimal(20000), "created_at": now, "updated_at": now}
+                for pid in partner_ids
+                for m in periods
+            ],
+        )
+        db.session.execute(
+            PeriodReport.__table__.insert(),
+            [
+                {
+                    "partner_id": pid,
+                    "period": m,
+                    "status": "submitted",
+                    "submitted_at": now,
+                    "is_late": rng.random() < 0.1,
+                }
+                for pid in partner_ids
+                for m in periods[1:]
+            ],
+        )
         db.session.commit()
     # Fresh statistics for the planner, as autovacuum would gather them shortly after a bulk load.
     with db.engine.connect() as connection:
@@ -146,8 +249,9 @@ def measure_scoring(last: date) -> None:
 
     with tenancy.every_partner(reason="benchmark"):
         started = time.perf_counter()
-        rows = db.session.execute(text("SELECT partner_id, period, count(*), sum(net_amount) FROM sales_lines "
-                                       "GROUP BY partner_id, period")).all()
+        rows = db.session.execute(
+            text("SELECT partner_id, period, count(*), sum(net_amount) FROM sales_lines GROUP BY partner_id, period")
+        ).all()
         raw = time.perf_counter() - started
         started = time.perf_counter()
         cards = compute_scorecards(last)
@@ -158,8 +262,10 @@ def measure_scoring(last: date) -> None:
         db.session.commit()
         year = time.perf_counter() - started + one_month
     print(f"(a) raw GROUP BY over the lines: {raw:.2f} s ({len(rows):,} groups)")
-    print(f"    KPIs and scores of every partner for one month: {one_month:.2f} s ({len(cards):,} scorecards) "
-          f"— ratio {one_month / raw:.2f} (target ≤ 2)")
+    print(
+        f"    KPIs and scores of every partner for one month: {one_month:.2f} s ({len(cards):,} scorecards) "
+        f"— ratio {one_month / raw:.2f} (target ≤ 2)"
+    )
     print(f"    the nightly 12 months: {year:.2f} s ({count + len(cards):,} scorecards)", flush=True)
 
 
@@ -167,10 +273,12 @@ def _client(base: str):
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    body = urllib.parse.urlencode({"email": "bench@qudao.example", "password": PASSWORD,
-                                   "csrf_token": token.group(1)}).encode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    body = urllib.parse.urlencode(
+        {"email": "bench@qudao.example", "password": PASSWORD, "csrf_token": token.group(1)}
+    ).encode()
     opener.open(f"{base}/login", body).read()
     return opener
 
@@ -192,9 +300,20 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
     port = sock.getsockname()[1]
     sock.close()
     env = {**os.environ, "DATABASE_URL": database_url, "QUDAO_INSTANCE_DIR": str(instance)}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "2", "--bind",
-                               f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "w"))
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "wsgi:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "w"),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -206,8 +325,10 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
         month = last.strftime("%Y-%m")
         opener = _client(base)
         partner_id = 1 + partners // 2
-        pages = {"evaluation": f"{base}/performance/evaluation?period={month}",
-                 "scorecard": f"{base}/performance/partners/{partner_id}/scorecard?period={month}"}
+        pages = {
+            "evaluation": f"{base}/performance/evaluation?period={month}",
+            "scorecard": f"{base}/performance/partners/{partner_id}/scorecard?period={month}",
+        }
         for url in pages.values():  # warm both workers
             for _ in range(4):
                 _timed(opener, url)
@@ -215,7 +336,7 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
             timings: list[float] = []
             lock = threading.Lock()
 
-            def load(client=None, url=url):
+            def load(client=None, url=url, lock=lock, timings=timings):
                 client = _client(base)
                 for _ in range(requests // users):
                     elapsed = _timed(client, url)
@@ -230,12 +351,19 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
                 thread.join()
             wall = time.perf_counter() - started
             p95 = statistics.quantiles(timings, n=20)[-1]
-            print(f"(b) {name}: {len(timings)} requests, {users} at a time: p50 {statistics.median(timings) * 1000:.0f} ms, "
-                  f"p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s", flush=True)
+            print(
+                f"(b) {name}: {len(timings)} requests, {users} at a time: "
+                f"p50 {statistics.median(timings) * 1000:.0f} ms, "
+                f"p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s",
+                flush=True,
+            )
         pdf_url = f"{base}/performance/partners/{partner_id}/scorecard.pdf?period={month}"
         pdfs = [_timed(opener, pdf_url) for _ in range(5)]
-        print(f"(c) PDF scorecard: first {pdfs[0]:.2f} s, then median {statistics.median(pdfs[1:]):.2f} s "
-              f"(target < 1.5 s)", flush=True)
+        print(
+            f"(c) PDF scorecard: first {pdfs[0]:.2f} s, then median {statistics.median(pdfs[1:]):.2f} s "
+            f"(target < 1.5 s)",
+            flush=True,
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,4 +1,5 @@
 """Alembic environment for Flask-Migrate: the app's engine and metadata, batch mode for SQLite."""
+
 import logging
 from logging.config import fileConfig
 

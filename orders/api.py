@@ -1,4 +1,5 @@
 """The JSON API for partners' ERP systems: POST and GET /api/v1/sales-lines, authenticated by an API token."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -62,17 +63,27 @@ def post_sales_lines():
             return _error(422, _("Every line must be an object."), [RowError(number, "", _("Not an object."))])
         rows.append((number, {key: "" if line.get(key) is None else str(line.get(key)) for key in FIELDS}))
     user = g.api_user
-    rules = intake.ReportingRules(today=periods.local_today(), open_months=current_app.config["REPORTING_OPEN_MONTHS"],
-                                  may_report_closed_periods=False)
-    result = intake.record_sales_lines(lambda: iter(rows), actor=user, source=SubmissionSource.API, filename=None,
-                                       rules=rules)
+    rules = intake.ReportingRules(
+        today=periods.local_today(),
+        open_months=current_app.config["REPORTING_OPEN_MONTHS"],
+        may_report_closed_periods=False,
+    )
+    result = intake.record_sales_lines(
+        lambda: iter(rows), actor=user, source=SubmissionSource.API, filename=None, rules=rules
+    )
     if not result.ok:
         db.session.rollback()
         return _error(422, _("Nothing was recorded: some lines are wrong."), result.errors)
     db.session.commit()
     submission = result.submissions[0]
-    return jsonify({"submission_id": submission.id, "lines": result.rows, "returns": result.returns,
-                    "net_amount": str(services.to_cents(result.total))}), 201
+    return jsonify(
+        {
+            "submission_id": submission.id,
+            "lines": result.rows,
+            "returns": result.returns,
+            "net_amount": str(services.to_cents(result.total)),
+        }
+    ), 201
 
 
 @bp.get("/sales-lines")
@@ -88,9 +99,24 @@ def get_sales_lines():
     else:
         return _error(400, _("Ask for ?period=YYYY-MM or ?order_no=…"))
     lines = db.session.scalars(query).all()
-    return jsonify({"lines": [{
-        "order_no": line.order_no, "line_no": line.line_no, "order_date": line.order_date.isoformat(),
-        "customer_code": line.customer.code, "customer_name": line.customer.name, "sku": line.product.sku,
-        "quantity": str(line.quantity), "unit_price": str(line.unit_price), "discount": str(line.discount),
-        "net_amount": str(line.net_amount), "is_return": line.is_return, "submission_id": line.submission_id,
-    } for line in lines]})
+    return jsonify(
+        {
+            "lines": [
+                {
+                    "order_no": line.order_no,
+                    "line_no": line.line_no,
+                    "order_date": line.order_date.isoformat(),
+                    "customer_code": line.customer.code,
+                    "customer_name": line.customer.name,
+                    "sku": line.product.sku,
+                    "quantity": str(line.quantity),
+                    "unit_price": str(line.unit_price),
+                    "discount": str(line.discount),
+                    "net_amount": str(line.net_amount),
+                    "is_return": line.is_return,
+                    "submission_id": line.submission_id,
+                }
+                for line in lines
+            ]
+        }
+    )

@@ -1,4 +1,5 @@
 """API tokens: a partner_admin creates one for the partner's ERP, sees it once, and may revoke it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,12 +29,22 @@ def create_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     if not name.strip():
         raise RuleViolation(_l("Name the token after the system that uses it."), field="name")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(partner_id=actor.partner_id, name=name.strip()[:120], prefix=plain[:10],
-                     token_hash=_hash(plain), created_by_id=actor.id)
+    token = ApiToken(
+        partner_id=actor.partner_id,
+        name=name.strip()[:120],
+        prefix=plain[:10],
+        token_hash=_hash(plain),
+        created_by_id=actor.id,
+    )
     db.session.add(token)
     db.session.flush()
-    audit.record(actor=actor, row=token, action="create", after={"name": token.name, "prefix": token.prefix},
-                 partner_id=token.partner_id)
+    audit.record(
+        actor=actor,
+        row=token,
+        action="create",
+        after={"name": token.name, "prefix": token.prefix},
+        partner_id=token.partner_id,
+    )
     return token, plain
 
 
@@ -42,8 +53,9 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
         raise PermissionDenied()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(actor=actor, row=token, action="revoke", after={"prefix": token.prefix},
-                     partner_id=token.partner_id)
+        audit.record(
+            actor=actor, row=token, action="revoke", after={"prefix": token.prefix}, partner_id=token.partner_id
+        )
     db.session.flush()
 
 

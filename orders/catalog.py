@@ -1,4 +1,5 @@
 """The product catalog: products by SKU, edited by admins one by one or from a spreadsheet."""
+
 from __future__ import annotations
 
 import re
@@ -71,8 +72,13 @@ def save_product(fields: ProductFields, *, actor: User, product: Product | None 
     product.product_line, product.unit = fields.product_line, fields.unit.strip()
     product.list_price, product.is_active = fields.list_price, fields.is_active
     db.session.flush()
-    audit.record(actor=actor, row=product, action="update" if before else "create", before=before,
-                 after=audit.snapshot(product, Product.AUDITED))
+    audit.record(
+        actor=actor,
+        row=product,
+        action="update" if before else "create",
+        before=before,
+        after=audit.snapshot(product, Product.AUDITED),
+    )
     return product
 
 
@@ -85,8 +91,7 @@ def active_product(sku: str) -> Product | None:
     """The product a sales line names, as intake finds it (SKU without regard to case)."""
     if not sku.strip():
         return None
-    return db.session.scalar(select(Product).where(func.upper(Product.sku) == sku.strip().upper(),
-                                                   Product.is_active))
+    return db.session.scalar(select(Product).where(func.upper(Product.sku) == sku.strip().upper(), Product.is_active))
 
 
 def is_far_from_list_price(product: Product, price: Decimal) -> bool:
@@ -104,8 +109,13 @@ def products_query(text: str = "", *, active_only: bool = False):
     query = select(Product).order_by(Product.sku)
     if text.strip():
         pattern = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(Product.sku).like(pattern), func.lower(Product.name_en).like(pattern),
-                                Product.name_zh.like(pattern)))
+        query = query.where(
+            or_(
+                func.lower(Product.sku).like(pattern),
+                func.lower(Product.name_en).like(pattern),
+                Product.name_zh.like(pattern),
+            )
+        )
     if active_only:
         query = query.where(Product.is_active)
     return query
@@ -120,8 +130,11 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
     TableRejected for an unreadable file. The caller commits only when result.ok."""
     _require_admin(actor)
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
-    lines = {key: line for line in db.session.scalars(select(ProductLine))
-             for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}}
+    lines = {
+        key: line
+        for line in db.session.scalars(select(ProductLine))
+        for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}
+    }
     result, parsed, first_row_of = CatalogImportResult(headers=table.headers), [], {}
     for number, values in table:
         result.rows += 1
@@ -146,14 +159,17 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
             result.errors += check.errors
             continue
         first_row_of[sku] = number
-        parsed.append(ProductFields(sku, values["name_en"], values["name_zh"], line, values["unit"], price,
-                                    active_text not in NO))
+        parsed.append(
+            ProductFields(sku, values["name_en"], values["name_zh"], line, values["unit"], price, active_text not in NO)
+        )
     if result.rows == 0:
         result.errors.append(RowError(0, "", _l("The file has a header but no rows.")))
     if not result.ok:
         return result
-    existing = {p.sku.upper(): p for p in db.session.scalars(select(Product).where(
-        func.upper(Product.sku).in_(list(first_row_of))))}
+    existing = {
+        p.sku.upper(): p
+        for p in db.session.scalars(select(Product).where(func.upper(Product.sku).in_(list(first_row_of))))
+    }
     for fields in parsed:
         product = existing.get(fields.sku)
         if product is None:

@@ -1,4 +1,5 @@
 """`flask deals expire`: the daily job that ends protection of deals past their date."""
+
 from __future__ import annotations
 
 import click

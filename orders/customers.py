@@ -1,4 +1,5 @@
 """End customers: kept per partner by code, masked in lists, exported or erased for one person on request."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,10 +51,18 @@ def _customers_query(text: str):
 
 def _with_totals(customers: list[Customer]) -> list[CustomerRow]:
     """Line count and exact net sales of each, from the customer roll-up (not from millions of lines)."""
-    totals = {customer_id: (lines, net) for customer_id, lines, net in db.session.execute(select(
-        CustomerMonthlySales.customer_id, func.sum(CustomerMonthlySales.line_count),
-        exact_sum(CustomerMonthlySales.net_amount)).where(
-        among(CustomerMonthlySales.customer_id, [c.id for c in customers])).group_by(CustomerMonthlySales.customer_id))}
+    totals = {
+        customer_id: (lines, net)
+        for customer_id, lines, net in db.session.execute(
+            select(
+                CustomerMonthlySales.customer_id,
+                func.sum(CustomerMonthlySales.line_count),
+                exact_sum(CustomerMonthlySales.net_amount),
+            )
+            .where(among(CustomerMonthlySales.customer_id, [c.id for c in customers]))
+            .group_by(CustomerMonthlySales.customer_id)
+        )
+    }
     return [CustomerRow(c, *(totals.get(c.id) or (0, None))) for c in customers]
 
 
@@ -74,17 +83,28 @@ def update_customer(customer: Customer, values: dict[str, str], *, actor: User) 
     for name in EDITABLE:
         if name in values:
             setattr(customer, name, (values[name] or "").strip() or (None if name != "name" else customer.name))
-    audit.record(actor=actor, row=customer, action="update", before=before, after=audit.snapshot(customer, EDITABLE),
-                 partner_id=customer.partner_id)
+    audit.record(
+        actor=actor,
+        row=customer,
+        action="update",
+        before=before,
+        after=audit.snapshot(customer, EDITABLE),
+        partner_id=customer.partner_id,
+    )
     db.session.flush()
 
 
 def personal_data(customer: Customer) -> dict:
     """Everything kept about the customer's contact person, for an access request (PIPL art. 45, GDPR art. 15)."""
     return {
-        "customer_code": customer.code, "customer_name": customer.name, "region": customer.region_text,
-        "industry": customer.industry, "contact_person": customer.contact_person, "phone": customer.phone,
-        "email": customer.email, "created_at": customer.created_at.isoformat(),
+        "customer_code": customer.code,
+        "customer_name": customer.name,
+        "region": customer.region_text,
+        "industry": customer.industry,
+        "contact_person": customer.contact_person,
+        "phone": customer.phone,
+        "email": customer.email,
+        "created_at": customer.created_at.isoformat(),
         "erased_at": customer.erased_at.isoformat() if customer.erased_at else None,
     }
 
@@ -101,18 +121,33 @@ def erase_personal_data(customer: Customer, *, actor: User, reason: str) -> None
         setattr(customer, name, None)
     customer.erased_at = utcnow()
     # The log says which fields were erased, never their old values.
-    audit.record(actor=actor, row=customer, action="erase", before={k: "***" for k, v in before.items() if v},
-                 after={k: None for k, v in before.items() if v}, partner_id=customer.partner_id, reason=reason.strip())
+    audit.record(
+        actor=actor,
+        row=customer,
+        action="erase",
+        before={k: "***" for k, v in before.items() if v},
+        after={k: None for k, v in before.items() if v},
+        partner_id=customer.partner_id,
+        reason=reason.strip(),
+    )
     db.session.flush()
 
 
 def shared_customers(limit: int = 100) -> list[list[Customer]]:
     """Customers that more than one partner reports: the same registration number, or the same normalised name
     in the same region. For the channel manager, within their scope."""
-    by_number = select(Customer.registration_number).where(Customer.registration_number.is_not(None)).group_by(
-        Customer.registration_number).having(func.count(func.distinct(Customer.partner_id)) > 1)
-    by_name = select(Customer.name_key, Customer.region_text).where(Customer.name_key != "").group_by(
-        Customer.name_key, Customer.region_text).having(func.count(func.distinct(Customer.partner_id)) > 1)
+    by_number = (
+        select(Customer.registration_number)
+        .where(Customer.registration_number.is_not(None))
+        .group_by(Customer.registration_number)
+        .having(func.count(func.distinct(Customer.partner_id)) > 1)
+    )
+    by_name = (
+        select(Customer.name_key, Customer.region_text)
+        .where(Customer.name_key != "")
+        .group_by(Customer.name_key, Customer.region_text)
+        .having(func.count(func.distinct(Customer.partner_id)) > 1)
+    )
     groups: dict[tuple, list[Customer]] = {}
     numbers = list(db.session.scalars(by_number.limit(limit)))
     if numbers:

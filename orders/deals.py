@@ -1,5 +1,6 @@
 """Deal registration: a partner claims an opportunity, a channel manager protects it for a while, the partner
 reports the win or the loss. Two partners chasing the same customer are both flagged."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,11 +47,21 @@ def _flag_conflicts(deal: DealRegistration) -> None:
     """Every other partner's active registration for the same customer (normalised name) is a conflict: both
     sides are flagged for the channel manager."""
     with tenancy.every_partner(reason="conflicts are found across partners"):
-        others = db.session.scalars(select(DealRegistration).where(
-            DealRegistration.customer_key == deal.customer_key, DealRegistration.partner_id != deal.partner_id,
-            DealRegistration.status.in_(ACTIVE_DEAL_STATUSES), DealRegistration.id != deal.id)).all()
-        codes = dict(db.session.execute(select(Partner.id, Partner.code).where(
-            Partner.id.in_([other.partner_id for other in others] + [deal.partner_id]))).all())
+        others = db.session.scalars(
+            select(DealRegistration).where(
+                DealRegistration.customer_key == deal.customer_key,
+                DealRegistration.partner_id != deal.partner_id,
+                DealRegistration.status.in_(ACTIVE_DEAL_STATUSES),
+                DealRegistration.id != deal.id,
+            )
+        ).all()
+        codes = dict(
+            db.session.execute(
+                select(Partner.id, Partner.code).where(
+                    Partner.id.in_([other.partner_id for other in others] + [deal.partner_id])
+                )
+            ).all()
+        )
         for other in others:
             mine = f"#{other.id} {codes[other.partner_id]}"
             theirs = f"#{deal.id} {codes[deal.partner_id]}"
@@ -64,14 +75,21 @@ def register_deal(fields: DealFields, *, actor: User, today: date) -> DealRegist
     if actor.role not in PARTNER_ROLES or actor.partner_id is None:
         raise PermissionDenied()
     _check(fields, today)
-    deal = DealRegistration(partner_id=actor.partner_id, customer_name=fields.customer_name.strip(),
-                            customer_region=fields.customer_region.strip() or None, products=fields.products.strip(),
-                            estimated_value=fields.estimated_value, expected_close=fields.expected_close,
-                            created_by_id=actor.id)
+    deal = DealRegistration(
+        partner_id=actor.partner_id,
+        customer_name=fields.customer_name.strip(),
+        customer_region=fields.customer_region.strip() or None,
+        products=fields.products.strip(),
+        estimated_value=fields.estimated_value,
+        expected_close=fields.expected_close,
+        created_by_id=actor.id,
+    )
     db.session.add(deal)
     db.session.flush()
     _flag_conflicts(deal)
-    audit.record(actor=actor, row=deal, action="create", after=audit.snapshot(deal, AUDITED), partner_id=deal.partner_id)
+    audit.record(
+        actor=actor, row=deal, action="create", after=audit.snapshot(deal, AUDITED), partner_id=deal.partner_id
+    )
     db.session.flush()
     return deal
 
@@ -82,8 +100,15 @@ def _decide(deal: DealRegistration, actor: User, status: DealStatus, note: str |
     deal.decision_note = note
     deal.decided_by_id = actor.id
     deal.decided_at = utcnow()
-    audit.record(actor=actor, row=deal, action="update", before=before, after=audit.snapshot(deal, AUDITED),
-                 partner_id=deal.partner_id, reason=note)
+    audit.record(
+        actor=actor,
+        row=deal,
+        action="update",
+        before=before,
+        after=audit.snapshot(deal, AUDITED),
+        partner_id=deal.partner_id,
+        reason=note,
+    )
     db.session.flush()
 
 
@@ -115,11 +140,13 @@ def close_deal(deal: DealRegistration, *, actor: User, won: bool, order_no: str 
         raise RuleViolation(_l("Only an approved registration can be closed."))
     if won:
         order_no = order_no.strip()
-        has_lines = db.session.scalar(select(SalesLine.id).where(
-            SalesLine.partner_id == deal.partner_id, SalesLine.order_no == order_no).limit(1))
+        has_lines = db.session.scalar(
+            select(SalesLine.id).where(SalesLine.partner_id == deal.partner_id, SalesLine.order_no == order_no).limit(1)
+        )
         if not has_lines:
-            raise RuleViolation(_l("Report the order's sales lines first, then name its order number."),
-                                field="order_no")
+            raise RuleViolation(
+                _l("Report the order's sales lines first, then name its order number."), field="order_no"
+            )
         deal.won_order_no = order_no
     _decide(deal, actor, DealStatus.WON if won else DealStatus.LOST, None)
 
@@ -133,8 +160,14 @@ def expire_deals(today: date) -> int:
         if limit is not None and limit < today:
             before = audit.snapshot(deal, AUDITED)
             deal.status = DealStatus.EXPIRED
-            audit.record(actor=None, row=deal, action="expire", before=before, after=audit.snapshot(deal, AUDITED),
-                         partner_id=deal.partner_id)
+            audit.record(
+                actor=None,
+                row=deal,
+                action="expire",
+                before=before,
+                after=audit.snapshot(deal, AUDITED),
+                partner_id=deal.partner_id,
+            )
             expired += 1
     db.session.flush()
     return expired
@@ -143,8 +176,11 @@ def expire_deals(today: date) -> int:
 def won_lines(deal: DealRegistration) -> list[SalesLine]:
     if not deal.won_order_no:
         return []
-    return list(db.session.scalars(select(SalesLine).where(SalesLine.partner_id == deal.partner_id,
-                                                           SalesLine.order_no == deal.won_order_no)))
+    return list(
+        db.session.scalars(
+            select(SalesLine).where(SalesLine.partner_id == deal.partner_id, SalesLine.order_no == deal.won_order_no)
+        )
+    )
 
 
 def deals_query(*, partner_id: int | None = None, closed_in: tuple[date | None, date | None] = (None, None)):
@@ -155,7 +191,9 @@ def deals_query(*, partner_id: int | None = None, closed_in: tuple[date | None, 
         query = query.where(DealRegistration.partner_id == partner_id)
     first, last = closed_in
     if first is not None and last is not None:
-        query = query.where(DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
-                            DealRegistration.decided_at >= month_begins(first),
-                            DealRegistration.decided_at < month_begins(add_months(last, 1)))
+        query = query.where(
+            DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
+            DealRegistration.decided_at >= month_begins(first),
+            DealRegistration.decided_at < month_begins(add_months(last, 1)),
+        )
     return query

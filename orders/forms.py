@@ -1,4 +1,5 @@
 """Input shapes for the catalog, sales reports, customers and tokens."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -15,9 +16,14 @@ class ProductForm(FlaskForm):
     name_zh = StringField(_l("Name (Chinese)"), validators=[required(), max_length(200)])
     product_line_id = SelectField(_l("Product line"), coerce=int, validate_choice=True)
     unit = StringField(_l("Unit"), validators=[required(), max_length(16)])
-    list_price = DecimalField(_l("List price"), places=None, validators=[
-        InputRequired(message=_l("Fill in this field.")),
-        NumberRange(min=0, message=_l("Use a number of 0 or more."))])
+    list_price = DecimalField(
+        _l("List price"),
+        places=None,
+        validators=[
+            InputRequired(message=_l("Fill in this field.")),
+            NumberRange(min=0, message=_l("Use a number of 0 or more.")),
+        ],
+    )
     is_active = BooleanField(_l("On sale"), default=True)
 
 
@@ -47,9 +53,14 @@ class DealForm(FlaskForm):
     customer_name = StringField(_l("Customer"), validators=[required(), max_length(200)])
     customer_region = StringField(_l("Customer region"), validators=[max_length(120)])
     products = StringField(_l("Products"), validators=[required(), max_length(500)])
-    estimated_value = DecimalField(_l("Estimated value"), places=None, validators=[
-        InputRequired(message=_l("Fill in this field.")),
-        NumberRange(min=0, message=_l("Use a number of 0 or more."))])
+    estimated_value = DecimalField(
+        _l("Estimated value"),
+        places=None,
+        validators=[
+            InputRequired(message=_l("Fill in this field.")),
+            NumberRange(min=0, message=_l("Use a number of 0 or more.")),
+        ],
+    )
     expected_close = DateField(_l("Expected close date"), validators=[InputRequired(message=_l("Fill in this field."))])
 
 

@@ -3,6 +3,7 @@
 Rows stream through once: checked, and written in chunks inside a savepoint while every row so far is right.
 A wrong row anywhere rolls the savepoint back, so nothing is written; a file of a million lines is never held
 whole."""
+
 from __future__ import annotations
 
 import re
@@ -108,16 +109,21 @@ class _Catalog:
     """Products by SKU and partners by code, read once per intake."""
 
     def __init__(self, actor: User) -> None:
-        self.products = {sku.upper(): (pid, active) for pid, sku, active in
-                         db.session.execute(select(Product.id, Product.sku, Product.is_active))}
+        self.products = {
+            sku.upper(): (pid, active)
+            for pid, sku, active in db.session.execute(select(Product.id, Product.sku, Product.is_active))
+        }
         # The tenant scope applies: a channel manager finds only the partners of their regions.
-        self.partners = {code.upper(): (pid, status) for pid, code, status in
-                         db.session.execute(select(Partner.id, Partner.code, Partner.status))}
+        self.partners = {
+            code.upper(): (pid, status)
+            for pid, code, status in db.session.execute(select(Partner.id, Partner.code, Partner.status))
+        }
         self.own_partner_id = actor.partner_id if actor.role in PARTNER_ROLES else None
 
 
-def _parse(row: int, values: dict[str, str], catalog: _Catalog, rules: ReportingRules
-           ) -> tuple[ParsedLine | None, list[RowError]]:
+def _parse(
+    row: int, values: dict[str, str], catalog: _Catalog, rules: ReportingRules
+) -> tuple[ParsedLine | None, list[RowError]]:
     check = RowChecker(row, values)
     errors, wrong, text = check.errors, check.wrong, check.text
 
@@ -194,8 +200,20 @@ def _parse(row: int, values: dict[str, str], catalog: _Catalog, rules: Reporting
     discount = amount("discount", default=Decimal(0))
     if errors:
         return None, errors
-    return ParsedLine(row, partner_id, order_no, line_no, order_date, customer_code, customer_name, customer_region,
-                      product[0], quantity, unit_price, discount), []
+    return ParsedLine(
+        row,
+        partner_id,
+        order_no,
+        line_no,
+        order_date,
+        customer_code,
+        customer_name,
+        customer_region,
+        product[0],
+        quantity,
+        unit_price,
+        discount,
+    ), []
 
 
 def _duplicates(rows: Rows, suspects: set[int], catalog: _Catalog, rules: ReportingRules) -> list[RowError]:
@@ -209,17 +227,32 @@ def _duplicates(rows: Rows, suspects: set[int], catalog: _Catalog, rules: Report
         if hash(key) not in suspects:
             continue
         if key in first_row_of:
-            errors.append(RowError(number, "line_no", _l(
-                "Order %(order)s line %(line)d is in row %(row)d already.", order=line.order_no, line=line.line_no,
-                row=first_row_of[key])))
+            errors.append(
+                RowError(
+                    number,
+                    "line_no",
+                    _l(
+                        "Order %(order)s line %(line)d is in row %(row)d already.",
+                        order=line.order_no,
+                        line=line.line_no,
+                        row=first_row_of[key],
+                    ),
+                )
+            )
         else:
             first_row_of[key] = number
     return errors
 
 
-def record_sales_lines(read_rows: Callable[[], Rows], *, actor: User,
-                       source: SubmissionSource, filename: str | None, rules: ReportingRules,
-                       progress: Callable[[str, int], None] | None = None) -> IntakeResult:
+def record_sales_lines(
+    read_rows: Callable[[], Rows],
+    *,
+    actor: User,
+    source: SubmissionSource,
+    filename: str | None,
+    rules: ReportingRules,
+    progress: Callable[[str, int], None] | None = None,
+) -> IntakeResult:
     """Check every row and write them, all or none: one submission per partner; lines upserted by (partner,
     order_no, line_no); customers created or updated by (partner, customer_code); the monthly roll-up moved.
 
@@ -276,9 +309,16 @@ def record_sales_lines(read_rows: Callable[[], Rows], *, actor: User,
         # Another delivery for the same partner wrote one of these lines first (two users at once, PostgreSQL):
         # its lines stand, nothing of this one is written, and the user is told to send it again.
         savepoint.rollback()
-        result.errors.append(RowError(0, "", _l(
-            "Another delivery for the same partner was being written at the same moment. Nothing of this one was "
-            "written: send it again.")))
+        result.errors.append(
+            RowError(
+                0,
+                "",
+                _l(
+                    "Another delivery for the same partner was being written at the same moment. "
+                    "Nothing of this one was written: send it again."
+                ),
+            )
+        )
         return result
     except BaseException:
         savepoint.rollback()
@@ -291,47 +331,73 @@ def record_sales_lines(read_rows: Callable[[], Rows], *, actor: User,
     return result
 
 
-def _submission_for(partner_id: int, submissions: dict[int, Submission], actor: User, source: SubmissionSource,
-                    filename: str | None) -> Submission:
+def _submission_for(
+    partner_id: int, submissions: dict[int, Submission], actor: User, source: SubmissionSource, filename: str | None
+) -> Submission:
     if partner_id not in submissions:
-        submission = Submission(partner_id=partner_id, source=source, status=SubmissionStatus.COMPLETED,
-                                filename=filename, created_by_id=actor.id, row_count=0, total_amount=Decimal(0))
+        submission = Submission(
+            partner_id=partner_id,
+            source=source,
+            status=SubmissionStatus.COMPLETED,
+            filename=filename,
+            created_by_id=actor.id,
+            row_count=0,
+            total_amount=Decimal(0),
+        )
         db.session.add(submission)
         db.session.flush()
         submissions[partner_id] = submission
     return submissions[partner_id]
 
 
-def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], actor: User,
-                 source: SubmissionSource, filename: str | None) -> int:
+def _write_chunk(
+    lines: list[ParsedLine],
+    submissions: dict[int, Submission],
+    actor: User,
+    source: SubmissionSource,
+    filename: str | None,
+) -> int:
     """Customers first, then the lines: new ones inserted, known ones (same partner, order, line) updated, each
     with one executemany. The lookups use plain IN lists, whose compiled SQL is cached across chunks."""
     customers = _upsert_customers(lines)
     keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
     wanted = set(keys)
-    existing = {
-        (partner_id, order_no, line_no): (line_id, period, net_amount, is_return, customer_id, submission_id)
-        for line_id, partner_id, order_no, line_no, period, net_amount, is_return, customer_id, submission_id
-        in db.session.execute(
-            select(SalesLine.id, SalesLine.partner_id, SalesLine.order_no, SalesLine.line_no, SalesLine.period,
-                   SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id, SalesLine.submission_id).where(
-                SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys})))
-        if (partner_id, order_no, line_no) in wanted
-    }
+    found = db.session.execute(
+        select(
+            SalesLine.partner_id,
+            SalesLine.order_no,
+            SalesLine.line_no,
+            SalesLine.id,
+            SalesLine.period,
+            SalesLine.net_amount,
+            SalesLine.is_return,
+            SalesLine.customer_id,
+            SalesLine.submission_id,
+        ).where(SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys}))
+    )
+    # (partner, order, line) → (line id, period, net, is return, customer, submission)
+    existing = {(row[0], row[1], row[2]): tuple(row[3:]) for row in found if (row[0], row[1], row[2]) in wanted}
     now = utcnow()
     inserts, updates = [], []
     deltas = rollup.Deltas()
     superseded: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])  # earlier submission → lines, net moved
-    for line, key in zip(lines, keys):
+    for line, key in zip(lines, keys, strict=True):
         submission = _submission_for(line.partner_id, submissions, actor, source, filename)
         submission.row_count += 1
         submission.total_amount += line.net_amount
         customer_id = customers[(line.partner_id, line.customer_code)]
         values = {
-            "submission_id": submission.id, "order_date": line.order_date, "period": line.period,
-            "customer_id": customer_id, "product_id": line.product_id,
-            "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
-            "net_amount": line.net_amount, "is_return": line.quantity < 0, "updated_at": now,
+            "submission_id": submission.id,
+            "order_date": line.order_date,
+            "period": line.period,
+            "customer_id": customer_id,
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "net_amount": line.net_amount,
+            "is_return": line.quantity < 0,
+            "updated_at": now,
         }
         deltas.add((line.partner_id, line.period), line.net_amount, line.quantity < 0, customer_id=customer_id)
         if key in existing:
@@ -341,8 +407,15 @@ def _write_chunk(lines: list[ParsedLine], submissions: dict[int, Submission], ac
             superseded[old_submission_id][0] += 1
             superseded[old_submission_id][1] += old_net
         else:
-            inserts.append({"partner_id": line.partner_id, "order_no": line.order_no, "line_no": line.line_no,
-                            "created_at": now, **values})
+            inserts.append(
+                {
+                    "partner_id": line.partner_id,
+                    "order_no": line.order_no,
+                    "line_no": line.line_no,
+                    "created_at": now,
+                    **values,
+                }
+            )
     if inserts:
         db.session.execute(SalesLine.__table__.insert(), inserts)
     if updates:
@@ -362,9 +435,11 @@ def _upsert_customers(lines: list[ParsedLine]) -> dict[tuple[int, str], int]:
     latest = {(line.partner_id, line.customer_code): line for line in lines}
     found: dict[tuple[int, str], int] = {}
     changes = []
-    rows = db.session.execute(select(
-        Customer.id, Customer.partner_id, Customer.code, Customer.name, Customer.region_text, Customer.erased_at
-    ).where(Customer.partner_id.in_({key[0] for key in latest}), Customer.code.in_({key[1] for key in latest})))
+    rows = db.session.execute(
+        select(
+            Customer.id, Customer.partner_id, Customer.code, Customer.name, Customer.region_text, Customer.erased_at
+        ).where(Customer.partner_id.in_({key[0] for key in latest}), Customer.code.in_({key[1] for key in latest}))
+    )
     for customer_id, partner_id, code, name, region_text, erased_at in rows:
         line = latest.get((partner_id, code))
         if line is None:
@@ -372,17 +447,35 @@ def _upsert_customers(lines: list[ParsedLine]) -> dict[tuple[int, str], int]:
         found[(partner_id, code)] = customer_id
         region = line.customer_region or region_text
         if erased_at is None and (name != line.customer_name or region != region_text):
-            changes.append({"id": customer_id, "name": line.customer_name,
-                            "name_key": normalise_company_name(line.customer_name), "region_text": region})
+            changes.append(
+                {
+                    "id": customer_id,
+                    "name": line.customer_name,
+                    "name_key": normalise_company_name(line.customer_name),
+                    "region_text": region,
+                }
+            )
     if changes:
         db.session.execute(update(Customer), changes)
-    new = [{"partner_id": key[0], "code": key[1], "name": line.customer_name,
-            "name_key": normalise_company_name(line.customer_name), "region_text": line.customer_region,
-            "created_at": utcnow(), "updated_at": utcnow()}
-           for key, line in latest.items() if key not in found]
+    new = [
+        {
+            "partner_id": key[0],
+            "code": key[1],
+            "name": line.customer_name,
+            "name_key": normalise_company_name(line.customer_name),
+            "region_text": line.customer_region,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        for key, line in latest.items()
+        if key not in found
+    ]
     if new:
         inserted = db.session.execute(
-            Customer.__table__.insert().returning(Customer.__table__.c.id, Customer.__table__.c.partner_id,
-                                                  Customer.__table__.c.code), new)
+            Customer.__table__.insert().returning(
+                Customer.__table__.c.id, Customer.__table__.c.partner_id, Customer.__table__.c.code
+            ),
+            new,
+        )
         found.update({(partner_id, code): customer_id for customer_id, partner_id, code in inserted})
     return found

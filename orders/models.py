@@ -1,4 +1,5 @@
 """Catalog, sell-through reporting and end customers: products, sales lines, submissions, periods, customers, deals."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,8 +11,16 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
-from portal.database import (ExactDecimal, LabelledEnum, OptionalPartnerOwned, PartnerOwned, TimestampMixin, enum_column,
-                             enum_labels, utcnow)
+from portal.database import (
+    ExactDecimal,
+    LabelledEnum,
+    OptionalPartnerOwned,
+    PartnerOwned,
+    TimestampMixin,
+    enum_column,
+    enum_labels,
+    utcnow,
+)
 from portal.extensions import db
 from portal.i18n import pick
 
@@ -22,8 +31,16 @@ if TYPE_CHECKING:
 # Quantities and unit prices carry up to 4 decimals; their product up to 8. Amounts are kept exact and rounded to
 # cents only for display and export.
 # Units are free text; the usual ones are shown in the reader's language.
-UNIT_LABELS = {"pcs": _l("pcs"), "pc": _l("pcs"), "pair": _l("pair"), "set": _l("set"), "box": _l("box"),
-               "roll": _l("roll"), "m": _l("m"), "kg": _l("kg")}
+UNIT_LABELS = {
+    "pcs": _l("pcs"),
+    "pc": _l("pcs"),
+    "pair": _l("pair"),
+    "set": _l("set"),
+    "box": _l("box"),
+    "roll": _l("roll"),
+    "m": _l("m"),
+    "kg": _l("kg"),
+}
 QUANTITY = ExactDecimal(18, 4)
 PRICE = ExactDecimal(18, 4)
 AMOUNT = ExactDecimal(24, 8)
@@ -40,7 +57,7 @@ class Product(TimestampMixin, db.Model):
     list_price: Mapped[Decimal] = mapped_column(PRICE)
     is_active: Mapped[bool] = mapped_column(default=True)
 
-    product_line: Mapped["ProductLine"] = relationship()
+    product_line: Mapped[ProductLine] = relationship()
 
     AUDITED = ("sku", "name_en", "name_zh", "product_line_id", "unit", "list_price", "is_active")
 
@@ -60,25 +77,29 @@ class SubmissionSource(LabelledEnum):
 
 
 class SubmissionStatus(LabelledEnum):
-    QUEUED = "queued"        # waiting for the background worker
+    QUEUED = "queued"  # waiting for the background worker
     PROCESSING = "processing"
     COMPLETED = "completed"
-    REJECTED = "rejected"    # some row was wrong: nothing written, the errors are kept
+    REJECTED = "rejected"  # some row was wrong: nothing written, the errors are kept
     REVERTED = "reverted"
 
 
-SUBMISSION_SOURCE_LABELS = enum_labels({
-    SubmissionSource.FORM: _l("Web form"),
-    SubmissionSource.UPLOAD: _l("File upload"),
-    SubmissionSource.API: _l("API"),
-})
-SUBMISSION_STATUS_LABELS = enum_labels({
-    SubmissionStatus.QUEUED: _l("Queued"),
-    SubmissionStatus.PROCESSING: _l("Processing"),
-    SubmissionStatus.COMPLETED: _l("Completed"),
-    SubmissionStatus.REJECTED: _l("Rejected"),
-    SubmissionStatus.REVERTED: _l("Reverted"),
-})
+SUBMISSION_SOURCE_LABELS = enum_labels(
+    {
+        SubmissionSource.FORM: _l("Web form"),
+        SubmissionSource.UPLOAD: _l("File upload"),
+        SubmissionSource.API: _l("API"),
+    }
+)
+SUBMISSION_STATUS_LABELS = enum_labels(
+    {
+        SubmissionStatus.QUEUED: _l("Queued"),
+        SubmissionStatus.PROCESSING: _l("Processing"),
+        SubmissionStatus.COMPLETED: _l("Completed"),
+        SubmissionStatus.REJECTED: _l("Rejected"),
+        SubmissionStatus.REVERTED: _l("Reverted"),
+    }
+)
 
 
 class Submission(PartnerOwned, db.Model):
@@ -102,8 +123,8 @@ class Submission(PartnerOwned, db.Model):
     reverted_at: Mapped[datetime | None]
     reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
-    reverted_by: Mapped["User | None"] = relationship(foreign_keys=[reverted_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reverted_by: Mapped[User | None] = relationship(foreign_keys=[reverted_by_id])
 
     @property
     def lines_not_superseded(self) -> int:
@@ -137,7 +158,7 @@ class Customer(PartnerOwned, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     erased_at: Mapped[datetime | None]
 
-    region: Mapped["Region | None"] = relationship()
+    region: Mapped[Region | None] = relationship()
 
     __table_args__ = (UniqueConstraint("partner_id", "code"),)
     PERSONAL_FIELDS = ("contact_person", "phone", "email")
@@ -182,10 +203,12 @@ class PeriodStatus(LabelledEnum):
     NO_SALES = "no_sales"
 
 
-PERIOD_STATUS_LABELS = enum_labels({
-    PeriodStatus.SUBMITTED: _l("Submitted"),
-    PeriodStatus.NO_SALES: _l("No sales this month"),
-})
+PERIOD_STATUS_LABELS = enum_labels(
+    {
+        PeriodStatus.SUBMITTED: _l("Submitted"),
+        PeriodStatus.NO_SALES: _l("No sales this month"),
+    }
+)
 
 
 class PeriodReport(PartnerOwned, db.Model):
@@ -199,7 +222,7 @@ class PeriodReport(PartnerOwned, db.Model):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     is_late: Mapped[bool] = mapped_column(default=False)
 
-    submitted_by: Mapped["User | None"] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("partner_id", "period"),)  # a second click declares nothing new
 
@@ -217,7 +240,7 @@ class ApiToken(PartnerOwned, db.Model):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
-    created_by: Mapped["User"] = relationship()
+    created_by: Mapped[User] = relationship()
 
     @property
     def is_active(self) -> bool:
@@ -233,14 +256,16 @@ class DealStatus(LabelledEnum):
     EXPIRED = "expired"
 
 
-DEAL_STATUS_LABELS = enum_labels({
-    DealStatus.SUBMITTED: _l("Waiting for approval"),
-    DealStatus.APPROVED: _l("Approved"),
-    DealStatus.REJECTED: _l("Rejected"),
-    DealStatus.WON: _l("Won"),
-    DealStatus.LOST: _l("Lost"),
-    DealStatus.EXPIRED: _l("Expired"),
-})
+DEAL_STATUS_LABELS = enum_labels(
+    {
+        DealStatus.SUBMITTED: _l("Waiting for approval"),
+        DealStatus.APPROVED: _l("Approved"),
+        DealStatus.REJECTED: _l("Rejected"),
+        DealStatus.WON: _l("Won"),
+        DealStatus.LOST: _l("Lost"),
+        DealStatus.EXPIRED: _l("Expired"),
+    }
+)
 ACTIVE_DEAL_STATUSES = (DealStatus.SUBMITTED, DealStatus.APPROVED)
 
 
@@ -265,8 +290,8 @@ class DealRegistration(PartnerOwned, TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     version_id: Mapped[int] = mapped_column(default=1)
 
-    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])
-    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -285,16 +310,18 @@ class UploadStatus(LabelledEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     REJECTED = "rejected"  # some row was wrong: nothing written, the errors are kept
-    FAILED = "failed"      # the worker stopped; nothing written; may be retried
+    FAILED = "failed"  # the worker stopped; nothing written; may be retried
 
 
-UPLOAD_STATUS_LABELS = enum_labels({
-    UploadStatus.QUEUED: _l("Queued"),
-    UploadStatus.RUNNING: _l("Running"),
-    UploadStatus.COMPLETED: _l("Completed"),
-    UploadStatus.REJECTED: _l("Rejected"),
-    UploadStatus.FAILED: _l("Stopped"),
-})
+UPLOAD_STATUS_LABELS = enum_labels(
+    {
+        UploadStatus.QUEUED: _l("Queued"),
+        UploadStatus.RUNNING: _l("Running"),
+        UploadStatus.COMPLETED: _l("Completed"),
+        UploadStatus.REJECTED: _l("Rejected"),
+        UploadStatus.FAILED: _l("Stopped"),
+    }
+)
 
 
 class SalesUpload(OptionalPartnerOwned, db.Model):
@@ -317,7 +344,7 @@ class SalesUpload(OptionalPartnerOwned, db.Model):
     errors: Mapped[list | None] = mapped_column(JSON)
     submission_ids: Mapped[list | None] = mapped_column(JSON)
 
-    created_by: Mapped["User"] = relationship()
+    created_by: Mapped[User] = relationship()
 
     @property
     def is_finished(self) -> bool:
@@ -353,6 +380,8 @@ class CustomerMonthlySales(PartnerOwned, db.Model):
     sale_lines: Mapped[int] = mapped_column(default=0)  # lines that are not returns: the customer bought
     line_count: Mapped[int] = mapped_column(default=0)
 
-    __table_args__ = (UniqueConstraint("customer_id", "period"),
-                      Index("ix_customer_monthly_sales_partner_id_period", "partner_id", "period"),
-                      Index("ix_customer_monthly_sales_period", "period"))
+    __table_args__ = (
+        UniqueConstraint("customer_id", "period"),
+        Index("ix_customer_monthly_sales_partner_id_period", "partner_id", "period"),
+        Index("ix_customer_monthly_sales_period", "period"),
+    )

@@ -1,8 +1,9 @@
 """Monthly reporting periods: which months a partner still owes, declaring one reported or without sales."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -32,13 +33,13 @@ def deadline(period: date) -> datetime:
     """The end of the REPORTING_DEADLINE_DAY of the following month, in the brand's time zone."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     day = add_months(period, 1).replace(day=current_app.config["REPORTING_DEADLINE_DAY"])
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
 def month_begins(period: date) -> datetime:
     """The UTC moment a month begins in the brand's time zone."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(month_start(period), time(0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(month_start(period), time(0), tzinfo=zone).astimezone(UTC)
 
 
 def local_today() -> date:
@@ -75,10 +76,19 @@ def period_states(partner: Partner, *, months: int = 6, today: date | None = Non
     periods = [p for p in (add_months(month_start(today), -n) for n in range(1, months + 1)) if p >= joined]
     if not periods:
         return []
-    reports = {r.period: r for r in db.session.scalars(select(PeriodReport).where(
-        PeriodReport.partner_id == partner.id, PeriodReport.period.in_(periods)))}
-    counts = dict(db.session.execute(select(MonthlySales.period, MonthlySales.line_count).where(
-        MonthlySales.partner_id == partner.id, MonthlySales.period.in_(periods))).all())
+    reports = {
+        r.period: r
+        for r in db.session.scalars(
+            select(PeriodReport).where(PeriodReport.partner_id == partner.id, PeriodReport.period.in_(periods))
+        )
+    }
+    counts = dict(
+        db.session.execute(
+            select(MonthlySales.period, MonthlySales.line_count).where(
+                MonthlySales.partner_id == partner.id, MonthlySales.period.in_(periods)
+            )
+        ).all()
+    )
     return [PeriodState(p, reports.get(p), counts.get(p, 0), deadline(p)) for p in periods]
 
 
@@ -86,13 +96,19 @@ def months_to_declare(submission: Submission, *, today: date | None = None) -> l
     """The months a submission's lines fall in that are over and not declared yet: after reporting, the partner
     is asked to declare them complete."""
     today = today or local_today()
-    months = set(db.session.scalars(select(SalesLine.period).where(SalesLine.submission_id == submission.id)
-                                    .distinct()))
+    months = set(
+        db.session.scalars(select(SalesLine.period).where(SalesLine.submission_id == submission.id).distinct())
+    )
     months = {month for month in months if month < month_start(today)}
     if not months:
         return []
-    declared = set(db.session.scalars(select(PeriodReport.period).where(
-        PeriodReport.partner_id == submission.partner_id, PeriodReport.period.in_(months))))
+    declared = set(
+        db.session.scalars(
+            select(PeriodReport.period).where(
+                PeriodReport.partner_id == submission.partner_id, PeriodReport.period.in_(months)
+            )
+        )
+    )
     return sorted(months - declared, reverse=True)
 
 
@@ -105,25 +121,36 @@ def declare_period(partner: Partner, period: date, *, actor: User, no_sales: boo
     period = month_start(period)
     if period >= month_start(local_today()):
         raise RuleViolation(_l("A month can be declared once it is over."))
-    has_lines = db.session.scalar(select(SalesLine.id).where(SalesLine.partner_id == partner.id,
-                                                             SalesLine.period == period).limit(1)) is not None
+    has_lines = (
+        db.session.scalar(
+            select(SalesLine.id).where(SalesLine.partner_id == partner.id, SalesLine.period == period).limit(1)
+        )
+        is not None
+    )
     if no_sales and has_lines:
         raise RuleViolation(_l("This month has sales lines: it cannot be declared without sales."))
     if not no_sales and not has_lines:
         raise RuleViolation(_l("No sales lines are reported for this month yet."))
-    existing = db.session.scalars(select(PeriodReport).where(PeriodReport.partner_id == partner.id,
-                                                             PeriodReport.period == period)).first()
+    existing = db.session.scalars(
+        select(PeriodReport).where(PeriodReport.partner_id == partner.id, PeriodReport.period == period)
+    ).first()
     if existing is not None:
         return existing
     now = utcnow()
-    report = PeriodReport(partner_id=partner.id, period=period, submitted_by_id=actor.id, submitted_at=now,
-                          status=PeriodStatus.NO_SALES if no_sales else PeriodStatus.SUBMITTED,
-                          is_late=now > deadline(period))
+    report = PeriodReport(
+        partner_id=partner.id,
+        period=period,
+        submitted_by_id=actor.id,
+        submitted_at=now,
+        status=PeriodStatus.NO_SALES if no_sales else PeriodStatus.SUBMITTED,
+        is_late=now > deadline(period),
+    )
     try:
         with db.session.begin_nested():  # two clicks at once: the unique constraint keeps one
             db.session.add(report)
     except IntegrityError:
-        return db.session.scalars(select(PeriodReport).where(PeriodReport.partner_id == partner.id,
-                                                             PeriodReport.period == period)).one()
+        return db.session.scalars(
+            select(PeriodReport).where(PeriodReport.partner_id == partner.id, PeriodReport.period == period)
+        ).one()
     record_milestone(partner.id, OnboardingStep.SALES_REPORT)
     return report

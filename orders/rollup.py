@@ -1,5 +1,6 @@
 """The monthly roll-ups: sales per partner and month, and per end customer and month, moved by the same deltas as
 the lines themselves."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -41,17 +42,35 @@ class Deltas:
 def apply(deltas: Deltas) -> None:
     """Add the deltas to the roll-up rows, creating the months that are new and removing those whose last line
     went. Inside the caller's transaction."""
-    _apply_rows(MonthlySales, ("partner_id", "period"), ("net_amount", "returns_amount", "line_count"), {
-        key: (deltas.net.get(key, Decimal(0)), deltas.returns.get(key, Decimal(0)), deltas.lines.get(key, 0))
-        for key in set(deltas.net) | set(deltas.lines)}, lambda key: {}, stamp={"updated_at": utcnow()})
+    _apply_rows(
+        MonthlySales,
+        ("partner_id", "period"),
+        ("net_amount", "returns_amount", "line_count"),
+        {
+            key: (deltas.net.get(key, Decimal(0)), deltas.returns.get(key, Decimal(0)), deltas.lines.get(key, 0))
+            for key in set(deltas.net) | set(deltas.lines)
+        },
+        lambda key: {},
+        stamp={"updated_at": utcnow()},
+    )
     partner_of = {(customer_id, period): partner_id for partner_id, customer_id, period in deltas.customers}
-    _apply_rows(CustomerMonthlySales, ("customer_id", "period"), ("net_amount", "sale_lines", "line_count"), {
-        (customer_id, period): tuple(change) for (_, customer_id, period), change in deltas.customers.items()},
-        lambda key: {"partner_id": partner_of[key]})
+    _apply_rows(
+        CustomerMonthlySales,
+        ("customer_id", "period"),
+        ("net_amount", "sale_lines", "line_count"),
+        {(customer_id, period): tuple(change) for (_, customer_id, period), change in deltas.customers.items()},
+        lambda key: {"partner_id": partner_of[key]},
+    )
 
 
-def _apply_rows(model, key_names: tuple[str, str], value_names: tuple[str, ...], changes: dict[tuple, tuple],
-                fixed: Callable[[tuple], dict], stamp: dict | None = None) -> None:
+def _apply_rows(
+    model,
+    key_names: tuple[str, str],
+    value_names: tuple[str, ...],
+    changes: dict[tuple, tuple],
+    fixed: Callable[[tuple], dict],
+    stamp: dict | None = None,
+) -> None:
     """Add each change (deltas in the order of `value_names`, the line count last) to the row of its key: one
     executemany each for the updates, the new rows and the emptied ones. The lookup uses two plain IN lists,
     which the unique index serves (a row-value IN would scan the table). `stamp` is written to every row that
@@ -62,21 +81,30 @@ def _apply_rows(model, key_names: tuple[str, str], value_names: tuple[str, ...],
         return
     first, second = (getattr(model, name) for name in key_names)
     found = {}
-    for row_id, key_first, key_second, *values in db.session.execute(select(
-            model.id, first, second, *(getattr(model, name) for name in value_names)).where(
-            first.in_({key[0] for key in changes}), second.in_({key[1] for key in changes}))):
+    for row_id, key_first, key_second, *values in db.session.execute(
+        select(model.id, first, second, *(getattr(model, name) for name in value_names)).where(
+            first.in_({key[0] for key in changes}), second.in_({key[1] for key in changes})
+        )
+    ):
         found[(key_first, key_second)] = (row_id, values)
     updates, inserts, emptied = [], [], []
     for key, change in changes.items():
         if key in found:
             row_id, current = found[key]
-            moved = [now + delta for now, delta in zip(current, change)]
+            moved = [now + delta for now, delta in zip(current, change, strict=True)]
             if moved[-1] == 0:  # its last line went
                 emptied.append(row_id)
             else:
-                updates.append({"row_id": row_id, **dict(zip(value_names, moved)), **stamp})
+                updates.append({"row_id": row_id, **dict(zip(value_names, moved, strict=True)), **stamp})
         else:
-            inserts.append({**fixed(key), **dict(zip(key_names, key)), **dict(zip(value_names, change)), **stamp})
+            inserts.append(
+                {
+                    **fixed(key),
+                    **dict(zip(key_names, key, strict=True)),
+                    **dict(zip(value_names, change, strict=True)),
+                    **stamp,
+                }
+            )
     table = model.__table__
     if updates:
         db.session.execute(table.update().where(table.c.id == bindparam("row_id")), updates)
@@ -88,27 +116,53 @@ def _apply_rows(model, key_names: tuple[str, str], value_names: tuple[str, ...],
 
 def fresh_aggregate() -> dict[Key, tuple[Decimal, Decimal, int]]:
     """The roll-up worked out again from the lines: what the stored one must always equal."""
-    query = select(SalesLine.partner_id, SalesLine.period, exact_sum(SalesLine.net_amount),
-                   exact_sum(case((SalesLine.is_return, SalesLine.net_amount), else_=None)), func.count()
-                   ).group_by(SalesLine.partner_id, SalesLine.period)
+    query = select(
+        SalesLine.partner_id,
+        SalesLine.period,
+        exact_sum(SalesLine.net_amount),
+        exact_sum(case((SalesLine.is_return, SalesLine.net_amount), else_=None)),
+        func.count(),
+    ).group_by(SalesLine.partner_id, SalesLine.period)
     return {(p, m): (net, returns or Decimal(0), count) for p, m, net, returns, count in db.session.execute(query)}
 
 
 def stored() -> dict[Key, tuple[Decimal, Decimal, int]]:
-    return {(p, m): (net, returns, count) for p, m, net, returns, count in db.session.execute(select(
-        MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount, MonthlySales.returns_amount,
-        MonthlySales.line_count))}
+    return {
+        (p, m): (net, returns, count)
+        for p, m, net, returns, count in db.session.execute(
+            select(
+                MonthlySales.partner_id,
+                MonthlySales.period,
+                MonthlySales.net_amount,
+                MonthlySales.returns_amount,
+                MonthlySales.line_count,
+            )
+        )
+    }
 
 
 def fresh_customer_aggregate() -> dict[tuple[int, date], tuple[Decimal, int, int]]:
     """The customer roll-up worked out again from the lines."""
-    query = select(SalesLine.customer_id, SalesLine.period, exact_sum(SalesLine.net_amount),
-                   func.count(case((SalesLine.is_return.is_(False), 1), else_=None)), func.count()
-                   ).group_by(SalesLine.customer_id, SalesLine.period)
+    query = select(
+        SalesLine.customer_id,
+        SalesLine.period,
+        exact_sum(SalesLine.net_amount),
+        func.count(case((SalesLine.is_return.is_(False), 1), else_=None)),
+        func.count(),
+    ).group_by(SalesLine.customer_id, SalesLine.period)
     return {(c, m): (net, sales, count) for c, m, net, sales, count in db.session.execute(query)}
 
 
 def stored_customers() -> dict[tuple[int, date], tuple[Decimal, int, int]]:
-    return {(c, m): (net, sales, count) for c, m, net, sales, count in db.session.execute(select(
-        CustomerMonthlySales.customer_id, CustomerMonthlySales.period, CustomerMonthlySales.net_amount,
-        CustomerMonthlySales.sale_lines, CustomerMonthlySales.line_count))}
+    return {
+        (c, m): (net, sales, count)
+        for c, m, net, sales, count in db.session.execute(
+            select(
+                CustomerMonthlySales.customer_id,
+                CustomerMonthlySales.period,
+                CustomerMonthlySales.net_amount,
+                CustomerMonthlySales.sale_lines,
+                CustomerMonthlySales.line_count,
+            )
+        )
+    }

@@ -1,4 +1,5 @@
 """Reading reported sales: lines by period, submissions and their revert, exports, money as people read it."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,8 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from orders import rollup
-from orders.models import Customer, SalesLine, Submission, SubmissionStatus
 from orders.customers import CustomerRow, mask
+from orders.models import Customer, SalesLine, Submission, SubmissionStatus
 from partners.identity import normalise_company_name
 from partners.models import Partner, Region
 from portal import audit
@@ -77,20 +78,31 @@ def _line_filters(criteria: LineCriteria) -> list:
     text = criteria.partner_text.strip()
     if text:
         key = f"%{normalise_company_name(text)}%"
-        conditions.append(SalesLine.partner_id.in_(select(Partner.id).where(or_(
-            func.upper(Partner.code) == text.upper(), Partner.name_key.like(key)))))
+        conditions.append(
+            SalesLine.partner_id.in_(
+                select(Partner.id).where(or_(func.upper(Partner.code) == text.upper(), Partner.name_key.like(key)))
+            )
+        )
     if criteria.region is not None:
-        conditions.append(SalesLine.partner_id.in_(select(Partner.id).join(Region, Region.id == Partner.region_id)
-                                                   .where(Region.path.startswith(criteria.region.path))))
+        conditions.append(
+            SalesLine.partner_id.in_(
+                select(Partner.id)
+                .join(Region, Region.id == Partner.region_id)
+                .where(Region.path.startswith(criteria.region.path))
+            )
+        )
     if criteria.returns_only:
         conditions.append(SalesLine.is_return)
     return conditions
 
 
 def _lines_query(criteria: LineCriteria):
-    return (select(SalesLine).where(*_line_filters(criteria))
-            .options(joinedload(SalesLine.customer), joinedload(SalesLine.product))  # each line names both
-            .order_by(SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no, SalesLine.id))
+    return (
+        select(SalesLine)
+        .where(*_line_filters(criteria))
+        .options(joinedload(SalesLine.customer), joinedload(SalesLine.product))  # each line names both
+        .order_by(SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no, SalesLine.id)
+    )
 
 
 def list_lines(criteria: LineCriteria) -> list[SalesLine]:
@@ -105,8 +117,9 @@ def lines_page(criteria: LineCriteria, *, page: int, total: int) -> Page[SalesLi
 
 def summarise_lines(criteria: LineCriteria) -> tuple[int, Decimal]:
     """How many lines list_lines finds, and their exact net total."""
-    count, total = db.session.execute(select(func.count(), exact_sum(SalesLine.net_amount)).where(
-        *_line_filters(criteria))).one()
+    count, total = db.session.execute(
+        select(func.count(), exact_sum(SalesLine.net_amount)).where(*_line_filters(criteria))
+    ).one()
     return count, total or Decimal(0)
 
 
@@ -124,42 +137,97 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
     if submission.held_count == 0:
         raise RuleViolation(_l("Nothing to revert: later deliveries replaced every line of this submission."))
     deltas = rollup.Deltas()
-    for partner_id, period, net_amount, is_return, customer_id in db.session.execute(select(
+    for partner_id, period, net_amount, is_return, customer_id in db.session.execute(
+        select(
             SalesLine.partner_id, SalesLine.period, SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id
-    ).where(SalesLine.submission_id == submission.id)):
+        ).where(SalesLine.submission_id == submission.id)
+    ):
         deltas.add((partner_id, period), net_amount, is_return, sign=-1, customer_id=customer_id)
     removed = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id)).rowcount
     rollup.apply(deltas)
     submission.status = SubmissionStatus.REVERTED
     submission.reverted_at = utcnow()
     submission.reverted_by_id = actor.id
-    audit.record(actor=actor, row=submission, action="revert", before={"lines": submission.row_count,
-                 "superseded": submission.superseded_count}, after={"lines_removed": removed},
-                 partner_id=submission.partner_id)
+    audit.record(
+        actor=actor,
+        row=submission,
+        action="revert",
+        before={"lines": submission.row_count, "superseded": submission.superseded_count},
+        after={"lines_removed": removed},
+        partner_id=submission.partner_id,
+    )
     db.session.flush()
     return removed
 
 
-LINE_EXPORT_HEADERS = ["partner_code", "order_no", "line_no", "order_date", "customer_code", "customer_name",
-                       "sku", "quantity", "unit_price", "discount", "net_amount", "is_return", "submission"]
+LINE_EXPORT_HEADERS = [
+    "partner_code",
+    "order_no",
+    "line_no",
+    "order_date",
+    "customer_code",
+    "customer_name",
+    "sku",
+    "quantity",
+    "unit_price",
+    "discount",
+    "net_amount",
+    "is_return",
+    "submission",
+]
 
 
 def line_export_rows(lines: list[SalesLine]) -> list[list[object]]:
     codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
-    return [[codes.get(line.partner_id), line.order_no, line.line_no, line.order_date.isoformat(), line.customer.code,
-             line.customer.name, line.product.sku, line.quantity, line.unit_price, line.discount,
-             to_cents(line.net_amount), "1" if line.is_return else "0", line.submission_id] for line in lines]
+    return [
+        [
+            codes.get(line.partner_id),
+            line.order_no,
+            line.line_no,
+            line.order_date.isoformat(),
+            line.customer.code,
+            line.customer.name,
+            line.product.sku,
+            line.quantity,
+            line.unit_price,
+            line.discount,
+            to_cents(line.net_amount),
+            "1" if line.is_return else "0",
+            line.submission_id,
+        ]
+        for line in lines
+    ]
 
 
-CUSTOMER_EXPORT_HEADERS = ["customer_code", "customer_name", "region", "industry", "contact_person", "phone", "email",
-                           "lines", "net_amount"]
+CUSTOMER_EXPORT_HEADERS = [
+    "customer_code",
+    "customer_name",
+    "region",
+    "industry",
+    "contact_person",
+    "phone",
+    "email",
+    "lines",
+    "net_amount",
+]
 
 
 def customer_export_rows(rows: list[CustomerRow]) -> list[list[object]]:
     """Personal fields stay masked in a list export; a person's full data comes from their own export."""
-    return [[r.customer.code, r.customer.name, r.customer.region_text, r.customer.industry,
-             mask(r.customer.contact_person), mask(r.customer.phone), mask(r.customer.email), r.lines,
-             to_cents(r.net_amount)] for r in rows]
+    return [
+        [
+            r.customer.code,
+            r.customer.name,
+            r.customer.region_text,
+            r.customer.industry,
+            mask(r.customer.contact_person),
+            mask(r.customer.phone),
+            mask(r.customer.email),
+            r.lines,
+            to_cents(r.net_amount),
+        ]
+        for r in rows
+    ]
 
 
 def customer_count() -> int:
@@ -168,22 +236,71 @@ def customer_count() -> int:
 
 # `lines` and `net_amount` are what each submission holds now, so the column adds up to the partners' sales;
 # what it delivered and what later deliveries replaced follow.
-SUBMISSION_EXPORT_HEADERS = ["submission", "partner_code", "created_at", "source", "filename", "created_by", "lines",
-                             "net_amount", "status", "lines_delivered", "net_amount_delivered", "lines_superseded"]
+SUBMISSION_EXPORT_HEADERS = [
+    "submission",
+    "partner_code",
+    "created_at",
+    "source",
+    "filename",
+    "created_by",
+    "lines",
+    "net_amount",
+    "status",
+    "lines_delivered",
+    "net_amount_delivered",
+    "lines_superseded",
+]
 
 
 def submission_export_rows(rows: list[Submission], partner_code) -> list[list[object]]:
-    return [[s.id, partner_code(s.partner_id), s.created_at.isoformat(timespec="seconds"), s.source.value,
-             s.filename or "", s.created_by.name if s.created_by else "", s.held_count, to_cents(s.held_amount),
-             s.status.value, s.row_count, to_cents(s.total_amount), s.superseded_count] for s in rows]
+    return [
+        [
+            s.id,
+            partner_code(s.partner_id),
+            s.created_at.isoformat(timespec="seconds"),
+            s.source.value,
+            s.filename or "",
+            s.created_by.name if s.created_by else "",
+            s.held_count,
+            to_cents(s.held_amount),
+            s.status.value,
+            s.row_count,
+            to_cents(s.total_amount),
+            s.superseded_count,
+        ]
+        for s in rows
+    ]
 
 
-DEAL_EXPORT_HEADERS = ["registration", "partner_code", "customer", "customer_region", "products", "estimated_value",
-                       "expected_close", "status", "protected_until", "conflict", "won_order_no"]
+DEAL_EXPORT_HEADERS = [
+    "registration",
+    "partner_code",
+    "customer",
+    "customer_region",
+    "products",
+    "estimated_value",
+    "expected_close",
+    "status",
+    "protected_until",
+    "conflict",
+    "won_order_no",
+]
 
 
 def deal_export_rows(rows, partner_code) -> list[list[object]]:
-    return [[d.id, partner_code(d.partner_id), d.customer_name, d.customer_region or "", d.products,
-             to_cents(d.estimated_value), d.expected_close.isoformat(), d.status.value,
-             d.protected_until.isoformat() if d.protected_until else "", d.conflict_note or "", d.won_order_no or ""]
-            for d in rows]
+    return [
+        [
+            d.id,
+            partner_code(d.partner_id),
+            d.customer_name,
+            d.customer_region or "",
+            d.products,
+            to_cents(d.estimated_value),
+            d.expected_close.isoformat(),
+            d.status.value,
+            d.protected_until.isoformat() if d.protected_until else "",
+            d.conflict_note or "",
+            d.won_order_no or "",
+        ]
+        for d in rows
+    ]

@@ -1,6 +1,7 @@
 """Background work of the orders domain: large sales files are checked and written by the worker, with progress
 the page polls. The queue is the app's (portal/queue.py): create_app() registers TASKS on it, and a worker runs
 them after `huey_consumer worker.huey`."""
+
 from __future__ import annotations
 
 import traceback

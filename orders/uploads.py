@@ -1,5 +1,6 @@
 """Large uploads, handled by the background worker: kept in the database, checked and written in one transaction,
 so a worker killed half-way leaves nothing written and the upload can be run again."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,9 @@ from portal.tabular import TableRejected, read_table
 
 def store_upload(content: bytes, filename: str, *, actor: User) -> SalesUpload:
     """Keep the file for the worker. The caller commits, then queues orders.tasks.process_upload."""
-    upload = SalesUpload(filename=filename[:255], content=content, size=len(content), created_by_id=actor.id,
-                         partner_id=actor.partner_id)
+    upload = SalesUpload(
+        filename=filename[:255], content=content, size=len(content), created_by_id=actor.id, partner_id=actor.partner_id
+    )
     db.session.add(upload)
     db.session.flush()
     return upload
@@ -53,11 +55,15 @@ def run_upload(upload_id: int, report) -> IntakeResult:
     def read_rows():
         return read_table(io.BytesIO(content), filename, COLUMNS, max_bytes=max_bytes)
 
-    rules = ReportingRules(today=local_today(), open_months=current_app.config["REPORTING_OPEN_MONTHS"],
-                           may_report_closed_periods=actor.role in BRAND_ROLES)
+    rules = ReportingRules(
+        today=local_today(),
+        open_months=current_app.config["REPORTING_OPEN_MONTHS"],
+        may_report_closed_periods=actor.role in BRAND_ROLES,
+    )
     try:
-        result = record_sales_lines(read_rows, actor=actor, source=SubmissionSource.UPLOAD, filename=filename,
-                                    rules=rules, progress=report)
+        result = record_sales_lines(
+            read_rows, actor=actor, source=SubmissionSource.UPLOAD, filename=filename, rules=rules, progress=report
+        )
     except TableRejected as rejected:
         result = IntakeResult(errors=rejected.errors)
     if not result.ok:
@@ -94,8 +100,11 @@ def may_retry(upload: SalesUpload) -> bool:
     """A stopped upload, or one whose worker went silent (killed) for UPLOAD_STALE_AFTER_SECONDS."""
     if upload.status is UploadStatus.FAILED:
         return True
-    return upload.status is UploadStatus.RUNNING and upload.started_at is not None and \
-        utcnow() - upload.started_at > _stale_after()
+    return (
+        upload.status is UploadStatus.RUNNING
+        and upload.started_at is not None
+        and utcnow() - upload.started_at > _stale_after()
+    )
 
 
 def retry_upload(upload: SalesUpload, *, actor: User) -> None:

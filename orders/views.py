@@ -1,4 +1,5 @@
 """Reporting pages: the catalog, reporting sales by form and by file, submissions, periods, customers, tokens."""
+
 from __future__ import annotations
 
 import io
@@ -10,21 +11,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from orders import api_tokens, catalog, customers, deals, intake, periods, services, tasks, uploads
-from orders.forms import (CustomerForm, DealDecisionForm, DealForm, ErasureForm, ProductForm, TokenForm,
-                          UploadForm)
-from orders.models import (ApiToken, Customer, DealRegistration, Product, SalesLine, Submission,
-                           SubmissionSource)
+from orders.forms import CustomerForm, DealDecisionForm, DealForm, ErasureForm, ProductForm, TokenForm, UploadForm
+from orders.models import ApiToken, Customer, DealRegistration, Product, SalesLine, Submission, SubmissionSource
 from partners.models import OnboardingStep, Partner, ProductLine
 from partners.services import regions_with_partners
 from partners.views import StepPage
 from portal.exports import table_response
 from portal.extensions import db
 from portal.forms import options
-from portal.paging import page_number, paginate
 from portal.home import HomePanel
 from portal.htmx import local_path, redirect_after_post, render
-from portal.imports import run_import
 from portal.i18n import is_chinese
+from portal.imports import run_import
+from portal.paging import page_number, paginate
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
 from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
 
@@ -35,11 +34,15 @@ PER_PAGE = 50
 
 # The catalog -----------------------------------------------------------------------------------------------
 
+
 @bp.get("/catalog")
 def products():
     text = request.args.get("q", "")
-    page = paginate(catalog.products_query(text, active_only=current_user.role is not Role.ADMIN),
-                    page=page_number(request.args.get("page")), per_page=services.LINES_PER_PAGE)
+    page = paginate(
+        catalog.products_query(text, active_only=current_user.role is not Role.ADMIN),
+        page=page_number(request.args.get("page")),
+        per_page=services.LINES_PER_PAGE,
+    )
     return render("orders/products.html", fragment="product_rows", products=page.items, page=page, q=text)
 
 
@@ -58,9 +61,14 @@ def edit_product(product_id: int | None):
     form = _product_form(product)
     if form.validate_on_submit():
         fields = catalog.ProductFields(
-            sku=form.sku.data, name_en=form.name_en.data, name_zh=form.name_zh.data,
-            product_line=db.session.get(ProductLine, form.product_line_id.data), unit=form.unit.data,
-            list_price=form.list_price.data, is_active=form.is_active.data)
+            sku=form.sku.data,
+            name_en=form.name_en.data,
+            name_zh=form.name_zh.data,
+            product_line=db.session.get(ProductLine, form.product_line_id.data),
+            unit=form.unit.data,
+            list_price=form.list_price.data,
+            is_active=form.is_active.data,
+        )
         try:
             catalog.save_product(fields, actor=current_user, product=product)
         except RuleViolation as error:
@@ -76,35 +84,59 @@ def edit_product(product_id: int | None):
 @require_role(Role.ADMIN)
 def import_products():
     form = UploadForm()
-    result = run_import(form, lambda stream, filename: catalog.import_products(
-        stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]))
+    result = run_import(
+        form,
+        lambda stream, filename: catalog.import_products(
+            stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]
+        ),
+    )
     if result and result.ok:
-        flash(_("Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d "
-                "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
-                unchanged=result.unchanged), "success")
+        flash(
+            _(
+                "Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d unchanged.",
+                rows=result.rows,
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            ),
+            "success",
+        )
         return redirect_after_post(url_for("orders.products"))
-    return render("orders/import_products.html", form=form, result=result, columns=catalog.COLUMNS,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "orders/import_products.html",
+        form=form,
+        result=result,
+        columns=catalog.COLUMNS,
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/catalog/lookup")
 def product_lookup():
     """SKU look-up as you type: options for the report form's datalist."""
-    return render("orders/_sku_options.html", products=catalog.list_products(request.args.get("q", ""),
-                                                                          active_only=True, limit=20))
+    return render(
+        "orders/_sku_options.html",
+        products=catalog.list_products(request.args.get("q", ""), active_only=True, limit=20),
+    )
 
 
 # Reporting sales -------------------------------------------------------------------------------------------
 
+
 def _rules() -> intake.ReportingRules:
-    return intake.ReportingRules(today=periods.local_today(), open_months=current_app.config["REPORTING_OPEN_MONTHS"],
-                                 may_report_closed_periods=current_user.role in BRAND_ROLES)
+    return intake.ReportingRules(
+        today=periods.local_today(),
+        open_months=current_app.config["REPORTING_OPEN_MONTHS"],
+        may_report_closed_periods=current_user.role in BRAND_ROLES,
+    )
 
 
 def _form_rows() -> list[tuple[int, dict[str, str]]]:
     """The web form's lines as rows: one order header, line rows numbered from 1; blank rows are left out."""
-    header = {key: request.form.get(key, "") for key in
-              ("order_no", "order_date", "customer_code", "customer_name", "customer_region")}
+    header = {
+        key: request.form.get(key, "")
+        for key in ("order_no", "order_date", "customer_code", "customer_name", "customer_region")
+    }
     rows = []
     for index in sorted({int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()}):
         line = {key: request.form.get(f"{key}-{index}", "") for key in ("sku", "quantity", "unit_price", "discount")}
@@ -131,18 +163,27 @@ def report_form():
     if request.method == "POST":
         rows = _form_rows()
         indexes = [int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()] or indexes
-        result = intake.record_sales_lines(lambda: iter(rows), actor=current_user, source=SubmissionSource.FORM,
-                                           filename=None, rules=_rules())
+        result = intake.record_sales_lines(
+            lambda: iter(rows), actor=current_user, source=SubmissionSource.FORM, filename=None, rules=_rules()
+        )
         if result.ok:
             db.session.commit()
-            flash(_("%(rows)d lines recorded, net %(total)s.", rows=result.rows,
-                    total=services.money(result.total)), "success")
+            flash(
+                _("%(rows)d lines recorded, net %(total)s.", rows=result.rows, total=services.money(result.total)),
+                "success",
+            )
             return redirect_after_post(url_for("orders.submission", submission_id=result.submissions[0].id))
         db.session.rollback()
         errors = result.errors
-    return render("orders/report_form.html", fragment="report_form", errors=errors, indexes=indexes,
-                  values=request.form, today=periods.local_today().isoformat(),
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        "orders/report_form.html",
+        fragment="report_form",
+        errors=errors,
+        indexes=indexes,
+        values=request.form,
+        today=periods.local_today().isoformat(),
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.get("/report/line")
@@ -161,8 +202,13 @@ def report_line_product(index: int):
     price_text = request.args.get(f"unit_price-{index}", "")
     price = intake.parse_number(price_text) if price_text.strip() else None
     far = product is not None and price is not None and catalog.is_far_from_list_price(product, price)
-    return render("orders/_line_product.html", index=index, product=product, far=far,
-                  fill_price=product is not None and not price_text.strip())
+    return render(
+        "orders/_line_product.html",
+        index=index,
+        product=product,
+        far=far,
+        fill_price=product is not None and not price_text.strip(),
+    )
 
 
 @bp.post("/report/total")
@@ -194,28 +240,47 @@ def upload():
             return read_table(io.BytesIO(content), filename, intake.COLUMNS, max_bytes=max_bytes)
 
         try:
-            result = intake.record_sales_lines(read_rows, actor=current_user, source=SubmissionSource.UPLOAD,
-                                               filename=filename, rules=_rules())
+            result = intake.record_sales_lines(
+                read_rows, actor=current_user, source=SubmissionSource.UPLOAD, filename=filename, rules=_rules()
+            )
         except TableRejected as rejected:
             result = intake.IntakeResult(errors=rejected.errors)
         if result.ok:
             db.session.commit()
-            flash(_("%(rows)d lines recorded (%(returns)d returns), net %(total)s.", rows=result.rows,
-                    returns=result.returns, total=services.money(result.total)), "success")
+            flash(
+                _(
+                    "%(rows)d lines recorded (%(returns)d returns), net %(total)s.",
+                    rows=result.rows,
+                    returns=result.returns,
+                    total=services.money(result.total),
+                ),
+                "success",
+            )
             if len(result.submissions) == 1:  # one partner's file: its submission, and the months to declare
                 return redirect_after_post(url_for("orders.submission", submission_id=result.submissions[0].id))
             return redirect_after_post(url_for("orders.submissions"))
         db.session.rollback()
-    return render("orders/upload.html", form=form, result=result, columns=intake.COLUMNS,
-                  uploads=uploads.recent_uploads(actor=current_user), status=422 if form.is_submitted() else 200)
+    return render(
+        "orders/upload.html",
+        form=form,
+        result=result,
+        columns=intake.COLUMNS,
+        uploads=uploads.recent_uploads(actor=current_user),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/uploads/<int:upload_id>")
 @require_role(*PARTNER_ROLES, *BRAND_ROLES)
 def upload_progress(upload_id: int):
     row = uploads.find_upload(upload_id, actor=current_user) or abort(404)
-    return render("orders/upload_progress.html", fragment="upload_state", upload=row,
-                  progress=tasks.read_progress(row.id), may_retry=uploads.may_retry(row))
+    return render(
+        "orders/upload_progress.html",
+        fragment="upload_state",
+        upload=row,
+        progress=tasks.read_progress(row.id),
+        may_retry=uploads.may_retry(row),
+    )
 
 
 @bp.post("/uploads/<int:upload_id>/retry")
@@ -237,23 +302,40 @@ def upload_template():
     chinese = is_chinese()
     columns = intake.COLUMNS if current_user.role in BRAND_ROLES else intake.COLUMNS[1:]
     headers = [column.headers[1] if chinese else column.headers[0] for column in columns]
-    example = ["SO-2026-0001", 1, periods.local_today().replace(day=1).isoformat(), "C-001",
-               "深圳市宏达机电有限公司" if chinese else "Hongda Machinery Co., Ltd.", "广东省深圳市" if chinese else "Shenzhen",
-               "PWR-DRILL-18V", 2, "899.5000", 0]
+    example = [
+        "SO-2026-0001",
+        1,
+        periods.local_today().replace(day=1).isoformat(),
+        "C-001",
+        "深圳市宏达机电有限公司" if chinese else "Hongda Machinery Co., Ltd.",
+        "广东省深圳市" if chinese else "Shenzhen",
+        "PWR-DRILL-18V",
+        2,
+        "899.5000",
+        0,
+    ]
     if current_user.role in BRAND_ROLES:
         example = ["P-CN-0001", *example]
-    return Response(write_xlsx(headers, [example]), mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": "attachment; filename=sales-lines-template.xlsx"})
+    return Response(
+        write_xlsx(headers, [example]),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": "attachment; filename=sales-lines-template.xlsx"},
+    )
 
 
 # Submissions and lines -------------------------------------------------------------------------------------
+
 
 @bp.get("/submissions")
 def submissions():
     query = select(Submission).order_by(Submission.id.desc())
     if request.args.get("format") in ("csv", "xlsx"):
-        return table_response(request.args["format"], "submissions", services.SUBMISSION_EXPORT_HEADERS,
-                              services.submission_export_rows(db.session.scalars(query).all(), partner_code))
+        return table_response(
+            request.args["format"],
+            "submissions",
+            services.SUBMISSION_EXPORT_HEADERS,
+            services.submission_export_rows(db.session.scalars(query).all(), partner_code),
+        )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render("orders/submissions.html", submissions=page.items, page=page)
 
@@ -261,9 +343,12 @@ def submissions():
 @bp.get("/submissions/<int:submission_id>")
 def submission(submission_id: int):
     row = db.get_or_404(Submission, submission_id)
-    page = paginate(select(SalesLine).where(SalesLine.submission_id == row.id)
-                    .order_by(SalesLine.order_no, SalesLine.line_no), page=page_number(request.args.get("page")),
-                    per_page=services.LINES_PER_PAGE, total=row.held_count)
+    page = paginate(
+        select(SalesLine).where(SalesLine.submission_id == row.id).order_by(SalesLine.order_no, SalesLine.line_no),
+        page=page_number(request.args.get("page")),
+        per_page=services.LINES_PER_PAGE,
+        total=row.held_count,
+    )
     to_declare = periods.months_to_declare(row) if current_user.role in PARTNER_ROLES else []
     return render("orders/submission.html", submission=row, lines=page.items, page=page, to_declare=to_declare)
 
@@ -296,17 +381,31 @@ def lines():
         partner_id=request.args.get("partner", type=int),
         partner_text=request.args.get("q", "")[:100] if is_brand else "",
         region=next((region for region in regions if region.code == region_code), None),
-        returns_only=request.args.get("returns") == "1")
+        returns_only=request.args.get("returns") == "1",
+    )
     if request.args.get("format") in ("csv", "xlsx"):
-        return table_response(request.args["format"], "sales-lines", services.LINE_EXPORT_HEADERS,
-                              services.line_export_rows(services.list_lines(criteria)))
+        return table_response(
+            request.args["format"],
+            "sales-lines",
+            services.LINE_EXPORT_HEADERS,
+            services.line_export_rows(services.list_lines(criteria)),
+        )
     summary = services.summarise_lines(criteria)
     page = services.lines_page(criteria, page=page_number(request.args.get("page")), total=summary[0])
-    return render("orders/lines.html", page=page, lines=page.items, criteria=criteria,
-                  months=services.reported_months(), regions=regions, summary=summary, show_partner=is_brand)
+    return render(
+        "orders/lines.html",
+        page=page,
+        lines=page.items,
+        criteria=criteria,
+        months=services.reported_months(),
+        regions=regions,
+        summary=summary,
+        show_partner=is_brand,
+    )
 
 
 # Periods ---------------------------------------------------------------------------------------------------
+
 
 @bp.get("/periods")
 def periods_page():
@@ -315,8 +414,12 @@ def periods_page():
         partner = current_user.partner
     else:
         partner = db.get_or_404(Partner, request.args.get("partner", type=int) or 0)
-    return render("orders/periods.html", partner=partner, states=periods.period_states(partner, months=12),
-                  may_declare=current_user.role in PARTNER_ROLES)
+    return render(
+        "orders/periods.html",
+        partner=partner,
+        states=periods.period_states(partner, months=12),
+        may_declare=current_user.role in PARTNER_ROLES,
+    )
 
 
 @bp.post("/periods/<period>/declare")
@@ -326,8 +429,9 @@ def declare_period(period: str):
     if month is None:
         abort(404)
     try:
-        periods.declare_period(current_user.partner, month, actor=current_user,
-                               no_sales=request.form.get("no_sales") == "1")
+        periods.declare_period(
+            current_user.partner, month, actor=current_user, no_sales=request.form.get("no_sales") == "1"
+        )
     except RuleViolation as error:
         flash(str(error.message), "error")
     else:
@@ -338,16 +442,28 @@ def declare_period(period: str):
 
 # Customers -------------------------------------------------------------------------------------------------
 
+
 @bp.get("/customers")
 def customer_list():
     text = request.args.get("q", "")
     if request.args.get("format") in ("csv", "xlsx"):
-        return table_response(request.args["format"], "customers", services.CUSTOMER_EXPORT_HEADERS,
-                              services.customer_export_rows(customers.list_customers(text)))
+        return table_response(
+            request.args["format"],
+            "customers",
+            services.CUSTOMER_EXPORT_HEADERS,
+            services.customer_export_rows(customers.list_customers(text)),
+        )
     page = customers.customers_page(text, page=page_number(request.args.get("page")))
     shared = customers.shared_customers() if current_user.role in BRAND_ROLES else []
-    return render("orders/customers.html", fragment="customer_rows", rows=page.items, page=page, q=text,
-                  shared=shared, mask=customers.mask)
+    return render(
+        "orders/customers.html",
+        fragment="customer_rows",
+        rows=page.items,
+        page=page,
+        q=text,
+        shared=shared,
+        mask=customers.mask,
+    )
 
 
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
@@ -363,8 +479,13 @@ def customer(customer_id: int):
             db.session.commit()
             flash(_("Customer saved."), "success")
             return redirect_after_post(url_for("orders.customer", customer_id=row.id))
-    return render("orders/customer.html", customer=row, form=form, erasure=ErasureForm(),
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "orders/customer.html",
+        customer=row,
+        form=form,
+        erasure=ErasureForm(),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/customers/<int:customer_id>/personal-data")
@@ -392,6 +513,7 @@ def erase_customer(customer_id: int):
 
 # API tokens ------------------------------------------------------------------------------------------------
 
+
 @bp.route("/tokens", methods=["GET", "POST"])
 @require_role(Role.PARTNER_ADMIN)
 def tokens():
@@ -402,8 +524,7 @@ def tokens():
         db.session.commit()
         form = TokenForm(formdata=None)
     rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
-    return render("orders/tokens.html", form=form, tokens=rows, new_token=new_token,
-                  status=422 if form.errors else 200)
+    return render("orders/tokens.html", form=form, tokens=rows, new_token=new_token, status=422 if form.errors else 200)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -417,16 +538,25 @@ def revoke_token(token_id: int):
 
 # Deal registration ----------------------------------------------------------------------------------------
 
+
 @bp.get("/deals")
 def deals_list():
     deals.expire_deals(periods.local_today())  # expiry applies when read, not only when the daily command runs
     db.session.commit()
-    query = deals.deals_query(partner_id=request.args.get("partner", type=int),
-                              closed_in=(services.parse_month(request.args.get("closed_first", "")),
-                                         services.parse_month(request.args.get("closed_last", ""))))
+    query = deals.deals_query(
+        partner_id=request.args.get("partner", type=int),
+        closed_in=(
+            services.parse_month(request.args.get("closed_first", "")),
+            services.parse_month(request.args.get("closed_last", "")),
+        ),
+    )
     if request.args.get("format") in ("csv", "xlsx"):
-        return table_response(request.args["format"], "deal-registrations", services.DEAL_EXPORT_HEADERS,
-                              services.deal_export_rows(db.session.scalars(query).all(), partner_code))
+        return table_response(
+            request.args["format"],
+            "deal-registrations",
+            services.DEAL_EXPORT_HEADERS,
+            services.deal_export_rows(db.session.scalars(query).all(), partner_code),
+        )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render("orders/deals.html", deals=page.items, page=page)
 
@@ -436,9 +566,13 @@ def deals_list():
 def register_deal():
     form = DealForm()
     if form.validate_on_submit():
-        fields = deals.DealFields(customer_name=form.customer_name.data, customer_region=form.customer_region.data or "",
-                                  products=form.products.data, estimated_value=form.estimated_value.data,
-                                  expected_close=form.expected_close.data)
+        fields = deals.DealFields(
+            customer_name=form.customer_name.data,
+            customer_region=form.customer_region.data or "",
+            products=form.products.data,
+            estimated_value=form.estimated_value.data,
+            expected_close=form.expected_close.data,
+        )
         try:
             deal = deals.register_deal(fields, actor=current_user, today=periods.local_today())
         except RuleViolation as error:
@@ -474,22 +608,26 @@ def _deal_action(deal_id: int, act):
 @bp.post("/deals/<int:deal_id>/approve")
 @require_role(*BRAND_ROLES)
 def approve_deal(deal_id: int):
-    return _deal_action(deal_id, lambda row, form: deals.approve_deal(row, actor=current_user,
-                                                                      today=periods.local_today()))
+    return _deal_action(
+        deal_id, lambda row, form: deals.approve_deal(row, actor=current_user, today=periods.local_today())
+    )
 
 
 @bp.post("/deals/<int:deal_id>/reject")
 @require_role(*BRAND_ROLES)
 def reject_deal(deal_id: int):
-    return _deal_action(deal_id, lambda row, form: deals.reject_deal(row, actor=current_user,
-                                                                     reason=form.note.data or ""))
+    return _deal_action(
+        deal_id, lambda row, form: deals.reject_deal(row, actor=current_user, reason=form.note.data or "")
+    )
 
 
 @bp.post("/deals/<int:deal_id>/won")
 @require_role(*PARTNER_ROLES)
 def deal_won(deal_id: int):
-    return _deal_action(deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=True,
-                                                                    order_no=form.order_no.data or ""))
+    return _deal_action(
+        deal_id,
+        lambda row, form: deals.close_deal(row, actor=current_user, won=True, order_no=form.order_no.data or ""),
+    )
 
 
 @bp.post("/deals/<int:deal_id>/lost")

@@ -1,5 +1,6 @@
 """Onboarding partners from a spreadsheet: every row validated first, then all written or none; by partner code,
 so the same file twice changes nothing."""
+
 from __future__ import annotations
 
 import re
@@ -77,13 +78,20 @@ class RegionIndex:
                 names = {region.code.casefold(), *_name_keys(region.name_en, region.name_zh)}
                 country = pycountry.countries.get(alpha_2=region.code)
                 if country is not None:
-                    names |= {country.alpha_3.casefold(), *_name_keys(country.name, getattr(country, "official_name", ""))}
+                    names |= {
+                        country.alpha_3.casefold(),
+                        *_name_keys(country.name, getattr(country, "official_name", "")),
+                    }
                 for name in names:
                     self.countries.setdefault(name, region)
             else:
                 bucket = self.children.setdefault(region.parent_id, {})
                 short_code = region.code.split("-", 1)[-1]
-                for name in {region.code.casefold(), short_code.casefold(), *_name_keys(region.name_en, region.name_zh)}:
+                for name in {
+                    region.code.casefold(),
+                    short_code.casefold(),
+                    *_name_keys(region.name_en, region.name_zh),
+                }:
                     bucket.setdefault(name, region)
 
     def country(self, text: str) -> Region | None:
@@ -112,8 +120,9 @@ class ImportResult(ImportCounts):
     invited: int = 0
 
 
-def _parse_row(number: int, values: dict[str, str], regions: RegionIndex, types: dict, tiers: dict
-               ) -> tuple[ImportedRow | None, list[RowError]]:
+def _parse_row(
+    number: int, values: dict[str, str], regions: RegionIndex, types: dict, tiers: dict
+) -> tuple[ImportedRow | None, list[RowError]]:
     check = RowChecker(number, values)
     errors, wrong = check.errors, check.wrong
     code = check.text("partner_code", 32).upper()
@@ -166,8 +175,13 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         if row is None:
             continue
         if row.code in first_row_of:
-            result.errors.append(RowError(number, "partner_code", _l(
-                "Partner code %(code)s is in row %(row)d already.", code=row.code, row=first_row_of[row.code])))
+            result.errors.append(
+                RowError(
+                    number,
+                    "partner_code",
+                    _l("Partner code %(code)s is in row %(row)d already.", code=row.code, row=first_row_of[row.code]),
+                )
+            )
             continue
         first_row_of[row.code] = number
         parsed.append(row)
@@ -181,8 +195,13 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
             account = accounts.get(row.contact_email) if row.contact_email else None
             partner = existing.get(row.code)
             if account is not None and account.partner_id != (partner.id if partner else -1):
-                result.errors.append(RowError(row.row, "contact_email", _l(
-                    "%(email)s already has an account with another organisation.", email=row.contact_email)))
+                result.errors.append(
+                    RowError(
+                        row.row,
+                        "contact_email",
+                        _l("%(email)s already has an account with another organisation.", email=row.contact_email),
+                    )
+                )
         if not result.ok:
             return result
         for row in parsed:
@@ -190,17 +209,35 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
     return result
 
 
-def _write_row(row: ImportedRow, partner: Partner | None, accounts: dict[str, User], actor: User, filename: str,
-               result: ImportResult) -> None:
+def _write_row(
+    row: ImportedRow,
+    partner: Partner | None,
+    accounts: dict[str, User],
+    actor: User,
+    filename: str,
+    result: ImportResult,
+) -> None:
     reason = f"import {filename[:200]}"
     if partner is None:
-        partner = Partner(code=row.code, legal_name=row.name, partner_type=row.partner_type,
-                          tier=row.tier or PartnerTier.REGISTERED, status=PartnerStatus.ACTIVE, region=row.region,
-                          city_text=row.city_text)
+        partner = Partner(
+            code=row.code,
+            legal_name=row.name,
+            partner_type=row.partner_type,
+            tier=row.tier or PartnerTier.REGISTERED,
+            status=PartnerStatus.ACTIVE,
+            region=row.region,
+            city_text=row.city_text,
+        )
         db.session.add(partner)
         db.session.flush()
-        audit.record(actor=actor, row=partner, action="create", after=audit.snapshot(partner, Partner.AUDITED),
-                     partner_id=partner.id, reason=reason)
+        audit.record(
+            actor=actor,
+            row=partner,
+            action="create",
+            after=audit.snapshot(partner, Partner.AUDITED),
+            partner_id=partner.id,
+            reason=reason,
+        )
         result.created += 1
     else:
         before = audit.snapshot(partner, Partner.AUDITED)
@@ -208,12 +245,24 @@ def _write_row(row: ImportedRow, partner: Partner | None, accounts: dict[str, Us
         partner.region, partner.city_text = row.region, row.city_text
         if row.tier is not None:
             partner.tier = row.tier
-        if audit.record(actor=actor, row=partner, action="update", before=before,
-                        after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id, reason=reason):
+        if audit.record(
+            actor=actor,
+            row=partner,
+            action="update",
+            before=before,
+            after=audit.snapshot(partner, Partner.AUDITED),
+            partner_id=partner.id,
+            reason=reason,
+        ):
             result.updated += 1
         else:
             result.unchanged += 1
     if row.contact_email and row.contact_email not in accounts:
-        accounts[row.contact_email] = invite_user(actor=actor, email=row.contact_email, name=row.contact_email.split("@")[0],
-                                                  role=Role.PARTNER_ADMIN, partner=partner)
+        accounts[row.contact_email] = invite_user(
+            actor=actor,
+            email=row.contact_email,
+            name=row.contact_email.split("@")[0],
+            role=Role.PARTNER_ADMIN,
+            partner=partner,
+        )
         result.invited += 1

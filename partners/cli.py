@@ -1,4 +1,5 @@
 """`flask regions load`: the region tree from pycountry and the shipped city list."""
+
 from __future__ import annotations
 
 import click

@@ -1,10 +1,11 @@
 """Coverage: which partner is assigned to sell in which region (and product line), exclusive or not, from when to
 when; the overlaps of exclusive assignments; a partner's status on a past day."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -32,8 +33,13 @@ def _touch(partner: Partner, expected_version: int | None) -> None:
     """Every adjustment moves the partner's version, so a second manager working from the same page is refused
     (here, or by the database when both arrive at once) instead of silently overwriting the first."""
     if expected_version is not None and expected_version != partner.version_id:
-        raise RuleViolation(_l("Someone changed this partner's coverage or standing while you were looking at it. "
-                               "Look at it again and decide."), field="reason")
+        raise RuleViolation(
+            _l(
+                "Someone changed this partner's coverage or standing while you were looking at it. "
+                "Look at it again and decide."
+            ),
+            field="reason",
+        )
     partner.updated_at = utcnow()
 
 
@@ -41,9 +47,17 @@ def _lines_meet(a: int | None, b: int | None) -> bool:
     return a is None or b is None or a == b
 
 
-def assign_coverage(partner: Partner, region: Region, product_line: ProductLine | None, *, exclusive: bool,
-                    effective_from: date, reason: str, actor: User, expected_version: int | None = None
-                    ) -> tuple[CoverageAssignment, list[CoverageAssignment]]:
+def assign_coverage(
+    partner: Partner,
+    region: Region,
+    product_line: ProductLine | None,
+    *,
+    exclusive: bool,
+    effective_from: date,
+    reason: str,
+    actor: User,
+    expected_version: int | None = None,
+) -> tuple[CoverageAssignment, list[CoverageAssignment]]:
     """Assign a region (and product line, or every line) to the partner from `effective_from`. Refused without a
     reason, when the same assignment already holds, or outside a manager's regions. Returns the assignment and the
     other partners' exclusive assignments it overlaps (allowed — a hand-over takes days — but shown). Audited;
@@ -56,21 +70,43 @@ def assign_coverage(partner: Partner, region: Region, product_line: ProductLine 
         if held.region_id == region.id and held.product_line_id == line_id:
             raise RuleViolation(_l("%(partner)s holds this assignment already.", partner=partner.code), field="region")
     _touch(partner, expected_version)
-    assignment = CoverageAssignment(partner=partner, region=region, product_line=product_line, is_exclusive=exclusive,
-                                    effective_from=effective_from, reason=reason.strip()[:300],
-                                    created_by_id=actor.id)
+    assignment = CoverageAssignment(
+        partner=partner,
+        region=region,
+        product_line=product_line,
+        is_exclusive=exclusive,
+        effective_from=effective_from,
+        reason=reason.strip()[:300],
+        created_by_id=actor.id,
+    )
     db.session.add(assignment)
     db.session.flush()
-    audit.record(actor=actor, row=assignment, action="assign", after=audit.snapshot(assignment,
-                 CoverageAssignment.AUDITED), partner_id=partner.id, reason=reason.strip())
-    clashes = [other for other in assignments_on(effective_from)
-               if other.is_exclusive and other.partner_id != partner.id
-               and _regions_meet(other.region, region) and _lines_meet(other.product_line_id, line_id)] if exclusive else []
+    audit.record(
+        actor=actor,
+        row=assignment,
+        action="assign",
+        after=audit.snapshot(assignment, CoverageAssignment.AUDITED),
+        partner_id=partner.id,
+        reason=reason.strip(),
+    )
+    clashes = (
+        [
+            other
+            for other in assignments_on(effective_from)
+            if other.is_exclusive
+            and other.partner_id != partner.id
+            and _regions_meet(other.region, region)
+            and _lines_meet(other.product_line_id, line_id)
+        ]
+        if exclusive
+        else []
+    )
     return assignment, clashes
 
 
-def end_coverage(assignment: CoverageAssignment, *, effective_to: date, reason: str, actor: User,
-                 expected_version: int | None = None) -> CoverageAssignment:
+def end_coverage(
+    assignment: CoverageAssignment, *, effective_to: date, reason: str, actor: User, expected_version: int | None = None
+) -> CoverageAssignment:
     """End an assignment: from `effective_to` on, it no longer holds. Audited; the caller commits."""
     _check_actor(actor, assignment.region)
     if not reason.strip():
@@ -78,15 +114,23 @@ def end_coverage(assignment: CoverageAssignment, *, effective_to: date, reason: 
     if assignment.effective_to is not None:
         raise RuleViolation(_l("This assignment has ended already."), field="reason")
     if effective_to <= assignment.effective_from:
-        raise RuleViolation(_l("The end must come after the start (%(day)s).",
-                               day=assignment.effective_from.isoformat()), field="effective_to")
+        raise RuleViolation(
+            _l("The end must come after the start (%(day)s).", day=assignment.effective_from.isoformat()),
+            field="effective_to",
+        )
     _touch(assignment.partner, expected_version)
     before = audit.snapshot(assignment, CoverageAssignment.AUDITED)
     assignment.effective_to, assignment.end_reason = effective_to, reason.strip()[:300]
     db.session.flush()
-    audit.record(actor=actor, row=assignment, action="end", before=before,
-                 after=audit.snapshot(assignment, CoverageAssignment.AUDITED), partner_id=assignment.partner_id,
-                 reason=reason.strip())
+    audit.record(
+        actor=actor,
+        row=assignment,
+        action="end",
+        before=before,
+        after=audit.snapshot(assignment, CoverageAssignment.AUDITED),
+        partner_id=assignment.partner_id,
+        reason=reason.strip(),
+    )
     return assignment
 
 
@@ -96,9 +140,14 @@ def _regions_meet(a: Region, b: Region) -> bool:
 
 def assignments_on(day: date) -> list[CoverageAssignment]:
     """Every assignment in scope that holds on `day`."""
-    return list(db.session.scalars(select(CoverageAssignment).where(
-        CoverageAssignment.effective_from <= day,
-        or_(CoverageAssignment.effective_to.is_(None), CoverageAssignment.effective_to > day))))
+    return list(
+        db.session.scalars(
+            select(CoverageAssignment).where(
+                CoverageAssignment.effective_from <= day,
+                or_(CoverageAssignment.effective_to.is_(None), CoverageAssignment.effective_to > day),
+            )
+        )
+    )
 
 
 def current_assignments(partner: Partner, day: date) -> list[CoverageAssignment]:
@@ -106,8 +155,13 @@ def current_assignments(partner: Partner, day: date) -> list[CoverageAssignment]
 
 
 def assignment_history(partner: Partner) -> list[CoverageAssignment]:
-    return list(db.session.scalars(select(CoverageAssignment).where(CoverageAssignment.partner_id == partner.id)
-                                   .order_by(CoverageAssignment.effective_from.desc(), CoverageAssignment.id.desc())))
+    return list(
+        db.session.scalars(
+            select(CoverageAssignment)
+            .where(CoverageAssignment.partner_id == partner.id)
+            .order_by(CoverageAssignment.effective_from.desc(), CoverageAssignment.id.desc())
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -120,9 +174,14 @@ def exclusive_overlaps(day: date) -> list[Overlap]:
     """Pairs of different partners' exclusive assignments that hold on `day` for the same place (one region
     within the other) and the same product line (or every line)."""
     exclusive = [a for a in assignments_on(day) if a.is_exclusive]
-    return [Overlap(a, b) for i, a in enumerate(exclusive) for b in exclusive[i + 1:]
-            if a.partner_id != b.partner_id and _regions_meet(a.region, b.region)
-            and _lines_meet(a.product_line_id, b.product_line_id)]
+    return [
+        Overlap(a, b)
+        for i, a in enumerate(exclusive)
+        for b in exclusive[i + 1 :]
+        if a.partner_id != b.partner_id
+        and _regions_meet(a.region, b.region)
+        and _lines_meet(a.product_line_id, b.product_line_id)
+    ]
 
 
 def status_on(partners: Sequence[Partner], day: date) -> dict[int, PartnerStatus | None]:
@@ -130,9 +189,11 @@ def status_on(partners: Sequence[Partner], day: date) -> dict[int, PartnerStatus
     statuses: dict[int, PartnerStatus | None] = {}
     later_changes: dict[int, str] = {}
     ids = [partner.id for partner in partners]
-    entries = db.session.scalars(select(AuditEntry).where(
-        AuditEntry.entity_type == "partners", AuditEntry.entity_id.in_(ids),
-        AuditEntry.at >= _end_of(day)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == "partners", AuditEntry.entity_id.in_(ids), AuditEntry.at >= _end_of(day))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
     for entry in entries:
         if "status" in entry.changes and entry.changes["status"][0]:
             later_changes[entry.entity_id] = entry.changes["status"][0]  # the earliest change after day wins
@@ -145,4 +206,4 @@ def status_on(partners: Sequence[Partner], day: date) -> dict[int, PartnerStatus
 
 
 def _end_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)

@@ -1,10 +1,21 @@
 """Demo data for `make run`: a brand admin, two channel managers, three partners in three countries."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from partners.models import (AgreementAcceptance, AgreementVersion, ApplicationStatus, OnboardingMilestone,
-                             OnboardingStep, Partner, PartnerApplication, PartnerTier, PartnerType, ProductLine)
+from partners.models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    ApplicationStatus,
+    OnboardingMilestone,
+    OnboardingStep,
+    Partner,
+    PartnerApplication,
+    PartnerTier,
+    PartnerType,
+    ProductLine,
+)
 from partners.onboarding import PRIVACY_NOTICE_VERSION
 from partners.regions import load_regions, region_by_code
 from portal.auth.models import User
@@ -61,8 +72,14 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
     db.session.flush()  # partner ids for the milestones
     lines = {code: ProductLine(code=code, name_en=en, name_zh=zh) for code, en, zh in PRODUCT_LINES}
     db.session.add_all(lines.values())
-    agreement = AgreementVersion(version="2026.1", title_en="Partner agreement", title_zh="渠道伙伴协议",
-                                 body_en=AGREEMENT_EN, body_zh=AGREEMENT_ZH, published_at=_days_ago(200))
+    agreement = AgreementVersion(
+        version="2026.1",
+        title_en="Partner agreement",
+        title_zh="渠道伙伴协议",
+        body_en=AGREEMENT_EN,
+        body_zh=AGREEMENT_ZH,
+        published_at=_days_ago(200),
+    )
     db.session.add(agreement)
     history = [  # partner, applied, approved, first login (days ago)
         ("P-GD-0001", 400, 394, 392.5, "91440300MA5F00001A", "陈伟 Chen Wei", "admin@huanan.example"),
@@ -72,41 +89,96 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
     for code, applied, approved, first_login, number, contact, email in history:
         partner = partners[code]
         partner.created_at = _days_ago(approved)
-        db.session.add(PartnerApplication(
-            legal_name=partner.legal_name, partner_type=partner.partner_type, registration_number=number,
-            region=partner.region, city_text=partner.city_text, contact_name=contact, contact_email=email,
-            contact_phone="+00 000 0000", privacy_notice_version=PRIVACY_NOTICE_VERSION,
-            status=ApplicationStatus.APPROVED, created_at=_days_ago(applied), reviewed_at=_days_ago(approved),
-            approved_at=_days_ago(approved), partner=partner, product_lines=[lines["PWR"]],
-            reviewed_by=users["admin@qudao.example"]))
-        db.session.add(OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.FIRST_LOGIN,
-                                           reached_at=_days_ago(first_login)))
+        db.session.add(
+            PartnerApplication(
+                legal_name=partner.legal_name,
+                partner_type=partner.partner_type,
+                registration_number=number,
+                region=partner.region,
+                city_text=partner.city_text,
+                contact_name=contact,
+                contact_email=email,
+                contact_phone="+00 000 0000",
+                privacy_notice_version=PRIVACY_NOTICE_VERSION,
+                status=ApplicationStatus.APPROVED,
+                created_at=_days_ago(applied),
+                reviewed_at=_days_ago(approved),
+                approved_at=_days_ago(approved),
+                partner=partner,
+                product_lines=[lines["PWR"]],
+                reviewed_by=users["admin@qudao.example"],
+            )
+        )
+        db.session.add(
+            OnboardingMilestone(
+                partner_id=partner.id, step=OnboardingStep.FIRST_LOGIN, reached_at=_days_ago(first_login)
+            )
+        )
     partners["P-CN-0001"].created_at = _days_ago(700)  # the national agent, onboarded before Qudao
     # 深圳华南 has done everything that exists so far; Alpen is half-way: agreement and profile, no colleague yet.
     huanan, alpen = partners["P-GD-0001"], partners["P-DE-0001"]
-    huanan.registration_number, huanan.address, huanan.phone = "91440300MA5F00001A", "深圳市南山区科技园1号", "+86 755 8888 0001"
+    huanan.registration_number, huanan.address, huanan.phone = (
+        "91440300MA5F00001A",
+        "深圳市南山区科技园1号",
+        "+86 755 8888 0001",
+    )
     huanan.product_lines = [lines["PWR"], lines["HND"]]
-    alpen.address, alpen.phone, alpen.registration_number = "Leopoldstraße 1, 80802 München", "+49 89 0000 0000", "HRB 123456"
+    alpen.address, alpen.phone, alpen.registration_number = (
+        "Leopoldstraße 1, 80802 München",
+        "+49 89 0000 0000",
+        "HRB 123456",
+    )
     alpen.product_lines = [lines["SAF"]]
     for partner, admin_email, days in ((huanan, "admin@huanan.example", 391), (alpen, "admin@alpen.example", 14)):
-        db.session.add(AgreementAcceptance(partner_id=partner.id, agreement=agreement, user=users[admin_email],
-                                           accepted_at=_days_ago(days), ip_address="127.0.0.1"))
-        db.session.add(OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.AGREEMENT, reached_at=_days_ago(days)))
-        db.session.add(OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.PROFILE, reached_at=_days_ago(days - 1)))
+        db.session.add(
+            AgreementAcceptance(
+                partner_id=partner.id,
+                agreement=agreement,
+                user=users[admin_email],
+                accepted_at=_days_ago(days),
+                ip_address="127.0.0.1",
+            )
+        )
+        db.session.add(
+            OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.AGREEMENT, reached_at=_days_ago(days))
+        )
+        db.session.add(
+            OnboardingMilestone(partner_id=partner.id, step=OnboardingStep.PROFILE, reached_at=_days_ago(days - 1))
+        )
     db.session.add(OnboardingMilestone(partner_id=huanan.id, step=OnboardingStep.COLLEAGUE, reached_at=_days_ago(389)))
     # Waiting for review: a new distributor in Guangzhou, and a company that is already a partner.
-    db.session.add(PartnerApplication(
-        legal_name="广州南方五金贸易有限公司", partner_type=PartnerType.DISTRIBUTOR,
-        registration_number="91440101MA59UXJ41U", region=region_by_code("CN-440100"), contact_name="刘洋",
-        contact_email="liu.yang@nanfang.example", contact_phone="+86 20 8888 0000",
-        privacy_notice_version=PRIVACY_NOTICE_VERSION, locale="zh_Hans_CN", created_at=_days_ago(2),
-        product_lines=[lines["PWR"], lines["HND"]], regions_applied=[region_by_code("CN-GD")]))
-    db.session.add(PartnerApplication(
-        legal_name="深圳华南电子分销股份有限公司", partner_type=PartnerType.RESELLER,
-        registration_number="91440300MA5F00001A", region=region_by_code("CN-440300"), contact_name="黄强",
-        contact_email="huang.qiang@example.com", contact_phone="+86 755 0000 1111",
-        privacy_notice_version=PRIVACY_NOTICE_VERSION, locale="zh_Hans_CN", created_at=_days_ago(1),
-        duplicate_note="partner P-GD-0001 深圳华南电子分销有限公司", product_lines=[lines["PWR"]]))
+    db.session.add(
+        PartnerApplication(
+            legal_name="广州南方五金贸易有限公司",
+            partner_type=PartnerType.DISTRIBUTOR,
+            registration_number="91440101MA59UXJ41U",
+            region=region_by_code("CN-440100"),
+            contact_name="刘洋",
+            contact_email="liu.yang@nanfang.example",
+            contact_phone="+86 20 8888 0000",
+            privacy_notice_version=PRIVACY_NOTICE_VERSION,
+            locale="zh_Hans_CN",
+            created_at=_days_ago(2),
+            product_lines=[lines["PWR"], lines["HND"]],
+            regions_applied=[region_by_code("CN-GD")],
+        )
+    )
+    db.session.add(
+        PartnerApplication(
+            legal_name="深圳华南电子分销股份有限公司",
+            partner_type=PartnerType.RESELLER,
+            registration_number="91440300MA5F00001A",
+            region=region_by_code("CN-440300"),
+            contact_name="黄强",
+            contact_email="huang.qiang@example.com",
+            contact_phone="+86 755 0000 1111",
+            privacy_notice_version=PRIVACY_NOTICE_VERSION,
+            locale="zh_Hans_CN",
+            created_at=_days_ago(1),
+            duplicate_note="partner P-GD-0001 深圳华南电子分销有限公司",
+            product_lines=[lines["PWR"]],
+        )
+    )
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
@@ -114,15 +186,26 @@ def seed_demo() -> list[tuple[str, str, str]]:
     load_regions()
     partners = {}
     for code, name, partner_type, tier, region_code, city in PARTNERS:
-        partners[code] = Partner(code=code, legal_name=name, partner_type=partner_type, tier=tier,
-                                 region=region_by_code(region_code), city_text=city)
+        partners[code] = Partner(
+            code=code,
+            legal_name=name,
+            partner_type=partner_type,
+            tier=tier,
+            region=region_by_code(region_code),
+            city_text=city,
+        )
     db.session.add_all(partners.values())
     password_hash = hash_password(DEMO_PASSWORD)
     users = {}
     for email, name, role, partner_code, locale, region_codes in USERS:
         users[email] = User(
-            email=email, name=name, role=role, partner=partners.get(partner_code), locale=locale,
-            password_hash=password_hash, regions=[region_by_code(code) for code in region_codes],
+            email=email,
+            name=name,
+            role=role,
+            partner=partners.get(partner_code),
+            locale=locale,
+            password_hash=password_hash,
+            regions=[region_by_code(code) for code in region_codes],
         )
     db.session.add_all(users.values())
     _seed_onboarding(partners, users)

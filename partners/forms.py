@@ -1,14 +1,29 @@
 """Input shapes for partners, their standing, and region pickers."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, FileField, SelectChoice, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FileField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, InputRequired
 
-from partners.models import (PARTNER_STATUS_LABELS, PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS, PartnerStatus,
-                             PartnerTier, PartnerType)
+from partners.models import (
+    PARTNER_STATUS_LABELS,
+    PARTNER_TIER_LABELS,
+    PARTNER_TYPE_LABELS,
+    PartnerStatus,
+    PartnerTier,
+    PartnerType,
+)
 from portal.forms import max_length, options, required
 
 
@@ -44,15 +59,28 @@ class PartnerFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search by name or code"), validators=[max_length(100)])
-    partner_type = SelectField(_l("Partner type"), default="",
-                               choices=options([("", _l("All types"))]) + _choices(PARTNER_TYPE_LABELS))
+    partner_type = SelectField(
+        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + _choices(PARTNER_TYPE_LABELS)
+    )
     tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _choices(PARTNER_TIER_LABELS))
-    status = SelectField(_l("Status"), default="",
-                         choices=options([("", _l("All statuses"))]) + _choices(PARTNER_STATUS_LABELS))
+    status = SelectField(
+        _l("Status"), default="", choices=options([("", _l("All statuses"))]) + _choices(PARTNER_STATUS_LABELS)
+    )
     region = SelectField(_l("Region"), default="")  # the view lists the regions that hold partners
-    sort = SelectField(_l("Sort by"), default="code", choices=options([
-        ("code", _l("Code")), ("name", _l("Name")), ("type", _l("Type")), ("tier", _l("Tier")),
-        ("status", _l("Status")), ("newest", _l("Newest first"))]))
+    sort = SelectField(
+        _l("Sort by"),
+        default="code",
+        choices=options(
+            [
+                ("code", _l("Code")),
+                ("name", _l("Name")),
+                ("type", _l("Type")),
+                ("tier", _l("Tier")),
+                ("status", _l("Status")),
+                ("newest", _l("Newest first")),
+            ]
+        ),
+    )
 
     def criteria(self, page: int = 1):
         from partners.regions import region_by_code
@@ -84,12 +112,15 @@ class PartnerApplicationForm(ApplicationRegionsForm):
     registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
     product_lines = SelectMultipleField(_l("Product lines of interest"), coerce=int, validate_choice=True)
     contact_name = StringField(_l("Contact name"), validators=[required(), max_length(120)])
-    contact_email = EmailField(_l("Contact email"), validators=[
-        required(), max_length(254), Email(message=_l("Enter an email address such as name@example.com."))])
+    contact_email = EmailField(
+        _l("Contact email"),
+        validators=[required(), max_length(254), Email(message=_l("Enter an email address such as name@example.com."))],
+    )
     contact_phone = StringField(_l("Contact phone"), validators=[required(), max_length(40)])
-    consent = BooleanField(_l("I have read the privacy notice and agree that Qudao stores these details to review "
-                              "the application."),
-                           validators=[InputRequired(message=_l("The application needs your consent."))])
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that Qudao stores these details to review the application."),
+        validators=[InputRequired(message=_l("The application needs your consent."))],
+    )
 
 
 class ReviewForm(FlaskForm):

@@ -1,4 +1,5 @@
 """Who a company is: China's unified social credit code, and company names compared without their suffixes."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ _USCC_SHAPE = re.compile(rf"^[{USCC_ALPHABET}]{{2}}\d{{6}}[{USCC_ALPHABET}]{{10}
 
 
 def uscc_check_character(first17: str) -> str:
-    total = sum(USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_ALPHABET.index(char) * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -34,11 +35,41 @@ def normalise_registration_number(number: str) -> str:
 
 
 # Longest first, so that 股份有限公司 goes before 有限公司 and "co., ltd." before "ltd".
-_SUFFIXES = sorted([
-    "有限责任公司", "股份有限公司", "有限公司", "集团公司", "集团", "公司", "分公司",
-    "company limited", "co ltd", "coltd", "limited", "ltd", "incorporated", "inc", "llc", "gmbh", "ag", "co kg",
-    "corporation", "corp", "company", "co", "plc", "sarl", "sas", "srl", "bv", "pty", "sa",
-], key=len, reverse=True)
+_SUFFIXES = sorted(
+    [
+        "有限责任公司",
+        "股份有限公司",
+        "有限公司",
+        "集团公司",
+        "集团",
+        "公司",
+        "分公司",
+        "company limited",
+        "co ltd",
+        "coltd",
+        "limited",
+        "ltd",
+        "incorporated",
+        "inc",
+        "llc",
+        "gmbh",
+        "ag",
+        "co kg",
+        "corporation",
+        "corp",
+        "company",
+        "co",
+        "plc",
+        "sarl",
+        "sas",
+        "srl",
+        "bv",
+        "pty",
+        "sa",
+    ],
+    key=len,
+    reverse=True,
+)
 
 
 @lru_cache(maxsize=65536)  # imports meet the same customer names again and again
@@ -53,8 +84,9 @@ def normalise_company_name(name: str) -> str:
     while changed and text:
         changed = False
         for suffix in _SUFFIXES:
-            if text.endswith(suffix) and (len(text) == len(suffix) or not suffix.isascii()
-                                          or text[-len(suffix) - 1] == " "):
+            if text.endswith(suffix) and (
+                len(text) == len(suffix) or not suffix.isascii() or text[-len(suffix) - 1] == " "
+            ):
                 text = text[: -len(suffix)].rstrip()
                 changed = True
                 break

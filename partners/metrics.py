@@ -1,4 +1,5 @@
 """How well onboarding goes, per month: the figures a channel programme is judged on."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -34,14 +35,21 @@ def _median_days(durations: list[float]) -> float | None:
 def onboarding_by_month(limit: int = 12) -> list[OnboardingMonth]:
     """The last `limit` months with any application or approval, newest first. Reads every application and
     milestone once (thousands of rows, not millions)."""
-    applications = db.session.execute(select(
-        PartnerApplication.created_at, PartnerApplication.approved_at, PartnerApplication.partner_id,
-        PartnerApplication.status)).all()
+    applications = db.session.execute(
+        select(
+            PartnerApplication.created_at,
+            PartnerApplication.approved_at,
+            PartnerApplication.partner_id,
+            PartnerApplication.status,
+        )
+    ).all()
     reached = {
         (partner_id, step): at
-        for partner_id, step, at in db.session.execute(select(
-            OnboardingMilestone.partner_id, OnboardingMilestone.step, OnboardingMilestone.reached_at).where(
-            OnboardingMilestone.step.in_([OnboardingStep.FIRST_LOGIN, OnboardingStep.SALES_REPORT])))
+        for partner_id, step, at in db.session.execute(
+            select(OnboardingMilestone.partner_id, OnboardingMilestone.step, OnboardingMilestone.reached_at).where(
+                OnboardingMilestone.step.in_([OnboardingStep.FIRST_LOGIN, OnboardingStep.SALES_REPORT])
+            )
+        )
     }
     received: dict[str, int] = defaultdict(int)
     approvals: dict[str, list] = defaultdict(list)
@@ -57,13 +65,19 @@ def onboarding_by_month(limit: int = 12) -> list[OnboardingMonth]:
         def after_approval(step, rows=rows):
             # A step dated before the approval (history loaded for a partner that traded before Qudao) says
             # nothing about onboarding: it is left out rather than counted as a negative wait.
-            waits = [(reached[(p, step)] - approved).total_seconds() for _c, approved, p in rows if (p, step) in reached]
+            waits = [
+                (reached[(p, step)] - approved).total_seconds() for _c, approved, p in rows if (p, step) in reached
+            ]
             return [wait for wait in waits if wait >= 0]
 
-        result.append(OnboardingMonth(
-            month=month, received=received.get(month, 0), approved=len(rows),
-            days_to_approval=_median_days([(approved - created).total_seconds() for created, approved, _p in rows]),
-            days_to_first_login=_median_days(after_approval(OnboardingStep.FIRST_LOGIN)),
-            days_to_first_report=_median_days(after_approval(OnboardingStep.SALES_REPORT)),
-        ))
+        result.append(
+            OnboardingMonth(
+                month=month,
+                received=received.get(month, 0),
+                approved=len(rows),
+                days_to_approval=_median_days([(approved - created).total_seconds() for created, approved, _p in rows]),
+                days_to_first_login=_median_days(after_approval(OnboardingStep.FIRST_LOGIN)),
+                days_to_first_report=_median_days(after_approval(OnboardingStep.SALES_REPORT)),
+            )
+        )
     return result

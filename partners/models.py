@@ -1,4 +1,5 @@
 """Partner (the unit of tenancy), Region (country > subdivision > city) and manager coverage."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,8 +11,16 @@ from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
-from portal.database import (LabelledEnum, OptionalPartnerOwned, PartnerOwned, TenantRoot, TimestampMixin, enum_column,
-                             enum_labels, utcnow)
+from portal.database import (
+    LabelledEnum,
+    OptionalPartnerOwned,
+    PartnerOwned,
+    TenantRoot,
+    TimestampMixin,
+    enum_column,
+    enum_labels,
+    utcnow,
+)
 from portal.extensions import db
 from portal.i18n import pick
 
@@ -45,23 +54,29 @@ class RegionLevel(StrEnum):
     CITY = "city"
 
 
-PARTNER_TYPE_LABELS = enum_labels({
-    PartnerType.WHOLESALER: _l("Wholesaler"),
-    PartnerType.DISTRIBUTOR: _l("Distributor"),
-    PartnerType.RESELLER: _l("Reseller"),
-    PartnerType.AGENT: _l("Agent"),
-})
-PARTNER_TIER_LABELS = enum_labels({
-    PartnerTier.REGISTERED: _l("Registered"),
-    PartnerTier.SILVER: _l("Silver"),
-    PartnerTier.GOLD: _l("Gold"),
-    PartnerTier.PLATINUM: _l("Platinum"),
-})
-PARTNER_STATUS_LABELS = enum_labels({
-    PartnerStatus.ACTIVE: _l("Active"),
-    PartnerStatus.SUSPENDED: _l("Suspended"),
-    PartnerStatus.TERMINATED: _l("Terminated"),
-})
+PARTNER_TYPE_LABELS = enum_labels(
+    {
+        PartnerType.WHOLESALER: _l("Wholesaler"),
+        PartnerType.DISTRIBUTOR: _l("Distributor"),
+        PartnerType.RESELLER: _l("Reseller"),
+        PartnerType.AGENT: _l("Agent"),
+    }
+)
+PARTNER_TIER_LABELS = enum_labels(
+    {
+        PartnerTier.REGISTERED: _l("Registered"),
+        PartnerTier.SILVER: _l("Silver"),
+        PartnerTier.GOLD: _l("Gold"),
+        PartnerTier.PLATINUM: _l("Platinum"),
+    }
+)
+PARTNER_STATUS_LABELS = enum_labels(
+    {
+        PartnerStatus.ACTIVE: _l("Active"),
+        PartnerStatus.SUSPENDED: _l("Suspended"),
+        PartnerStatus.TERMINATED: _l("Terminated"),
+    }
+)
 
 
 class Region(db.Model):
@@ -76,7 +91,7 @@ class Region(db.Model):
     name_zh: Mapped[str] = mapped_column(String(120))
     path: Mapped[str] = mapped_column(String(120), index=True)
 
-    parent: Mapped["Region | None"] = relationship(remote_side=[id])
+    parent: Mapped[Region | None] = relationship(remote_side=[id])
 
     @property
     def name(self) -> str:
@@ -92,7 +107,7 @@ class Region(db.Model):
             node = node.parent
         return " › ".join(reversed(parts))
 
-    def contains(self, other: "Region") -> bool:
+    def contains(self, other: Region) -> bool:
         return other.path.startswith(self.path)
 
     def __repr__(self) -> str:
@@ -147,13 +162,25 @@ class Partner(TenantRoot, TimestampMixin, db.Model):
     version_id: Mapped[int] = mapped_column(default=1)
 
     region: Mapped[Region] = relationship()
-    users: Mapped[list["User"]] = relationship(back_populates="partner", order_by="User.name")
+    users: Mapped[list[User]] = relationship(back_populates="partner", order_by="User.name")
     product_lines: Mapped[list[ProductLine]] = relationship(secondary=partner_product_lines, order_by=ProductLine.code)
 
     __mapper_args__ = {"version_id_col": version_id}
 
-    AUDITED = ("code", "legal_name", "partner_type", "tier", "status", "region_id", "city_text",
-               "registration_number", "address", "phone", "website", "description")
+    AUDITED = (
+        "code",
+        "legal_name",
+        "partner_type",
+        "tier",
+        "status",
+        "region_id",
+        "city_text",
+        "registration_number",
+        "address",
+        "phone",
+        "website",
+        "description",
+    )
     PROFILE_FIELDS = ("registration_number", "address", "phone")
 
     @validates("legal_name")
@@ -186,12 +213,14 @@ class ApplicationStatus(LabelledEnum):
     REJECTED = "rejected"
 
 
-APPLICATION_STATUS_LABELS = enum_labels({
-    ApplicationStatus.SUBMITTED: _l("Waiting for review"),
-    ApplicationStatus.INFO_REQUESTED: _l("More information asked"),
-    ApplicationStatus.APPROVED: _l("Approved"),
-    ApplicationStatus.REJECTED: _l("Rejected"),
-})
+APPLICATION_STATUS_LABELS = enum_labels(
+    {
+        ApplicationStatus.SUBMITTED: _l("Waiting for review"),
+        ApplicationStatus.INFO_REQUESTED: _l("More information asked"),
+        ApplicationStatus.APPROVED: _l("Approved"),
+        ApplicationStatus.REJECTED: _l("Rejected"),
+    }
+)
 
 application_product_lines = Table(
     "application_product_lines",
@@ -226,8 +255,9 @@ class PartnerApplication(OptionalPartnerOwned, TimestampMixin, db.Model):
     privacy_notice_version: Mapped[str] = mapped_column(String(20))
     consent_ip: Mapped[str | None] = mapped_column(String(45))
     locale: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED,
-                                                      index=True)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED, index=True
+    )
     duplicate_note: Mapped[str | None] = mapped_column(String(500))  # why it looks like a known company
     review_note: Mapped[str | None] = mapped_column(String(2000))  # reason for rejection, or what is asked
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -236,11 +266,12 @@ class PartnerApplication(OptionalPartnerOwned, TimestampMixin, db.Model):
     version_id: Mapped[int] = mapped_column(default=1)
 
     region: Mapped[Region] = relationship()
-    product_lines: Mapped[list[ProductLine]] = relationship(secondary=application_product_lines,
-                                                            order_by=ProductLine.code)
+    product_lines: Mapped[list[ProductLine]] = relationship(
+        secondary=application_product_lines, order_by=ProductLine.code
+    )
     regions_applied: Mapped[list[Region]] = relationship(secondary=application_regions, order_by=Region.code)
-    partner: Mapped["Partner | None"] = relationship()
-    reviewed_by: Mapped["User | None"] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -288,7 +319,7 @@ class AgreementAcceptance(PartnerOwned, db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
     agreement: Mapped[AgreementVersion] = relationship()
-    user: Mapped["User"] = relationship()
+    user: Mapped[User] = relationship()
 
     __table_args__ = (UniqueConstraint("partner_id", "agreement_version_id"),)  # a second click accepts nothing new
 
@@ -302,16 +333,23 @@ class OnboardingStep(LabelledEnum):
     FIRST_LOGIN = "first_login"  # measured, not a checklist item
 
 
-ONBOARDING_STEP_LABELS = enum_labels({
-    OnboardingStep.AGREEMENT: _l("Accept the partner agreement"),
-    OnboardingStep.PROFILE: _l("Complete the company profile"),
-    OnboardingStep.COLLEAGUE: _l("Invite a colleague"),
-    OnboardingStep.TRAINING: _l("Complete a first training"),
-    OnboardingStep.SALES_REPORT: _l("Submit a first sales report"),
-    OnboardingStep.FIRST_LOGIN: _l("First login"),
-})
-CHECKLIST = (OnboardingStep.AGREEMENT, OnboardingStep.PROFILE, OnboardingStep.COLLEAGUE, OnboardingStep.TRAINING,
-             OnboardingStep.SALES_REPORT)
+ONBOARDING_STEP_LABELS = enum_labels(
+    {
+        OnboardingStep.AGREEMENT: _l("Accept the partner agreement"),
+        OnboardingStep.PROFILE: _l("Complete the company profile"),
+        OnboardingStep.COLLEAGUE: _l("Invite a colleague"),
+        OnboardingStep.TRAINING: _l("Complete a first training"),
+        OnboardingStep.SALES_REPORT: _l("Submit a first sales report"),
+        OnboardingStep.FIRST_LOGIN: _l("First login"),
+    }
+)
+CHECKLIST = (
+    OnboardingStep.AGREEMENT,
+    OnboardingStep.PROFILE,
+    OnboardingStep.COLLEAGUE,
+    OnboardingStep.TRAINING,
+    OnboardingStep.SALES_REPORT,
+)
 
 
 class OnboardingMilestone(PartnerOwned, db.Model):

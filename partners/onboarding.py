@@ -1,19 +1,32 @@
 """Becoming a partner: applications and their review, the partner agreement, the self-ticking checklist."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from partners.identity import normalise_company_name, normalise_registration_number, uscc_problem
-from partners.models import (CHECKLIST, AgreementAcceptance, AgreementVersion, ApplicationStatus, OnboardingMilestone,
-                             OnboardingStep, Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType,
-                             ProductLine, Region)
+from partners.models import (
+    CHECKLIST,
+    AgreementAcceptance,
+    AgreementVersion,
+    ApplicationStatus,
+    OnboardingMilestone,
+    OnboardingStep,
+    Partner,
+    PartnerApplication,
+    PartnerStatus,
+    PartnerTier,
+    PartnerType,
+    ProductLine,
+    Region,
+)
 from portal import audit, tenancy
 from portal.auth.models import User
 from portal.auth.services import find_user_by_email, invite_user, normalise_email
@@ -64,8 +77,9 @@ def check_registration_number(number: str, region: Region) -> str | None:
     check character is verified; elsewhere the number is free text. Raises RuleViolation."""
     if country_of(region).code == "CN":
         if not number.strip():
-            raise RuleViolation(_l("Chinese companies give their unified social credit code."),
-                                field="registration_number")
+            raise RuleViolation(
+                _l("Chinese companies give their unified social credit code."), field="registration_number"
+            )
         problem = uscc_problem(number)
         if problem:
             raise RuleViolation(USCC_MESSAGES[problem], field="registration_number")
@@ -73,7 +87,9 @@ def check_registration_number(number: str, region: Region) -> str | None:
     return number.strip() or None
 
 
-def _duplicate_note(name_key: str, registration_number: str | None, *, exclude: PartnerApplication | None) -> str | None:
+def _duplicate_note(
+    name_key: str, registration_number: str | None, *, exclude: PartnerApplication | None
+) -> str | None:
     """Why this company looks known already: a partner or another application with the same registration
     number, or the same name once case, spaces and company suffixes are set aside."""
     with tenancy.every_partner(reason="applications are checked against every partner"):
@@ -84,8 +100,9 @@ def _duplicate_note(name_key: str, registration_number: str | None, *, exclude: 
         same_app = [PartnerApplication.name_key == name_key]
         if registration_number:
             same_app.append(PartnerApplication.registration_number == registration_number)
-        query = select(PartnerApplication).where(or_(*same_app),
-                                                 PartnerApplication.status != ApplicationStatus.REJECTED)
+        query = select(PartnerApplication).where(
+            or_(*same_app), PartnerApplication.status != ApplicationStatus.REJECTED
+        )
         if exclude is not None and exclude.id is not None:
             query = query.where(PartnerApplication.id != exclude.id)
         other = db.session.scalars(query.order_by(PartnerApplication.id).limit(1)).first()
@@ -105,18 +122,29 @@ def submit_application(fields: ApplicationFields) -> SubmittedApplication:
     name_key = normalise_company_name(fields.legal_name)
     email = normalise_email(fields.contact_email)
     with tenancy.every_partner(reason="recognising an application sent twice"):
-        earlier = db.session.scalars(select(PartnerApplication).where(
-            PartnerApplication.name_key == name_key, func.lower(PartnerApplication.contact_email) == email,
-            PartnerApplication.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED]),
-        )).first()
+        earlier = db.session.scalars(
+            select(PartnerApplication).where(
+                PartnerApplication.name_key == name_key,
+                func.lower(PartnerApplication.contact_email) == email,
+                PartnerApplication.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED]),
+            )
+        ).first()
     if earlier is not None:
         return SubmittedApplication(earlier, already_received=True)
     application = PartnerApplication(
-        legal_name=fields.legal_name.strip(), partner_type=fields.partner_type,
-        registration_number=registration_number, region=fields.region, city_text=fields.city_text.strip() or None,
-        product_lines=list(fields.product_lines), regions_applied=list(fields.regions_applied),
-        contact_name=fields.contact_name.strip(), contact_email=email, contact_phone=fields.contact_phone.strip(),
-        privacy_notice_version=PRIVACY_NOTICE_VERSION, consent_ip=fields.consent_ip, locale=fields.locale,
+        legal_name=fields.legal_name.strip(),
+        partner_type=fields.partner_type,
+        registration_number=registration_number,
+        region=fields.region,
+        city_text=fields.city_text.strip() or None,
+        product_lines=list(fields.product_lines),
+        regions_applied=list(fields.regions_applied),
+        contact_name=fields.contact_name.strip(),
+        contact_email=email,
+        contact_phone=fields.contact_phone.strip(),
+        privacy_notice_version=PRIVACY_NOTICE_VERSION,
+        consent_ip=fields.consent_ip,
+        locale=fields.locale,
         duplicate_note=_duplicate_note(name_key, registration_number, exclude=None),
     )
     db.session.add(application)
@@ -140,7 +168,7 @@ def next_partner_code(region: Region) -> str:
     prefix = f"P-{country_of(region).code}-"
     with tenancy.every_partner(reason="partner codes are unique across all partners"):
         codes = db.session.scalars(select(Partner.code).where(Partner.code.startswith(prefix))).all()
-    numbers = [int(code[len(prefix):]) for code in codes if code[len(prefix):].isdigit()]
+    numbers = [int(code[len(prefix) :]) for code in codes if code[len(prefix) :].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
@@ -150,33 +178,64 @@ def approve_application(application: PartnerApplication, *, actor: User) -> Part
     _require_admin(actor)
     _require_open(application)
     if find_user_by_email(application.contact_email) is not None:
-        raise RuleViolation(_l("The contact %(email)s has an account already: change the contact first.",
-                               email=application.contact_email))
+        raise RuleViolation(
+            _l(
+                "The contact %(email)s has an account already: change the contact first.",
+                email=application.contact_email,
+            )
+        )
     if application.registration_number:
         with tenancy.every_partner(reason="registration numbers are unique across partners"):
-            holder = db.session.scalar(select(Partner.code).where(
-                Partner.registration_number == application.registration_number))
+            holder = db.session.scalar(
+                select(Partner.code).where(Partner.registration_number == application.registration_number)
+            )
         if holder:
-            raise RuleViolation(_l("Partner %(code)s is registered with this number already: this application is "
-                                   "a duplicate.", code=holder))
+            raise RuleViolation(
+                _l(
+                    "Partner %(code)s is registered with this number already: this application is a duplicate.",
+                    code=holder,
+                )
+            )
     partner = Partner(
-        code=next_partner_code(application.region), legal_name=application.legal_name,
-        partner_type=application.partner_type, tier=PartnerTier.REGISTERED, status=PartnerStatus.ACTIVE,
-        region=application.region, city_text=application.city_text,
-        registration_number=application.registration_number, phone=application.contact_phone,
+        code=next_partner_code(application.region),
+        legal_name=application.legal_name,
+        partner_type=application.partner_type,
+        tier=PartnerTier.REGISTERED,
+        status=PartnerStatus.ACTIVE,
+        region=application.region,
+        city_text=application.city_text,
+        registration_number=application.registration_number,
+        phone=application.contact_phone,
         product_lines=list(application.product_lines),
     )
     db.session.add(partner)
     db.session.flush()
-    audit.record(actor=actor, row=partner, action="create", after=audit.snapshot(partner, Partner.AUDITED),
-                 partner_id=partner.id, reason=f"application #{application.id}")
+    audit.record(
+        actor=actor,
+        row=partner,
+        action="create",
+        after=audit.snapshot(partner, Partner.AUDITED),
+        partner_id=partner.id,
+        reason=f"application #{application.id}",
+    )
     _decide(application, actor, ApplicationStatus.APPROVED, note=None)
     application.partner = partner
     application.approved_at = application.reviewed_at
-    invite_user(actor=actor, email=application.contact_email, name=application.contact_name,
-                role=Role.PARTNER_ADMIN, partner=partner, locale=application.locale)
-    send_mail(application.contact_email, "partners/mail/application_approved.txt", locale=application.locale,
-              application=application, partner=partner)
+    invite_user(
+        actor=actor,
+        email=application.contact_email,
+        name=application.contact_name,
+        role=Role.PARTNER_ADMIN,
+        partner=partner,
+        locale=application.locale,
+    )
+    send_mail(
+        application.contact_email,
+        "partners/mail/application_approved.txt",
+        locale=application.locale,
+        application=application,
+        partner=partner,
+    )
     return partner
 
 
@@ -186,8 +245,12 @@ def reject_application(application: PartnerApplication, *, actor: User, reason: 
     if not reason.strip():
         raise RuleViolation(_l("Say why the application is rejected."), field="note")
     _decide(application, actor, ApplicationStatus.REJECTED, note=reason.strip())
-    send_mail(application.contact_email, "partners/mail/application_rejected.txt", locale=application.locale,
-              application=application)
+    send_mail(
+        application.contact_email,
+        "partners/mail/application_rejected.txt",
+        locale=application.locale,
+        application=application,
+    )
 
 
 def request_information(application: PartnerApplication, *, actor: User, question: str) -> None:
@@ -197,9 +260,13 @@ def request_information(application: PartnerApplication, *, actor: User, questio
     if not question.strip():
         raise RuleViolation(_l("Say what information is missing."), field="note")
     _decide(application, actor, ApplicationStatus.INFO_REQUESTED, note=question.strip())
-    send_mail(application.contact_email, "partners/mail/application_info_requested.txt", locale=application.locale,
-              application=application, link=external_url("partners.update_application",
-                                                          token=application_token(application)))
+    send_mail(
+        application.contact_email,
+        "partners/mail/application_info_requested.txt",
+        locale=application.locale,
+        application=application,
+        link=external_url("partners.update_application", token=application_token(application)),
+    )
 
 
 def _decide(application: PartnerApplication, actor: User, status: ApplicationStatus, note: str | None) -> None:
@@ -208,8 +275,9 @@ def _decide(application: PartnerApplication, actor: User, status: ApplicationSta
     application.review_note = note
     application.reviewed_by = actor
     application.reviewed_at = utcnow()
-    audit.record(actor=actor, row=application, action="review", before=before, after={"status": status.value},
-                 reason=note)
+    audit.record(
+        actor=actor, row=application, action="review", before=before, after={"status": status.value}, reason=note
+    )
     db.session.flush()
 
 
@@ -252,9 +320,11 @@ def applications_query(tab: str):
     """The review queue's tabs: "open" (waiting or asked for more, possible duplicates first, oldest first), or
     one status, newest first."""
     if tab == "open":
-        return select(PartnerApplication).where(
-            PartnerApplication.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED])
-        ).order_by(PartnerApplication.duplicate_note.is_(None), PartnerApplication.id)
+        return (
+            select(PartnerApplication)
+            .where(PartnerApplication.status.in_([ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED]))
+            .order_by(PartnerApplication.duplicate_note.is_(None), PartnerApplication.id)
+        )
     return select(PartnerApplication).where(PartnerApplication.status == tab).order_by(PartnerApplication.id.desc())
 
 
@@ -269,8 +339,11 @@ def record_milestone(partner_id: int, step: OnboardingStep, *, at: datetime | No
     """Note the first time a partner reaches a step; later times change nothing. True when it is new.
     Other domains call this (a first course, a first sales report). The caller commits."""
     with tenancy.every_partner(reason="milestones are written for the partner the event belongs to"):
-        exists = db.session.scalar(select(OnboardingMilestone.id).where(
-            OnboardingMilestone.partner_id == partner_id, OnboardingMilestone.step == step))
+        exists = db.session.scalar(
+            select(OnboardingMilestone.id).where(
+                OnboardingMilestone.partner_id == partner_id, OnboardingMilestone.step == step
+            )
+        )
         if exists:
             return False
         try:
@@ -292,23 +365,33 @@ class ChecklistItem:
 
 
 def checklist(partner: Partner) -> list[ChecklistItem]:
-    reached = dict(db.session.execute(select(OnboardingMilestone.step, OnboardingMilestone.reached_at).where(
-        OnboardingMilestone.partner_id == partner.id)).all())
+    reached = dict(
+        db.session.execute(
+            select(OnboardingMilestone.step, OnboardingMilestone.reached_at).where(
+                OnboardingMilestone.partner_id == partner.id
+            )
+        ).all()
+    )
     return [ChecklistItem(step, reached.get(step)) for step in CHECKLIST]
 
 
 def current_agreement() -> AgreementVersion | None:
-    return db.session.scalars(select(AgreementVersion).order_by(AgreementVersion.published_at.desc(),
-                                                                AgreementVersion.id.desc())).first()
+    return db.session.scalars(
+        select(AgreementVersion).order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
+    ).first()
 
 
 def acceptance_of(partner: Partner, agreement: AgreementVersion) -> AgreementAcceptance | None:
-    return db.session.scalars(select(AgreementAcceptance).where(
-        AgreementAcceptance.partner_id == partner.id, AgreementAcceptance.agreement_version_id == agreement.id)).first()
+    return db.session.scalars(
+        select(AgreementAcceptance).where(
+            AgreementAcceptance.partner_id == partner.id, AgreementAcceptance.agreement_version_id == agreement.id
+        )
+    ).first()
 
 
-def accept_agreement(partner: Partner, agreement: AgreementVersion, *, user: User, ip_address: str | None
-                     ) -> AgreementAcceptance:
+def accept_agreement(
+    partner: Partner, agreement: AgreementVersion, *, user: User, ip_address: str | None
+) -> AgreementAcceptance:
     """The partner_admin accepts this version for the partner; the record keeps who, when, which version, from
     which address. Accepting again returns the first acceptance. The caller commits."""
     if user.role is not Role.PARTNER_ADMIN or user.partner_id != partner.id:
@@ -319,20 +402,27 @@ def accept_agreement(partner: Partner, agreement: AgreementVersion, *, user: Use
     acceptance = AgreementAcceptance(partner_id=partner.id, agreement=agreement, user=user, ip_address=ip_address)
     db.session.add(acceptance)
     db.session.flush()
-    audit.record(actor=user, row=acceptance, action="accept", after={"agreement": agreement.version},
-                 partner_id=partner.id)
+    audit.record(
+        actor=user, row=acceptance, action="accept", after={"agreement": agreement.version}, partner_id=partner.id
+    )
     record_milestone(partner.id, OnboardingStep.AGREEMENT)
     return acceptance
 
 
-def publish_agreement(*, actor: User, version: str, title_en: str, title_zh: str, body_en: str, body_zh: str
-                      ) -> AgreementVersion:
+def publish_agreement(
+    *, actor: User, version: str, title_en: str, title_zh: str, body_en: str, body_zh: str
+) -> AgreementVersion:
     """A new text every partner is asked to accept. The caller commits."""
     _require_admin(actor)
     if db.session.scalar(select(AgreementVersion.id).where(AgreementVersion.version == version.strip())):
         raise RuleViolation(_l("Version %(version)s exists already.", version=version.strip()), field="version")
-    agreement = AgreementVersion(version=version.strip(), title_en=title_en.strip(), title_zh=title_zh.strip(),
-                                 body_en=body_en.strip(), body_zh=body_zh.strip())
+    agreement = AgreementVersion(
+        version=version.strip(),
+        title_en=title_en.strip(),
+        title_zh=title_zh.strip(),
+        body_en=body_en.strip(),
+        body_zh=body_zh.strip(),
+    )
     db.session.add(agreement)
     db.session.flush()
     audit.record(actor=actor, row=agreement, action="publish", after={"version": agreement.version})
@@ -356,8 +446,9 @@ def update_profile(partner: Partner, fields: ProfileFields, *, actor: User) -> N
     number = check_registration_number(fields.registration_number, partner.region)
     if number:
         with tenancy.every_partner(reason="registration numbers are unique across partners"):
-            holder = db.session.scalar(select(Partner.id).where(Partner.registration_number == number,
-                                                                Partner.id != partner.id))
+            holder = db.session.scalar(
+                select(Partner.id).where(Partner.registration_number == number, Partner.id != partner.id)
+            )
         if holder:
             raise RuleViolation(_l("Another partner is registered with this number."), field="registration_number")
     before = audit.snapshot(partner, Partner.AUDITED)
@@ -367,8 +458,14 @@ def update_profile(partner: Partner, fields: ProfileFields, *, actor: User) -> N
     partner.website = fields.website.strip() or None
     partner.description = fields.description.strip() or None
     partner.product_lines = list(fields.product_lines)
-    audit.record(actor=actor, row=partner, action="update", before=before,
-                 after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id)
+    audit.record(
+        actor=actor,
+        row=partner,
+        action="update",
+        before=before,
+        after=audit.snapshot(partner, Partner.AUDITED),
+        partner_id=partner.id,
+    )
     db.session.flush()
     if partner.has_complete_profile:
         record_milestone(partner.id, OnboardingStep.PROFILE)

@@ -1,4 +1,5 @@
 """Onboarding pages: the public application, the admin review queue, the agreement, the company profile."""
+
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, request, url_for
@@ -8,18 +9,23 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from partners import bulk_import, onboarding, regions
-from partners.forms import (AgreementPublishForm, PartnerApplicationForm, PartnerImportForm, PartnerProfileForm,
-                            ReviewForm)
+from partners.forms import (
+    AgreementPublishForm,
+    PartnerApplicationForm,
+    PartnerImportForm,
+    PartnerProfileForm,
+    ReviewForm,
+)
 from partners.models import AgreementVersion, ApplicationStatus, PartnerApplication, PartnerType, ProductLine
 from partners.views import bp
 from portal.extensions import db
 from portal.forms import options
-from portal.i18n import is_chinese
-from portal.tabular import XLSX_MIMETYPE, write_xlsx
 from portal.htmx import partial_or_redirect, redirect_after_post, render
+from portal.i18n import is_chinese
 from portal.imports import run_import
 from portal.paging import page_number, paginate
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
+from portal.tabular import XLSX_MIMETYPE, write_xlsx
 
 
 def _product_line_choices(form_field) -> None:
@@ -35,12 +41,18 @@ def _chosen_product_lines(ids: list[int]) -> list[ProductLine]:
 
 def _application_fields(form: PartnerApplicationForm) -> onboarding.ApplicationFields:
     return onboarding.ApplicationFields(
-        legal_name=form.legal_name.data, partner_type=PartnerType(form.partner_type.data),
-        registration_number=form.registration_number.data or "", region=regions.picked_region(form),
-        city_text=form.city_text.data or "", product_lines=_chosen_product_lines(form.product_lines.data),
+        legal_name=form.legal_name.data,
+        partner_type=PartnerType(form.partner_type.data),
+        registration_number=form.registration_number.data or "",
+        region=regions.picked_region(form),
+        city_text=form.city_text.data or "",
+        product_lines=_chosen_product_lines(form.product_lines.data),
         regions_applied=[regions.region_by_code(code) for code in form.regions_applied.data or []],
-        contact_name=form.contact_name.data, contact_email=form.contact_email.data,
-        contact_phone=form.contact_phone.data, locale=str(get_locale()), consent_ip=request.remote_addr,
+        contact_name=form.contact_name.data,
+        contact_email=form.contact_email.data,
+        contact_phone=form.contact_phone.data,
+        locale=str(get_locale()),
+        consent_ip=request.remote_addr,
     )
 
 
@@ -63,14 +75,28 @@ def apply():
         else:
             db.session.commit()
             if result.already_received:
-                flash(_("We have this application already (received %(date)s). We will write to you.",
-                        date=result.application.created_at.date().isoformat()), "warning")
+                flash(
+                    _(
+                        "We have this application already (received %(date)s). We will write to you.",
+                        date=result.application.created_at.date().isoformat(),
+                    ),
+                    "warning",
+                )
             else:
-                flash(_("Thank you. Your application is received; we will write to %(email)s.",
-                        email=result.application.contact_email), "success")
+                flash(
+                    _(
+                        "Thank you. Your application is received; we will write to %(email)s.",
+                        email=result.application.contact_email,
+                    ),
+                    "success",
+                )
             return redirect_after_post(url_for("partners.application_received"))
-    return render("partners/apply.html", form=form, action_url=url_for("partners.apply"),
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "partners/apply.html",
+        form=form,
+        action_url=url_for("partners.apply"),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/apply/received")
@@ -93,9 +119,12 @@ def update_application(token: str):
     except RuleViolation as error:
         return render("auth/link_invalid.html", error=error, status=400)
     if request.method == "GET":
-        form = _application_form(obj=application, partner_type=application.partner_type.value,
-                                 product_lines=[line.id for line in application.product_lines],
-                                 regions_applied=[region.code for region in application.regions_applied])
+        form = _application_form(
+            obj=application,
+            partner_type=application.partner_type.value,
+            product_lines=[line.id for line in application.product_lines],
+            regions_applied=[region.code for region in application.regions_applied],
+        )
         regions.preset_region_picker(form, application.region)
         regions.fill_region_choices(form)
     else:
@@ -109,9 +138,13 @@ def update_application(token: str):
             db.session.commit()
             flash(_("Thank you. Your application is updated and waits for review again."), "success")
             return redirect_after_post(url_for("partners.application_received"))
-    return render("partners/apply.html", form=form, application=application,
-                  action_url=url_for("partners.update_application", token=token),
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "partners/apply.html",
+        form=form,
+        application=application,
+        action_url=url_for("partners.update_application", token=token),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/applications")
@@ -122,8 +155,15 @@ def applications():
     if tab not in dict(tabs):  # an unknown tab in a hand-typed or stale link: the open ones
         tab = "open"
     page = paginate(onboarding.applications_query(tab), page=page_number(request.args.get("page")), per_page=50)
-    return render("partners/applications.html", fragment="application_rows", applications=page.items, page=page,
-                  tab=tab, review_form=ReviewForm(), status_tabs=tabs)
+    return render(
+        "partners/applications.html",
+        fragment="application_rows",
+        applications=page.items,
+        page=page,
+        tab=tab,
+        review_form=ReviewForm(),
+        status_tabs=tabs,
+    )
 
 
 @bp.get("/applications/<int:application_id>")
@@ -150,8 +190,13 @@ def _review(application_id: int, decide) -> object:
         error = " ".join(form.note.errors)
     if error:
         flash(str(error), "error")
-    return partial_or_redirect("partners/_application_row.html", url_for("partners.applications"),
-                               application=row, review_form=ReviewForm(), error=error)
+    return partial_or_redirect(
+        "partners/_application_row.html",
+        url_for("partners.applications"),
+        application=row,
+        review_form=ReviewForm(),
+        error=error,
+    )
 
 
 @bp.post("/applications/<int:application_id>/approve")
@@ -163,15 +208,17 @@ def approve_application(application_id: int):
 @bp.post("/applications/<int:application_id>/reject")
 @require_role(Role.ADMIN)
 def reject_application(application_id: int):
-    return _review(application_id, lambda row, note: onboarding.reject_application(row, actor=current_user,
-                                                                                   reason=note))
+    return _review(
+        application_id, lambda row, note: onboarding.reject_application(row, actor=current_user, reason=note)
+    )
 
 
 @bp.post("/applications/<int:application_id>/request-info")
 @require_role(Role.ADMIN)
 def request_information(application_id: int):
-    return _review(application_id, lambda row, note: onboarding.request_information(row, actor=current_user,
-                                                                                    question=note))
+    return _review(
+        application_id, lambda row, note: onboarding.request_information(row, actor=current_user, question=note)
+    )
 
 
 @bp.route("/agreement", methods=["GET", "POST"])
@@ -200,9 +247,14 @@ def agreements():
     form = AgreementPublishForm()
     if form.validate_on_submit():
         try:
-            onboarding.publish_agreement(actor=current_user, version=form.version.data, title_en=form.title_en.data,
-                                         title_zh=form.title_zh.data, body_en=form.body_en.data,
-                                         body_zh=form.body_zh.data)
+            onboarding.publish_agreement(
+                actor=current_user,
+                version=form.version.data,
+                title_en=form.title_en.data,
+                title_zh=form.title_zh.data,
+                body_en=form.body_en.data,
+                body_zh=form.body_zh.data,
+            )
         except RuleViolation as error:
             form.version.errors.append(error.message)
         else:
@@ -210,8 +262,7 @@ def agreements():
             flash(_("The new agreement is published; partners are asked to accept it."), "success")
             return redirect_after_post(url_for("partners.agreements"))
     versions = db.session.scalars(select(AgreementVersion).order_by(AgreementVersion.id.desc())).all()
-    return render("partners/agreements.html", form=form, versions=versions,
-                  status=422 if form.is_submitted() else 200)
+    return render("partners/agreements.html", form=form, versions=versions, status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -224,9 +275,13 @@ def profile():
         form.product_lines.data = [line.id for line in partner.product_lines]
     if form.validate_on_submit():
         fields = onboarding.ProfileFields(
-            registration_number=form.registration_number.data or "", address=form.address.data or "",
-            phone=form.phone.data or "", website=form.website.data or "", description=form.description.data or "",
-            product_lines=_chosen_product_lines(form.product_lines.data))
+            registration_number=form.registration_number.data or "",
+            address=form.address.data or "",
+            phone=form.phone.data or "",
+            website=form.website.data or "",
+            description=form.description.data or "",
+            product_lines=_chosen_product_lines(form.product_lines.data),
+        )
         try:
             onboarding.update_profile(partner, fields, actor=current_user)
         except RuleViolation as error:
@@ -242,16 +297,34 @@ def profile():
 @require_role(Role.ADMIN)
 def import_partners():
     form = PartnerImportForm()
-    result = run_import(form, lambda stream, filename: bulk_import.import_partners(
-        stream, filename, actor=current_user, max_bytes=current_app.config["PARTNER_IMPORT_MAX_BYTES"]),
-        rejected_as=bulk_import.ImportResult)
+    result = run_import(
+        form,
+        lambda stream, filename: bulk_import.import_partners(
+            stream, filename, actor=current_user, max_bytes=current_app.config["PARTNER_IMPORT_MAX_BYTES"]
+        ),
+        rejected_as=bulk_import.ImportResult,
+    )
     if result and result.ok:
-        flash(_("Imported %(rows)d rows: %(created)d partners created, %(updated)d updated, %(unchanged)d "
-                "unchanged, %(invited)d contacts invited.", rows=result.rows, created=result.created,
-                updated=result.updated, unchanged=result.unchanged, invited=result.invited), "success")
+        flash(
+            _(
+                "Imported %(rows)d rows: %(created)d partners created, %(updated)d updated, %(unchanged)d "
+                "unchanged, %(invited)d contacts invited.",
+                rows=result.rows,
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                invited=result.invited,
+            ),
+            "success",
+        )
         return redirect_after_post(url_for("partners.import_partners"))
-    return render("partners/import.html", form=form, result=result, columns=bulk_import.COLUMNS,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "partners/import.html",
+        form=form,
+        result=result,
+        columns=bulk_import.COLUMNS,
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/import/template.xlsx")
@@ -259,9 +332,22 @@ def import_partners():
 def import_template():
     chinese = is_chinese()
     headers = [column.headers[1] if chinese else column.headers[0] for column in bulk_import.COLUMNS]
-    example = (["P-CN-0101", "广州南方贸易有限公司", "分销商", "银牌", "中国", "广东省", "广州市", "li.ming@example.com"]
-               if chinese else
-               ["P-US-0101", "Evergreen Supply LLC", "wholesaler", "silver", "US", "Washington", "Seattle",
-                "jane@evergreen.example"])
-    return Response(write_xlsx(headers, [example]), mimetype=XLSX_MIMETYPE,
-                    headers={"Content-Disposition": "attachment; filename=partners-template.xlsx"})
+    example = (
+        ["P-CN-0101", "广州南方贸易有限公司", "分销商", "银牌", "中国", "广东省", "广州市", "li.ming@example.com"]
+        if chinese
+        else [
+            "P-US-0101",
+            "Evergreen Supply LLC",
+            "wholesaler",
+            "silver",
+            "US",
+            "Washington",
+            "Seattle",
+            "jane@evergreen.example",
+        ]
+    )
+    return Response(
+        write_xlsx(headers, [example]),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": "attachment; filename=partners-template.xlsx"},
+    )

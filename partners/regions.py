@@ -1,4 +1,5 @@
 """The region tree: ISO 3166 countries and first-level subdivisions (pycountry), China's prefecture-level cities."""
+
 from __future__ import annotations
 
 import csv
@@ -41,9 +42,13 @@ def region_rows() -> list[RegionRow]:
         names = {row["code"]: row for row in csv.DictReader(handle)}
     no_names = {"name_en": "", "name_zh": ""}
     rows += [
-        RegionRow(s.code, s.country_code, RegionLevel.SUBDIVISION,
-                  names.get(s.code, no_names)["name_en"] or s.name,
-                  names.get(s.code, no_names)["name_zh"] or subdivisions_zh(s.name))
+        RegionRow(
+            s.code,
+            s.country_code,
+            RegionLevel.SUBDIVISION,
+            names.get(s.code, no_names)["name_en"] or s.name,
+            names.get(s.code, no_names)["name_zh"] or subdivisions_zh(s.name),
+        )
         for s in sorted(pycountry.subdivisions, key=lambda s: s.code)
         if s.parent_code is None
     ]
@@ -68,7 +73,9 @@ def load_regions() -> int:
             path = f"{paths[row.parent_code] if row.parent_code else '/'}{row.code}/"
             region = existing.get(row.code)
             if region is None:
-                region = Region(code=row.code, level=row.level, parent_id=ids.get(row.parent_code) if row.parent_code else None)
+                region = Region(
+                    code=row.code, level=row.level, parent_id=ids.get(row.parent_code) if row.parent_code else None
+                )
                 new_regions.append(region)
             region.name_en, region.name_zh, region.path = row.name_en, row.name_zh, path
             paths[row.code] = path
@@ -95,7 +102,13 @@ def search_regions(text: str, limit: int = 20) -> list[Region]:
     pattern = f"%{text.strip().lower()}%"
     query = (
         select(Region)
-        .where(or_(func.lower(Region.code).like(pattern), func.lower(Region.name_en).like(pattern), Region.name_zh.like(pattern)))
+        .where(
+            or_(
+                func.lower(Region.code).like(pattern),
+                func.lower(Region.name_en).like(pattern),
+                Region.name_zh.like(pattern),
+            )
+        )
         .order_by(func.length(Region.path), Region.code)
         .limit(limit)
     )
@@ -113,13 +126,16 @@ def fill_region_choices(form) -> None:
     if subdivision is not None and (country is None or subdivision.parent_id != country.id):
         subdivision = None
     form.country.choices = options([("", _("Choose a country"))] + [(r.code, r.name) for r in child_regions(None)])
-    form.subdivision.choices = options([("", _("Choose a province or state"))] + (
-        [(r.code, r.name) for r in child_regions(country)] if country else []))
-    form.city.choices = options([("", _("No city from the list"))] + (
-        [(r.code, r.name) for r in child_regions(subdivision)] if subdivision else []))
+    form.subdivision.choices = options(
+        [("", _("Choose a province or state"))]
+        + ([(r.code, r.name) for r in child_regions(country)] if country else [])
+    )
+    form.city.choices = options(
+        [("", _("No city from the list"))]
+        + ([(r.code, r.name) for r in child_regions(subdivision)] if subdivision else [])
+    )
     if hasattr(form, "regions_applied"):
-        form.regions_applied.choices = options(
-            [(r.code, r.name) for r in child_regions(country)] if country else [])
+        form.regions_applied.choices = options([(r.code, r.name) for r in child_regions(country)] if country else [])
 
 
 def picked_region(form) -> Region | None:
@@ -136,5 +152,5 @@ def preset_region_picker(form, region: Region | None) -> None:
     while region is not None:
         chain.append(region)
         region = region.parent
-    for field_name, node in zip(("country", "subdivision", "city"), reversed(chain)):
+    for field_name, node in zip(("country", "subdivision", "city"), reversed(chain), strict=False):
         getattr(form, field_name).data = node.code

@@ -1,4 +1,5 @@
 """Partner rules: who sees which partners, creating and changing partners, manager coverage."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from partners.models import Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType, Region
 from partners.identity import normalise_company_name
+from partners.models import Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType, Region
 from portal import audit, tenancy
 from portal.audit import AuditEntry
 from portal.auth.models import User
@@ -30,8 +31,10 @@ def visible_partner_ids(user: User) -> Sequence[int] | object:
         paths = [region.path for region in user.regions]
         if not paths:
             return ()
-        query = select(Partner.id).join(Region, Partner.region_id == Region.id).where(
-            or_(*(Region.path.startswith(path) for path in paths))
+        query = (
+            select(Partner.id)
+            .join(Region, Partner.region_id == Region.id)
+            .where(or_(*(Region.path.startswith(path) for path in paths)))
         )
         return list(db.session.scalars(query))
     return (user.partner_id,) if user.partner_id else ()
@@ -73,7 +76,9 @@ def create_partner(fields: PartnerFields, *, actor: User) -> Partner:
     )
     db.session.add(partner)
     db.session.flush()
-    audit.record(actor=actor, row=partner, action="create", after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id)
+    audit.record(
+        actor=actor, row=partner, action="create", after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id
+    )
     return partner
 
 
@@ -92,15 +97,21 @@ def change_partner_standing(
         for user in partner.users:
             end_sessions(user)
     audit.record(
-        actor=actor, row=partner, action="update", before=before,
-        after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id, reason=reason.strip(),
+        actor=actor,
+        row=partner,
+        action="update",
+        before=before,
+        after=audit.snapshot(partner, Partner.AUDITED),
+        partner_id=partner.id,
+        reason=reason.strip(),
     )
     db.session.flush()
     return partner
 
 
-def change_partner_tier(partner: Partner, tier: PartnerTier, *, actor: User, reason: str,
-                        expected_version: int | None = None) -> Partner:
+def change_partner_tier(
+    partner: Partner, tier: PartnerTier, *, actor: User, reason: str, expected_version: int | None = None
+) -> Partner:
     """Brand staff move a partner's tier (accepting or overriding a scorecard's recommendation), with a reason. A
     channel manager finds only the partners of their regions. When `expected_version` (the partner as the actor
     saw it) is stale, someone else changed the partner meanwhile: RuleViolation, nothing written. Audited; the
@@ -108,15 +119,27 @@ def change_partner_tier(partner: Partner, tier: PartnerTier, *, actor: User, rea
     if actor.role not in (Role.ADMIN, Role.CHANNEL_MANAGER):
         raise PermissionDenied()
     if expected_version is not None and expected_version != partner.version_id:
-        raise RuleViolation(_l("Someone changed this partner while you were looking at it; it is now %(tier)s. "
-                               "Look again and decide.", tier=partner.tier.label), field="tier")
+        raise RuleViolation(
+            _l(
+                "Someone changed this partner while you were looking at it; it is now %(tier)s. Look again and decide.",
+                tier=partner.tier.label,
+            ),
+            field="tier",
+        )
     if not reason.strip():
         raise RuleViolation(_l("Say why the partner's standing changes."), field="reason")
     before = audit.snapshot(partner, Partner.AUDITED)
     partner.tier = tier
     db.session.flush()
-    audit.record(actor=actor, row=partner, action="update", before=before,
-                 after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id, reason=reason.strip())
+    audit.record(
+        actor=actor,
+        row=partner,
+        action="update",
+        before=before,
+        after=audit.snapshot(partner, Partner.AUDITED),
+        partner_id=partner.id,
+        reason=reason.strip(),
+    )
     return partner
 
 
@@ -128,7 +151,9 @@ def set_manager_regions(manager: User, regions: Sequence[Region], *, actor: User
         raise RuleViolation(_l("Only channel managers cover regions."))
     before = {"regions": [region.code for region in manager.regions]}
     manager.regions = sorted(set(regions), key=lambda region: region.code)
-    audit.record(actor=actor, row=manager, action="update", before=before, after={"regions": [r.code for r in manager.regions]})
+    audit.record(
+        actor=actor, row=manager, action="update", before=before, after={"regions": [r.code for r in manager.regions]}
+    )
     db.session.flush()
 
 
@@ -162,14 +187,18 @@ def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int =
         pattern = f"%{criteria.text.strip().lower()}%"
         key = f"%{normalise_company_name(criteria.text)}%"
         query = query.where(or_(func.lower(Partner.code).like(pattern), Partner.name_key.like(key)))
-    for column, value in ((Partner.partner_type, criteria.partner_type), (Partner.tier, criteria.tier),
-                          (Partner.status, criteria.status)):
+    for column, value in (
+        (Partner.partner_type, criteria.partner_type),
+        (Partner.tier, criteria.tier),
+        (Partner.status, criteria.status),
+    ):
         if value is not None:
             query = query.where(column == value)
     if criteria.region is not None:
         query = query.join(Region, Partner.region_id == Region.id).where(Region.path.startswith(criteria.region.path))
-    return paginate(query.order_by(SORTS.get(criteria.sort, Partner.code), Partner.id), page=criteria.page,
-                    per_page=limit)
+    return paginate(
+        query.order_by(SORTS.get(criteria.sort, Partner.code), Partner.id), page=criteria.page, per_page=limit
+    )
 
 
 def regions_with_partners() -> list[Region]:
@@ -188,8 +217,11 @@ def count_partners_by_status() -> list[tuple[PartnerStatus, int]]:
 
 def standing_history(entries: list[AuditEntry]) -> list[AuditEntry]:
     """The audit entries that changed a partner's status or tier, newest first."""
-    return [entry for entry in entries if entry.entity_type == "partners" and
-            ({"status", "tier"} & set(entry.changes) or entry.action == "create")]
+    return [
+        entry
+        for entry in entries
+        if entry.entity_type == "partners" and ({"status", "tier"} & set(entry.changes) or entry.action == "create")
+    ]
 
 
 def application_of(partner: Partner) -> PartnerApplication | None:

@@ -1,4 +1,5 @@
 """Partner pages: the directory, one partner, creating partners, their standing, manager regions, region lists."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,15 +10,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from partners import metrics, onboarding, regions, services
-from partners.forms import (ApplicationRegionsForm, PartnerFilterForm, PartnerForm, PartnerStandingForm,
-                            RegionPickerForm)
+from partners.forms import ApplicationRegionsForm, PartnerFilterForm, PartnerForm, PartnerStandingForm, RegionPickerForm
 from partners.models import OnboardingStep, Partner, PartnerStatus, PartnerTier, PartnerType, Region
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.views import invitation_page
 from portal.extensions import db
-from portal.home import HomePanel
 from portal.forms import options
+from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
 
@@ -28,8 +28,13 @@ bp = Blueprint("partners", __name__, url_prefix="/partners", template_folder="te
 @require_role(Role.CHANNEL_MANAGER, Role.ADMIN)
 def index():
     filters = PartnerFilterForm(request.args)
-    filters.region.choices = options([("", _("All regions"))] + [
-        (region.code, " " * (region.path.count("/") - 2) + region.name) for region in services.regions_with_partners()])
+    filters.region.choices = options(
+        [("", _("All regions"))]
+        + [
+            (region.code, " " * (region.path.count("/") - 2) + region.name)
+            for region in services.regions_with_partners()
+        ]
+    )
     filters.validate()
     page = services.list_partners(criteria=filters.criteria(page=request.args.get("page", 1, type=int) or 1))
     return render("partners/index.html", fragment="partner_rows", filters=filters, page=page)
@@ -45,13 +50,23 @@ def mine():
 def detail(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
     is_brand = current_user.role in (Role.ADMIN, Role.CHANNEL_MANAGER)
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.partner_id == partner.id).order_by(AuditEntry.id.desc()).limit(50)
-    ).all() if is_brand else []
+    entries = (
+        db.session.scalars(
+            select(AuditEntry).where(AuditEntry.partner_id == partner.id).order_by(AuditEntry.id.desc()).limit(50)
+        ).all()
+        if is_brand
+        else []
+    )
     standing = PartnerStandingForm(status=partner.status.value, tier=partner.tier.value)
-    return render("partners/detail.html", partner=partner, entries=entries, standing=standing,
-                  standing_history=services.standing_history(entries), checklist=onboarding.checklist(partner),
-                  application=services.application_of(partner))
+    return render(
+        "partners/detail.html",
+        partner=partner,
+        entries=entries,
+        standing=standing,
+        standing_history=services.standing_history(entries),
+        checklist=onboarding.checklist(partner),
+        application=services.application_of(partner),
+    )
 
 
 @bp.post("/<int:partner_id>/standing")
@@ -61,15 +76,22 @@ def change_standing(partner_id: int):
     form = PartnerStandingForm()
     if form.validate_on_submit():
         try:
-            services.change_partner_standing(partner, actor=current_user, status=PartnerStatus(form.status.data),
-                                             tier=PartnerTier(form.tier.data), reason=form.reason.data)
+            services.change_partner_standing(
+                partner,
+                actor=current_user,
+                status=PartnerStatus(form.status.data),
+                tier=PartnerTier(form.tier.data),
+                reason=form.reason.data,
+            )
         except RuleViolation as error:
             form.reason.errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The partner's standing is saved."), "success")
             return redirect_after_post(url_for("partners.detail", partner_id=partner.id))
-    return render("partners/detail.html", fragment="standing_form", partner=partner, standing=form, entries=[], status=422)
+    return render(
+        "partners/detail.html", fragment="standing_form", partner=partner, standing=form, entries=[], status=422
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,8 +101,13 @@ def create():
     regions.fill_region_choices(form)
     if form.validate_on_submit():
         fields = services.PartnerFields(
-            code=form.code.data, legal_name=form.legal_name.data, partner_type=PartnerType(form.partner_type.data),
-            tier=PartnerTier(form.tier.data), region=regions.picked_region(form), city_text=form.city_text.data)
+            code=form.code.data,
+            legal_name=form.legal_name.data,
+            partner_type=PartnerType(form.partner_type.data),
+            tier=PartnerTier(form.tier.data),
+            region=regions.picked_region(form),
+            city_text=form.city_text.data,
+        )
         try:
             partner = services.create_partner(fields, actor=current_user)
         except RuleViolation as error:
@@ -96,8 +123,11 @@ def create():
 @require_role(Role.ADMIN)
 def invite(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
-    return invitation_page(partner=partner, action_url=url_for("partners.invite", partner_id=partner.id),
-                           done_url=url_for("partners.detail", partner_id=partner.id))
+    return invitation_page(
+        partner=partner,
+        action_url=url_for("partners.invite", partner_id=partner.id),
+        done_url=url_for("partners.detail", partner_id=partner.id),
+    )
 
 
 @bp.get("/regions/picker")
@@ -121,8 +151,9 @@ def manager_regions(user_id: int):
         db.session.commit()
         flash(_("Region added."), "success")
         return redirect_after_post(url_for("partners.manager_regions", user_id=manager.id))
-    return render("partners/manager_regions.html", manager=manager, form=form,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "partners/manager_regions.html", manager=manager, form=form, status=422 if form.is_submitted() else 200
+    )
 
 
 @bp.post("/managers/<int:user_id>/regions/<int:region_id>/remove")

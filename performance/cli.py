@@ -1,4 +1,5 @@
 """`flask performance score`: the nightly job that scores every partner's recent months with the newest rules."""
+
 from __future__ import annotations
 
 import click

@@ -1,5 +1,6 @@
 """The coverage matrix: regions × partner types (or product lines), with the active partners and their sales in
 each cell, as of any day; white space (regions no active partner covers) and overlapping exclusive assignments."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,8 +59,9 @@ def _covered_regions(partners: list[Partner], as_of: date) -> dict[int, list[tup
     return covered
 
 
-def coverage_matrix(*, parent: Region | None, by: str, as_of: date, within: list[Region] | None = None
-                    ) -> CoverageMatrix:
+def coverage_matrix(
+    *, parent: Region | None, by: str, as_of: date, within: list[Region] | None = None
+) -> CoverageMatrix:
     """The matrix of the regions directly under `parent` (countries when None) for the partners in scope; only
     the rows that meet `within` (a channel manager's own regions; None for everywhere), so white space is judged
     where the viewer answers for coverage, not across the world. A
@@ -67,8 +69,13 @@ def coverage_matrix(*, parent: Region | None, by: str, as_of: date, within: list
     of China covers Guangdong), and only when it was active on `as_of`. Sales are booked where the partner is based
     (its home region), over the 12 months up to `as_of`, from the monthly roll-up (by product line: from the lines
     of those months)."""
-    partners = [p for p in db.session.scalars(select(Partner).options(
-        selectinload(Partner.product_lines), joinedload(Partner.region))) if p.created_at.date() <= as_of]
+    partners = [
+        p
+        for p in db.session.scalars(
+            select(Partner).options(selectinload(Partner.product_lines), joinedload(Partner.region))
+        )
+        if p.created_at.date() <= as_of
+    ]
     statuses = status_on(partners, as_of)
     active = [p for p in partners if statuses[p.id] is PartnerStatus.ACTIVE]
     covered = _covered_regions(active, as_of)
@@ -116,14 +123,19 @@ def _sales_by_partner(partners: list[Partner], by: str, as_of: date) -> dict[tup
     first = add_months(last, 1 - SALES_MONTHS)
     ids = [p.id for p in partners]
     if by == "product_line":
-        query = (select(SalesLine.partner_id, Product.product_line_id, exact_sum(SalesLine.net_amount))
-                 .join(Product, Product.id == SalesLine.product_id)
-                 .where(SalesLine.partner_id.in_(ids), SalesLine.period.between(first, last))
-                 .group_by(SalesLine.partner_id, Product.product_line_id))
+        query = (
+            select(SalesLine.partner_id, Product.product_line_id, exact_sum(SalesLine.net_amount))
+            .join(Product, Product.id == SalesLine.product_id)
+            .where(SalesLine.partner_id.in_(ids), SalesLine.period.between(first, last))
+            .group_by(SalesLine.partner_id, Product.product_line_id)
+        )
         return {(partner_id, str(line_id)): total for partner_id, line_id, total in db.session.execute(query)}
     kinds = {p.id: p.partner_type.value for p in partners}
     totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-    for partner_id, net in db.session.execute(select(MonthlySales.partner_id, MonthlySales.net_amount).where(
-            MonthlySales.partner_id.in_(ids), MonthlySales.period.between(first, last))):
+    for partner_id, net in db.session.execute(
+        select(MonthlySales.partner_id, MonthlySales.net_amount).where(
+            MonthlySales.partner_id.in_(ids), MonthlySales.period.between(first, last)
+        )
+    ):
         totals[(partner_id, kinds[partner_id])] += net
     return totals

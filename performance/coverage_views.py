@@ -1,5 +1,6 @@
 """Coverage pages: the region × type / product line matrix as of any day, a partner's assignments and their
 adjustments. Routes of the performance blueprint (imported by create_app)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,12 +43,16 @@ def _day_arg(name: str) -> date | None:
 
 
 def _coverage_form(partner: Partner) -> CoverageForm:
-    form = CoverageForm(version=partner.version_id, effective_from=local_today()) if request.method == "GET" \
+    form = (
+        CoverageForm(version=partner.version_id, effective_from=local_today())
+        if request.method == "GET"
         else CoverageForm()
+    )
     fill_region_choices(form)
     lines = db.session.scalars(select(ProductLine).where(ProductLine.is_active).order_by(ProductLine.code)).all()
-    form.product_line_id.choices = options([("", _("Every product line"))] + [(str(line.id), line.name)
-                                                                               for line in lines])
+    form.product_line_id.choices = options(
+        [("", _("Every product line"))] + [(str(line.id), line.name) for line in lines]
+    )
     return form
 
 
@@ -61,24 +66,49 @@ def partner_coverage(partner_id: int):
         line = db.session.get(ProductLine, int(form.product_line_id.data)) if form.product_line_id.data else None
         try:
             _assignment, clashes = partner_coverage_services.assign_coverage(
-                partner, region, line, exclusive=form.is_exclusive.data, effective_from=form.effective_from.data,
-                reason=form.reason.data, actor=current_user, expected_version=int(form.version.data or 0))
+                partner,
+                region,
+                line,
+                exclusive=form.is_exclusive.data,
+                effective_from=form.effective_from.data,
+                reason=form.reason.data,
+                actor=current_user,
+                expected_version=int(form.version.data or 0),
+            )
             db.session.commit()
         except (RuleViolation, StaleDataError) as error:
             db.session.rollback()
-            message = error.message if isinstance(error, RuleViolation) else _(
-                "Someone changed this partner's coverage or standing at the same moment. Look at it again and decide.")
+            message = (
+                error.message
+                if isinstance(error, RuleViolation)
+                else _(
+                    "Someone changed this partner's coverage or standing at the same moment. "
+                    "Look at it again and decide."
+                )
+            )
             form.reason.errors.append(message)
         else:
             flash(_("%(region)s is assigned to %(code)s.", region=region.full_name, code=partner.code), "success")
             for other in clashes:
-                flash(_("Overlap: %(code)s holds an exclusive assignment for %(region)s too.",
-                        code=other.partner.code, region=other.region.full_name), "warning")
+                flash(
+                    _(
+                        "Overlap: %(code)s holds an exclusive assignment for %(region)s too.",
+                        code=other.partner.code,
+                        region=other.region.full_name,
+                    ),
+                    "warning",
+                )
             return redirect_after_post(url_for("performance.partner_coverage", partner_id=partner.id))
     partner = db.get_or_404(Partner, partner_id)
-    return render("performance/partner_coverage.html", partner=partner, form=form, end_form=CoverageEndForm(),
-                  history=partner_coverage_services.assignment_history(partner), today=local_today(),
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "performance/partner_coverage.html",
+        partner=partner,
+        form=form,
+        end_form=CoverageEndForm(),
+        history=partner_coverage_services.assignment_history(partner),
+        today=local_today(),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.post("/coverage/<int:assignment_id>/end")
@@ -88,15 +118,25 @@ def end_coverage(assignment_id: int):
     form = CoverageEndForm()
     if form.validate_on_submit():
         try:
-            partner_coverage_services.end_coverage(assignment, effective_to=form.effective_to.data,
-                                                   reason=form.reason.data, actor=current_user,
-                                                   expected_version=int(form.version.data or 0))
+            partner_coverage_services.end_coverage(
+                assignment,
+                effective_to=form.effective_to.data,
+                reason=form.reason.data,
+                actor=current_user,
+                expected_version=int(form.version.data or 0),
+            )
             db.session.commit()
         except (RuleViolation, StaleDataError) as error:
             db.session.rollback()
-            flash(error.message if isinstance(error, RuleViolation) else _(
-                "Someone changed this partner's coverage or standing at the same moment. Look at it again and "
-                "decide."), "error")
+            flash(
+                error.message
+                if isinstance(error, RuleViolation)
+                else _(
+                    "Someone changed this partner's coverage or standing at the same moment. Look at it again and "
+                    "decide."
+                ),
+                "error",
+            )
         else:
             flash(_("The assignment ends on %(day)s.", day=form.effective_to.data.isoformat()), "success")
     else:

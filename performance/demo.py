@@ -1,4 +1,5 @@
 """Demo data for `make run`: monthly targets for the demo partners and a year of scorecards."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -13,8 +14,12 @@ from performance.scoring import compute_recent_scorecards
 from portal.extensions import db
 
 # Monthly targets (net sales) that the demo's sales meet some months and miss others.
-TARGETS = {"P-GD-0001": Decimal("45000"), "P-US-0001": Decimal("20000"), "P-DE-0001": Decimal("15000"),
-           "P-CN-0001": Decimal("70000")}
+TARGETS = {
+    "P-GD-0001": Decimal("45000"),
+    "P-US-0001": Decimal("20000"),
+    "P-DE-0001": Decimal("15000"),
+    "P-CN-0001": Decimal("70000"),
+}
 
 
 def seed_demo() -> list[tuple[str, str, str]]:
@@ -48,7 +53,14 @@ def _seed_coverage(partners: dict[str, Partner]) -> None:
         ("P-US-0001", "US-WA", None, False, "Washington State"),
         ("P-DE-0001", "DE-BY", None, False, "Bayern"),
     ):
-        db.session.add(CoverageAssignment(partner=partners[code], region=region_by_code(region),
-                                          product_line=lines[line] if line else None, is_exclusive=exclusive,
-                                          effective_from=start, reason=reason))
+        db.session.add(
+            CoverageAssignment(
+                partner=partners[code],
+                region=region_by_code(region),
+                product_line=lines[line] if line else None,
+                is_exclusive=exclusive,
+                effective_from=start,
+                reason=reason,
+            )
+        )
     db.session.flush()

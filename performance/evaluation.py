@@ -1,4 +1,5 @@
 """The brand's channel evaluation: every partner in scope with its scorecard for a month, filtered and sorted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,7 @@ class EvaluationRow:
 
 
 def scored_months(limit: int = 24) -> list[date]:
-    return list(db.session.scalars(select(Scorecard.period).distinct().order_by(Scorecard.period.desc())
-                                   .limit(limit)))
+    return list(db.session.scalars(select(Scorecard.period).distinct().order_by(Scorecard.period.desc()).limit(limit)))
 
 
 def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> Page[EvaluationRow]:
@@ -49,10 +49,18 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
     first (partners without data last, ties by code) and cut into pages in the database: the page costs the same
     for 20 partners or 2,000. `page=None` gives every row (exports)."""
     newest = newest_scorecards(criteria.period)
-    query = (select(Partner, Scorecard)
-             .outerjoin(newest, newest.c.partner_id == Partner.id)
-             .outerjoin(Scorecard, and_(Scorecard.partner_id == Partner.id, Scorecard.period == criteria.period,
-                                        Scorecard.rules_id == newest.c.rules_id)))
+    query = (
+        select(Partner, Scorecard)
+        .outerjoin(newest, newest.c.partner_id == Partner.id)
+        .outerjoin(
+            Scorecard,
+            and_(
+                Scorecard.partner_id == Partner.id,
+                Scorecard.period == criteria.period,
+                Scorecard.rules_id == newest.c.rules_id,
+            ),
+        )
+    )
     if criteria.partner_type:
         query = query.where(Partner.partner_type == criteria.partner_type)
     if criteria.tier:
@@ -60,8 +68,13 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
     if criteria.region:
         query = query.join(Region, Region.id == Partner.region_id).where(Region.path.startswith(criteria.region.path))
     if criteria.product_line:
-        query = query.where(Partner.id.in_(select(partner_product_lines.c.partner_id).where(
-            partner_product_lines.c.product_line_id == criteria.product_line.id)))
+        query = query.where(
+            Partner.id.in_(
+                select(partner_product_lines.c.partner_id).where(
+                    partner_product_lines.c.product_line_id == criteria.product_line.id
+                )
+            )
+        )
     if criteria.sort in SCORED_KPIS:
         # Ordering only: the figures shown stay exact text.
         value = cast(Scorecard.kpis[criteria.sort].as_string(), Float)
@@ -76,8 +89,10 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
     else:
         listing = paginate(query, page=page, per_page=PAGE_SIZE, scalars=False)
     changed = lines_changed_at([partner.id for partner, _card in listing.items], criteria.period)
-    rows = [EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed))
-            for partner, card in listing.items]
+    rows = [
+        EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed))
+        for partner, card in listing.items
+    ]
     return Page(rows, listing.number, listing.per_page, listing.total)
 
 
@@ -87,9 +102,18 @@ EXPORT_KPIS = ("net_sales", "target", *[name for name in SCORED_KPIS if name != 
 def export_headers() -> list[str]:
     from flask_babel import gettext as _
 
-    return [_("Partner code"), _("Partner"), _("Type"), _("Tier"), _("Region"), _("Score"), _("Rank in type"),
-            _("Rules version"), _("Computed (UTC)"), _("Lines changed since")] + [
-        str(KPI_LABELS[name]) for name in EXPORT_KPIS]
+    return [
+        _("Partner code"),
+        _("Partner"),
+        _("Type"),
+        _("Tier"),
+        _("Region"),
+        _("Score"),
+        _("Rank in type"),
+        _("Rules version"),
+        _("Computed (UTC)"),
+        _("Lines changed since"),
+    ] + [str(KPI_LABELS[name]) for name in EXPORT_KPIS]
 
 
 def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
@@ -100,9 +124,19 @@ def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
     for row in rows:
         card, partner = row.card, row.partner
         values = [to_cents(row.kpi(name)) if name in MONEY_KPIS else row.kpi(name) for name in EXPORT_KPIS]
-        table.append([partner.code, partner.legal_name, partner.partner_type.label, partner.tier.label,
-                      partner.region.full_name, card.score if card else None, card.rank_in_type if card else None,
-                      versions.get(card.rules_id) if card else None,
-                      card.computed_at.replace(tzinfo=None, microsecond=0) if card else None,
-                      (_("yes") if row.is_out_of_date else _("no")) if card else None] + values)
+        table.append(
+            [
+                partner.code,
+                partner.legal_name,
+                partner.partner_type.label,
+                partner.tier.label,
+                partner.region.full_name,
+                card.score if card else None,
+                card.rank_in_type if card else None,
+                versions.get(card.rules_id) if card else None,
+                card.computed_at.replace(tzinfo=None, microsecond=0) if card else None,
+                (_("yes") if row.is_out_of_date else _("no")) if card else None,
+            ]
+            + values
+        )
     return table

@@ -1,9 +1,19 @@
 """Input shapes for targets, scoring rules, tier decisions and the evaluation filters."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, FileField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FileField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from partners.forms import RegionPickerForm
@@ -19,8 +29,9 @@ def _labels(labels) -> list:
 class TargetForm(FlaskForm):
     partner_code = StringField(_l("Partner code"), validators=[required(), max_length(32)])
     period = StringField(_l("Month (YYYY-MM)"), validators=[required(), max_length(7)])
-    amount = DecimalField(_l("Target (net sales)"), places=None,
-                          validators=[InputRequired(message=_l("Fill in this field."))])
+    amount = DecimalField(
+        _l("Target (net sales)"), places=None, validators=[InputRequired(message=_l("Fill in this field."))]
+    )
 
 
 class TargetImportForm(FlaskForm):
@@ -31,17 +42,31 @@ class RulesForm(FlaskForm):
     based_on = HiddenField()
     silver_min = IntegerField(_l("Silver from score"), validators=[InputRequired(message=_l("Fill in this field."))])
     gold_min = IntegerField(_l("Gold from score"), validators=[InputRequired(message=_l("Fill in this field."))])
-    platinum_min = IntegerField(_l("Platinum from score"),
-                                validators=[InputRequired(message=_l("Fill in this field."))])
-    recommendation_months = IntegerField(_l("Months averaged for the tier recommendation"), validators=[
-        InputRequired(message=_l("Fill in this field.")), NumberRange(min=1, max=24, message=_l("Use 1 to 24 months."))])
+    platinum_min = IntegerField(
+        _l("Platinum from score"), validators=[InputRequired(message=_l("Fill in this field."))]
+    )
+    recommendation_months = IntegerField(
+        _l("Months averaged for the tier recommendation"),
+        validators=[
+            InputRequired(message=_l("Fill in this field.")),
+            NumberRange(min=1, max=24, message=_l("Use 1 to 24 months.")),
+        ],
+    )
     note = StringField(_l("What changed and why"), validators=[max_length(300)])
 
 
 # One weight field per KPI, named after it: the form and docs/kpis.md list the same KPIs.
 for _name in SCORED_KPIS:
-    setattr(RulesForm, _name, IntegerField(validators=[InputRequired(message=_l("Fill in this field.")),
-                                                      NumberRange(min=0, max=100, message=_l("Use a weight from 0 to 100."))]))
+    setattr(
+        RulesForm,
+        _name,
+        IntegerField(
+            validators=[
+                InputRequired(message=_l("Fill in this field.")),
+                NumberRange(min=0, max=100, message=_l("Use a weight from 0 to 100.")),
+            ]
+        ),
+    )
 
 
 class TierDecisionForm(FlaskForm):
@@ -55,14 +80,25 @@ class EvaluationFilterForm(FlaskForm):
         csrf = False
 
     period = SelectField(_l("Month"))  # the view lists the months that have scorecards
-    partner_type = SelectField(_l("Partner type"), default="",
-                               choices=options([("", _l("All types"))]) + _labels(PARTNER_TYPE_LABELS))
+    partner_type = SelectField(
+        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + _labels(PARTNER_TYPE_LABELS)
+    )
     tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _labels(PARTNER_TIER_LABELS))
     region = SelectField(_l("Region"), default="")
     product_line = SelectField(_l("Product line"), default="")
-    sort = SelectField(_l("Sort by"), default="score", choices=options([
-        ("score", _l("Score")), ("net_sales", _l("Net sales")), ("target_attainment", _l("Target attainment")),
-        ("growth_yoy", _l("Growth vs last year")), ("code", _l("Code"))]))
+    sort = SelectField(
+        _l("Sort by"),
+        default="score",
+        choices=options(
+            [
+                ("score", _l("Score")),
+                ("net_sales", _l("Net sales")),
+                ("target_attainment", _l("Target attainment")),
+                ("growth_yoy", _l("Growth vs last year")),
+                ("code", _l("Code")),
+            ]
+        ),
+    )
     page = IntegerField(validators=[Optional()])
 
 

@@ -1,5 +1,6 @@
 """The KPIs of a partner over a range of months, worked out for many partners at once. docs/kpis.md defines each
 one; a KPI without the data it needs is None ("no data"), never 0."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -73,8 +74,18 @@ class PartnerKpis:
 
 
 # The KPIs a scorecard may weigh (net sales and the target are money; the rest are ratios or counts).
-SCORED_KPIS = ("net_sales", "target_attainment", "growth_yoy", "growth_prev", "active_customers", "new_customers",
-               "returns_ratio", "deal_win_rate", "training_completion", "on_time_reporting")
+SCORED_KPIS = (
+    "net_sales",
+    "target_attainment",
+    "growth_yoy",
+    "growth_prev",
+    "active_customers",
+    "new_customers",
+    "returns_ratio",
+    "deal_win_rate",
+    "training_completion",
+    "on_time_reporting",
+)
 KPI_LABELS = {
     "net_sales": _l("Net sales"),
     "target": _l("Target"),
@@ -120,9 +131,11 @@ def _growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
 def _monthly_sums(partner_ids: list[int], months: list[date]) -> dict[int, dict[date, tuple[Decimal, Decimal]]]:
     """(net, returns) per partner and month from the roll-up; months without lines are absent."""
     sums: dict[int, dict[date, tuple[Decimal, Decimal]]] = defaultdict(dict)
-    for partner_id, period, net, returns in db.session.execute(select(
+    for partner_id, period, net, returns in db.session.execute(
+        select(
             MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount, MonthlySales.returns_amount
-    ).where(among(MonthlySales.partner_id, partner_ids), MonthlySales.period.in_(months))):
+        ).where(among(MonthlySales.partner_id, partner_ids), MonthlySales.period.in_(months))
+    ):
         sums[partner_id][period] = (net, returns)
     return sums
 
@@ -132,8 +145,7 @@ def _net(sums: dict[date, tuple[Decimal, Decimal]], months: MonthRange) -> Decim
     return sum(values, Decimal(0)) if values else None
 
 
-def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime | None = None
-                 ) -> dict[int, PartnerKpis]:
+def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime | None = None) -> dict[int, PartnerKpis]:
     """Every KPI of every given partner (Partner objects, or rows with their id, type, tier and created_at) over
     `months`, in a fixed number of queries whatever the number of
     partners (pages and scorecards call this for thousands). Sales and customers come from the monthly roll-ups
@@ -145,38 +157,61 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
     sums = _monthly_sums(ids, sorted({*months.months(), *months.previous().months(), *months.last_year().months()}))
 
     targets: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for partner_id, period, amount in db.session.execute(select(
-            SalesTarget.partner_id, SalesTarget.period, SalesTarget.amount).where(
-            among(SalesTarget.partner_id, ids), SalesTarget.period.between(months.first, months.last))):
+    for partner_id, period, amount in db.session.execute(
+        select(SalesTarget.partner_id, SalesTarget.period, SalesTarget.amount).where(
+            among(SalesTarget.partner_id, ids), SalesTarget.period.between(months.first, months.last)
+        )
+    ):
         targets[partner_id][period] = amount
 
     bought = (among(CustomerMonthlySales.partner_id, ids), CustomerMonthlySales.sale_lines > 0)
-    active = dict(db.session.execute(select(
-        CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id))).where(
-        *bought, CustomerMonthlySales.period.between(months.first, months.last))
-        .group_by(CustomerMonthlySales.partner_id)).all())
+    active = dict(
+        db.session.execute(
+            select(CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id)))
+            .where(*bought, CustomerMonthlySales.period.between(months.first, months.last))
+            .group_by(CustomerMonthlySales.partner_id)
+        ).all()
+    )
     earlier = aliased(CustomerMonthlySales)
-    bought_before = select(earlier.id).where(earlier.customer_id == CustomerMonthlySales.customer_id,
-                                             earlier.period < months.first, earlier.sale_lines > 0).exists()
-    new = dict(db.session.execute(select(
-        CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id))).where(
-        *bought, CustomerMonthlySales.period.between(months.first, months.last), ~bought_before)
-        .group_by(CustomerMonthlySales.partner_id)).all())
+    bought_before = (
+        select(earlier.id)
+        .where(
+            earlier.customer_id == CustomerMonthlySales.customer_id,
+            earlier.period < months.first,
+            earlier.sale_lines > 0,
+        )
+        .exists()
+    )
+    new = dict(
+        db.session.execute(
+            select(CustomerMonthlySales.partner_id, func.count(func.distinct(CustomerMonthlySales.customer_id)))
+            .where(*bought, CustomerMonthlySales.period.between(months.first, months.last), ~bought_before)
+            .group_by(CustomerMonthlySales.partner_id)
+        ).all()
+    )
 
     deals: dict[int, dict[DealStatus, int]] = defaultdict(lambda: defaultdict(int))
-    for partner_id, status, count in db.session.execute(select(
-            DealRegistration.partner_id, DealRegistration.status, func.count()).where(
-            among(DealRegistration.partner_id, ids), DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
+    for partner_id, status, count in db.session.execute(
+        select(DealRegistration.partner_id, DealRegistration.status, func.count())
+        .where(
+            among(DealRegistration.partner_id, ids),
+            DealRegistration.status.in_([DealStatus.WON, DealStatus.LOST]),
             DealRegistration.decided_at >= month_begins(months.first),
-            DealRegistration.decided_at < month_begins(add_months(months.last, 1)))
-            .group_by(DealRegistration.partner_id, DealRegistration.status)):
+            DealRegistration.decided_at < month_begins(add_months(months.last, 1)),
+        )
+        .group_by(DealRegistration.partner_id, DealRegistration.status)
+    ):
         deals[partner_id][status] = count
 
     due = {m for m in months.months() if deadline(m) <= now}
     declared: dict[tuple[int, date], bool] = {  # (partner, month) → declared on time
-        (partner_id, period): not is_late for partner_id, period, is_late in db.session.execute(select(
-            PeriodReport.partner_id, PeriodReport.period, PeriodReport.is_late).where(
-            among(PeriodReport.partner_id, ids), PeriodReport.period.between(months.first, months.last)))}
+        (partner_id, period): not is_late
+        for partner_id, period, is_late in db.session.execute(
+            select(PeriodReport.partner_id, PeriodReport.period, PeriodReport.is_late).where(
+                among(PeriodReport.partner_id, ids), PeriodReport.period.between(months.first, months.last)
+            )
+        )
+    }
 
     end_of_range = min(now, month_begins(add_months(months.last, 1)))
     training = required_completion_rates(partners, at=end_of_range)
@@ -215,7 +250,6 @@ def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime |
     return result
 
 
-
 @dataclass(frozen=True)
 class MonthFigures:
     period: date
@@ -226,6 +260,11 @@ class MonthFigures:
 def monthly_figures(partner: Partner, months: MonthRange) -> list[MonthFigures]:
     """Net sales and target of each month of the range, for the scorecard's trend chart."""
     sums = _monthly_sums([partner.id], months.months()).get(partner.id, {})
-    targets = dict(db.session.execute(select(SalesTarget.period, SalesTarget.amount).where(
-        SalesTarget.partner_id == partner.id, SalesTarget.period.between(months.first, months.last))).all())
+    targets = dict(
+        db.session.execute(
+            select(SalesTarget.period, SalesTarget.amount).where(
+                SalesTarget.partner_id == partner.id, SalesTarget.period.between(months.first, months.last)
+            )
+        ).all()
+    )
     return [MonthFigures(m, sums[m][0] if m in sums else None, targets.get(m)) for m in months.months()]

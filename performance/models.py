@@ -1,4 +1,5 @@
 """Sales targets, versioned scoring rules and the scorecards computed with them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

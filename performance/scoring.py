@@ -1,5 +1,6 @@
 """Scorecards: KPIs normalised to 0…1, weighted into a score of 0–100 with a versioned set of rules, ranked
 among peers, and turned into a tier recommendation. docs/kpis.md explains every step."""
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
@@ -24,9 +25,18 @@ from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
 
-DEFAULT_WEIGHTS = {"net_sales": 10, "target_attainment": 25, "growth_yoy": 10, "growth_prev": 5,
-                   "active_customers": 10, "new_customers": 5, "returns_ratio": 5, "deal_win_rate": 10,
-                   "training_completion": 10, "on_time_reporting": 10}
+DEFAULT_WEIGHTS = {
+    "net_sales": 10,
+    "target_attainment": 25,
+    "growth_yoy": 10,
+    "growth_prev": 5,
+    "active_customers": 10,
+    "new_customers": 5,
+    "returns_ratio": 5,
+    "deal_win_rate": 10,
+    "training_completion": 10,
+    "on_time_reporting": 10,
+}
 SIZE_KPIS = ("net_sales", "active_customers", "new_customers")  # normalised by rank among peers of the same type
 TIER_ORDER = [PartnerTier.REGISTERED, PartnerTier.SILVER, PartnerTier.GOLD, PartnerTier.PLATINUM]
 RETURNS_CEILING = Decimal("0.10")  # a returns ratio of 10 % or more scores 0
@@ -101,8 +111,10 @@ def _medians(scores: dict[int, Decimal | None], groups: dict[int, str]) -> dict[
     for partner_id, group in groups.items():
         if scores.get(partner_id) is not None:
             members[group].append(scores[partner_id])
-    return {group: Decimal(median(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            for group, values in members.items()}
+    return {
+        group: Decimal(median(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for group, values in members.items()
+    }
 
 
 def _as_text(value) -> str | None:
@@ -113,8 +125,15 @@ def current_rules() -> ScoringRules:
     """The newest version of the rules; version 1 (the defaults) is created the first time it is asked for."""
     rules = db.session.scalar(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(1))
     if rules is None:
-        rules = ScoringRules(version=1, weights=dict(DEFAULT_WEIGHTS), silver_min=50, gold_min=65, platinum_min=80,
-                             recommendation_months=3, note="")
+        rules = ScoringRules(
+            version=1,
+            weights=dict(DEFAULT_WEIGHTS),
+            silver_min=50,
+            gold_min=65,
+            platinum_min=80,
+            recommendation_months=3,
+            note="",
+        )
         db.session.add(rules)
         db.session.flush()
     return rules
@@ -139,8 +158,10 @@ def check_rules(fields: RulesFields) -> None:
         if weight is None or weight < 0 or weight > 100:
             raise RuleViolation(_l("Use a weight from 0 to 100."), field=name)
     if sum(fields.weights.values()) != 100:
-        raise RuleViolation(_l("The weights add up to %(total)d; they must add up to 100.",
-                               total=sum(fields.weights.values())), field="weights")
+        raise RuleViolation(
+            _l("The weights add up to %(total)d; they must add up to 100.", total=sum(fields.weights.values())),
+            field="weights",
+        )
     if not 0 < fields.silver_min < fields.gold_min < fields.platinum_min <= 100:
         raise RuleViolation(_l("Thresholds must rise: 0 < silver < gold < platinum ≤ 100."), field="silver_min")
     if not 1 <= fields.recommendation_months <= 24:
@@ -155,17 +176,33 @@ def save_rules(fields: RulesFields, *, actor: User, based_on: int) -> ScoringRul
     check_rules(fields)
     newest = current_rules()
     if newest.version != based_on:
-        raise RuleViolation(_l("Someone saved version %(version)d of the rules while you were editing. Look at it "
-                               "and make your change again.", version=newest.version), field="weights")
-    rules = ScoringRules(version=newest.version + 1, weights={name: fields.weights.get(name, 0)
-                                                             for name in SCORED_KPIS},
-                         silver_min=fields.silver_min, gold_min=fields.gold_min, platinum_min=fields.platinum_min,
-                         recommendation_months=fields.recommendation_months, note=fields.note.strip()[:300],
-                         created_by_id=actor.id)
+        raise RuleViolation(
+            _l(
+                "Someone saved version %(version)d of the rules while you were editing. Look at it "
+                "and make your change again.",
+                version=newest.version,
+            ),
+            field="weights",
+        )
+    rules = ScoringRules(
+        version=newest.version + 1,
+        weights={name: fields.weights.get(name, 0) for name in SCORED_KPIS},
+        silver_min=fields.silver_min,
+        gold_min=fields.gold_min,
+        platinum_min=fields.platinum_min,
+        recommendation_months=fields.recommendation_months,
+        note=fields.note.strip()[:300],
+        created_by_id=actor.id,
+    )
     db.session.add(rules)
     db.session.flush()
-    audit.record(actor=actor, row=rules, action="create", before={"version": newest.version, **newest.weights},
-                 after={"version": rules.version, **rules.weights})
+    audit.record(
+        actor=actor,
+        row=rules,
+        action="create",
+        before={"version": newest.version, **newest.weights},
+        after={"version": rules.version, **rules.weights},
+    )
     return rules
 
 
@@ -187,18 +224,24 @@ class ComputedScorecard:
     computed_at: datetime
 
 
-def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: datetime | None = None
-                       ) -> list[ComputedScorecard]:
+def compute_scorecards(
+    period: date, *, rules: ScoringRules | None = None, now: datetime | None = None
+) -> list[ComputedScorecard]:
     """Score every active partner in scope for one month with one version of the rules (the newest by default).
     A month scored again with the same version is replaced (the lines may have changed); scorecards of other
     versions stay as they were. Ranks and size KPIs compare partners of the same type, so brand-wide
     scorecards are computed in the every-partner scope. The caller commits."""
     rules = rules or current_rules()
     # Plain rows, not Partner objects: thousands of partners are scored each night.
-    partners = [row for row in db.session.execute(select(
-        Partner.id, Partner.partner_type, Partner.tier, Partner.created_at, Region.path.label("region_path"))
-        .join(Region, Region.id == Partner.region_id).where(Partner.status == PartnerStatus.ACTIVE))
-        if month_start(row.created_at.date()) <= period]  # not scored before it joined
+    partners = [
+        row
+        for row in db.session.execute(
+            select(Partner.id, Partner.partner_type, Partner.tier, Partner.created_at, Region.path.label("region_path"))
+            .join(Region, Region.id == Partner.region_id)
+            .where(Partner.status == PartnerStatus.ACTIVE)
+        )
+        if month_start(row.created_at.date()) <= period
+    ]  # not scored before it joined
     kpis = compute_kpis(partners, MonthRange.month(period), now=now)
     peers: dict[tuple[str, str], list] = defaultdict(list)  # (type, size KPI) → its values, sorted below
     for partner in partners:
@@ -214,28 +257,44 @@ def compute_scorecards(period: date, *, rules: ScoringRules | None = None, now: 
         for name in SCORED_KPIS:
             value = getattr(own, name)
             if name in SIZE_KPIS:
-                values[name] = None if value is None else percentile(
-                    value, peers[(partner.partner_type.value, name)])
+                values[name] = None if value is None else percentile(value, peers[(partner.partner_type.value, name)])
             else:
                 values[name] = normalise_ratio(name, value)
         normalised[partner.id] = values
     # A partner that reported nothing for the month is not scored on its other KPIs (training alone is no
     # score): it has no score and no rank.
-    scores = {partner.id: weighted_score(normalised[partner.id], rules.weights) if kpis[partner.id].reported
-              else None for partner in partners}
+    scores = {
+        partner.id: weighted_score(normalised[partner.id], rules.weights) if kpis[partner.id].reported else None
+        for partner in partners
+    }
     type_ranks = _ranks(scores, {p.id: p.partner_type.value for p in partners})
     medians = _medians(scores, {p.id: p.partner_type.value for p in partners})
     region_ranks = _ranks(scores, {p.id: _peer_region(p.region_path) for p in partners})
-    db.session.execute(delete(Scorecard).where(Scorecard.period == period, Scorecard.rules_id == rules.id,
-                                               Scorecard.partner_id.in_([p.id for p in partners])))
+    db.session.execute(
+        delete(Scorecard).where(
+            Scorecard.period == period,
+            Scorecard.rules_id == rules.id,
+            Scorecard.partner_id.in_([p.id for p in partners]),
+        )
+    )
     computed_at = utcnow()
-    rows = [dict(partner_id=p.id, period=period, rules_id=rules.id, score=scores[p.id],
-                 kpis={name: _as_text(value) for name, value in kpis[p.id].as_dict().items()},
-                 normalised={name: _as_text(value) for name, value in normalised[p.id].items()},
-                 rank_in_type=type_ranks[p.id][0], peers_in_type=type_ranks[p.id][1],
-                 rank_in_region=region_ranks[p.id][0], peers_in_region=region_ranks[p.id][1],
-                 peer_median=medians.get(p.partner_type.value), computed_at=computed_at)
-            for p in partners]
+    rows = [
+        dict(
+            partner_id=p.id,
+            period=period,
+            rules_id=rules.id,
+            score=scores[p.id],
+            kpis={name: _as_text(value) for name, value in kpis[p.id].as_dict().items()},
+            normalised={name: _as_text(value) for name, value in normalised[p.id].items()},
+            rank_in_type=type_ranks[p.id][0],
+            peers_in_type=type_ranks[p.id][1],
+            rank_in_region=region_ranks[p.id][0],
+            peers_in_region=region_ranks[p.id][1],
+            peer_median=medians.get(p.partner_type.value),
+            computed_at=computed_at,
+        )
+        for p in partners
+    ]
     if rows:
         # RETURNING makes SQLAlchemy batch the rows into multi-row INSERTs ("insertmanyvalues"): on PostgreSQL
         # several times quicker than one statement per row.
@@ -252,8 +311,11 @@ def compute_recent_scorecards(last: date, months: int = 12, *, now: datetime | N
 def scorecard_history(partner: Partner, last: date, months: int = 12) -> dict[date, Scorecard]:
     """The partner's scorecards for the months up to `last`, each from the newest version that scored it."""
     first = add_months(last, 1 - months)
-    rows = db.session.execute(select(Scorecard, ScoringRules.version).join(ScoringRules).where(
-        Scorecard.partner_id == partner.id, Scorecard.period.between(first, last)))
+    rows = db.session.execute(
+        select(Scorecard, ScoringRules.version)
+        .join(ScoringRules)
+        .where(Scorecard.partner_id == partner.id, Scorecard.period.between(first, last))
+    )
     newest: dict[date, tuple[int, Scorecard]] = {}
     for card, version in rows:
         if card.period not in newest or version > newest[card.period][0]:
@@ -264,24 +326,35 @@ def scorecard_history(partner: Partner, last: date, months: int = 12) -> dict[da
 def newest_scorecards(period: date):
     """(partner id, rules id) of each partner's scorecard for the month from the newest version of the rules.
     Rules are only ever added, each version after the last, so the highest rules id is the newest version."""
-    return (select(Scorecard.partner_id, func.max(Scorecard.rules_id).label("rules_id"))
-            .where(Scorecard.period == period).group_by(Scorecard.partner_id).subquery())
+    return (
+        select(Scorecard.partner_id, func.max(Scorecard.rules_id).label("rules_id"))
+        .where(Scorecard.period == period)
+        .group_by(Scorecard.partner_id)
+        .subquery()
+    )
 
 
 def latest_scorecards(period: date) -> dict[int, Scorecard]:
     """Every in-scope partner's scorecard for one month, each from the newest version that scored it."""
     newest = newest_scorecards(period)
-    rows = db.session.scalars(select(Scorecard).join(newest, (newest.c.partner_id == Scorecard.partner_id)
-                                                     & (newest.c.rules_id == Scorecard.rules_id))
-                              .where(Scorecard.period == period))
+    rows = db.session.scalars(
+        select(Scorecard)
+        .join(newest, (newest.c.partner_id == Scorecard.partner_id) & (newest.c.rules_id == Scorecard.rules_id))
+        .where(Scorecard.period == period)
+    )
     return {card.partner_id: card for card in rows}
 
 
 def lines_changed_at(partner_ids: Sequence[int], period: date) -> dict[int, datetime | None]:
     """When each partner's lines of the month last arrived, moved or went (None: before that was kept); a
     partner without lines in the month is absent."""
-    return dict(db.session.execute(select(MonthlySales.partner_id, MonthlySales.updated_at).where(
-        among(MonthlySales.partner_id, partner_ids), MonthlySales.period == period)).all())
+    return dict(
+        db.session.execute(
+            select(MonthlySales.partner_id, MonthlySales.updated_at).where(
+                among(MonthlySales.partner_id, partner_ids), MonthlySales.period == period
+            )
+        ).all()
+    )
 
 
 def is_out_of_date(card: Scorecard, changed_at: dict[int, datetime | None]) -> bool:

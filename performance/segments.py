@@ -1,5 +1,6 @@
 """Segments: RFM classes of partners and of the end customers they report, ABC (Pareto) classes of partners, and
 the partners at risk. Everything reads the monthly roll-ups; docs/kpis.md defines the classes."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -73,10 +74,13 @@ def _rfm(months: dict[object, dict[date, Decimal]], last: date) -> dict[object, 
 def partner_rfm(partners: list[Partner], last: date) -> dict[int, Rfm]:
     """RFM of partners from the partner roll-up: a month counts as a purchase when its net sales are positive."""
     months: dict[object, dict[date, Decimal]] = {p.id: {} for p in partners}
-    for partner_id, period, net in db.session.execute(select(
-            MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount).where(
-            MonthlySales.partner_id.in_(list(months)), MonthlySales.period.between(
-                add_months(last, 1 - WINDOW), last), MonthlySales.net_amount > 0)):
+    for partner_id, period, net in db.session.execute(
+        select(MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount).where(
+            MonthlySales.partner_id.in_(list(months)),
+            MonthlySales.period.between(add_months(last, 1 - WINDOW), last),
+            MonthlySales.net_amount > 0,
+        )
+    ):
         months[partner_id][period] = net
     return _rfm(months, last)
 
@@ -97,13 +101,20 @@ def customer_rfm(last: date, *, partner_ids: list[int] | None = None) -> dict[tu
     if partner_ids is not None:
         scope.append(CustomerMonthlySales.partner_id.in_(partner_ids))
     months: dict[object, dict[date, Decimal]] = defaultdict(dict)
-    for partner_id, customer_id, period, net in db.session.execute(select(
-            CustomerMonthlySales.partner_id, CustomerMonthlySales.customer_id, CustomerMonthlySales.period,
-            CustomerMonthlySales.net_amount).where(*scope, CustomerMonthlySales.period.between(first, last))):
+    for partner_id, customer_id, period, net in db.session.execute(
+        select(
+            CustomerMonthlySales.partner_id,
+            CustomerMonthlySales.customer_id,
+            CustomerMonthlySales.period,
+            CustomerMonthlySales.net_amount,
+        ).where(*scope, CustomerMonthlySales.period.between(first, last))
+    ):
         months[(partner_id, customer_id)][period] = net
-    for partner_id, customer_id in db.session.execute(select(
-            CustomerMonthlySales.partner_id, CustomerMonthlySales.customer_id).distinct().where(
-            *scope, CustomerMonthlySales.period < first)):
+    for partner_id, customer_id in db.session.execute(
+        select(CustomerMonthlySales.partner_id, CustomerMonthlySales.customer_id)
+        .distinct()
+        .where(*scope, CustomerMonthlySales.period < first)
+    ):
         months.setdefault((partner_id, customer_id), {})  # bought before the window, not in it: dormant
     return _rfm(months, last)
 
@@ -153,22 +164,39 @@ def partners_at_risk(last: date, *, now: datetime | None = None) -> list[AtRisk]
     ids = [p.id for p in partners]
     first = add_months(last, -3)
     sales: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for partner_id, period, net in db.session.execute(select(
-            MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount).where(
-            MonthlySales.partner_id.in_(ids), MonthlySales.period.between(first, last))):
+    for partner_id, period, net in db.session.execute(
+        select(MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount).where(
+            MonthlySales.partner_id.in_(ids), MonthlySales.period.between(first, last)
+        )
+    ):
         sales[partner_id][period] = net
     due = [m for m in (add_months(last, -n) for n in range(3)) if deadline(m) <= now]
-    reports = {(p, m): late for p, m, late in db.session.execute(select(
-        PeriodReport.partner_id, PeriodReport.period, PeriodReport.is_late).where(
-        PeriodReport.partner_id.in_(ids), PeriodReport.period.in_(due)))} if due else {}
+    reports = (
+        {
+            (p, m): late
+            for p, m, late in db.session.execute(
+                select(PeriodReport.partner_id, PeriodReport.period, PeriodReport.is_late).where(
+                    PeriodReport.partner_id.in_(ids), PeriodReport.period.in_(due)
+                )
+            )
+        }
+        if due
+        else {}
+    )
     training = required_completion_rates(partners, at=now)
     result = []
     for partner in partners:
         reasons = []
         series = [sales[partner.id].get(add_months(first, n), Decimal(0)) for n in range(4)]
-        if all(later < earlier for earlier, later in zip(series, series[1:])):
-            reasons.append(str(_l("Sales fell three months running: %(series)s",
-                                  series=" → ".join(f"{value:,.2f}" for value in series))))
+        if all(later < earlier for earlier, later in zip(series, series[1:], strict=False)):
+            reasons.append(
+                str(
+                    _l(
+                        "Sales fell three months running: %(series)s",
+                        series=" → ".join(f"{value:,.2f}" for value in series),
+                    )
+                )
+            )
         joined = partner.created_at.date().replace(day=1)
         owed = [m for m in due if m >= joined]
         missing = [m for m in owed if (partner.id, m) not in reports]

@@ -1,4 +1,5 @@
 """Monthly sales targets per partner: set one by one or imported from a spreadsheet, all rows or none."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,8 +54,9 @@ def _period_problem(period: date | None, window: tuple[date, date]):
     return None
 
 
-def set_target(partner: Partner, period: date, amount: Decimal, *, actor: User, window: tuple[date, date]
-               ) -> tuple[SalesTarget, bool]:
+def set_target(
+    partner: Partner, period: date, amount: Decimal, *, actor: User, window: tuple[date, date]
+) -> tuple[SalesTarget, bool]:
     """Create or change the partner's target for the month. Brand staff only (a channel manager finds only the
     partners of their regions). Raises RuleViolation; audited; returns (target, changed). The caller commits."""
     if actor.role not in BRAND_ROLES:
@@ -65,8 +67,9 @@ def set_target(partner: Partner, period: date, amount: Decimal, *, actor: User, 
     problem = _amount_problem(amount)
     if problem:
         raise RuleViolation(problem, field="amount")
-    target = db.session.scalar(select(SalesTarget).where(SalesTarget.partner_id == partner.id,
-                                                         SalesTarget.period == period))
+    target = db.session.scalar(
+        select(SalesTarget).where(SalesTarget.partner_id == partner.id, SalesTarget.period == period)
+    )
     before = audit.snapshot(target, SalesTarget.AUDITED) if target else {}
     if target is None:
         target = SalesTarget(partner_id=partner.id, period=period, amount=amount, set_by_id=actor.id)
@@ -75,22 +78,33 @@ def set_target(partner: Partner, period: date, amount: Decimal, *, actor: User, 
         return target, False
     target.amount, target.set_by_id = amount, actor.id
     db.session.flush()
-    audit.record(actor=actor, row=target, action="update" if before else "create", before=before,
-                 after=audit.snapshot(target, SalesTarget.AUDITED))
+    audit.record(
+        actor=actor,
+        row=target,
+        action="update" if before else "create",
+        before=before,
+        after=audit.snapshot(target, SalesTarget.AUDITED),
+    )
     return target, True
 
 
 def list_targets(*, first: date, last: date, partner_code: str = "") -> list[SalesTarget]:
     """Targets in scope for the months, of one partner when a code is given, each with its partner loaded."""
-    query = (select(SalesTarget).join(SalesTarget.partner).options(contains_eager(SalesTarget.partner))
-             .where(SalesTarget.period.between(first, last)).order_by(Partner.code, SalesTarget.period))
+    query = (
+        select(SalesTarget)
+        .join(SalesTarget.partner)
+        .options(contains_eager(SalesTarget.partner))
+        .where(SalesTarget.period.between(first, last))
+        .order_by(Partner.code, SalesTarget.period)
+    )
     if partner_code:
         query = query.where(Partner.code == partner_code)
     return list(db.session.scalars(query))
 
 
-def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int, window: tuple[date, date]
-                   ) -> ImportCounts:
+def import_targets(
+    stream: BinaryIO, filename: str, *, actor: User, max_bytes: int, window: tuple[date, date]
+) -> ImportCounts:
     """Targets by (partner code, month) from CSV or XLSX: every row is checked first and nothing is written unless
     all are right; the same file twice changes nothing. Raises TableRejected for an unreadable file. The caller
     commits only when result.ok."""
@@ -105,8 +119,9 @@ def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: i
         code = values["partner_code"].strip().upper()
         partner = partners.get(code)
         if partner is None:
-            check.wrong("partner_code", _l("Unknown partner code %(code)s.", code=code) if code
-                        else _l("Fill in this field."))
+            check.wrong(
+                "partner_code", _l("Unknown partner code %(code)s.", code=code) if code else _l("Fill in this field.")
+            )
         period = parse_month(values["period"].strip()[:7]) if len(values["period"].strip()) in (7, 10) else None
         problem = _period_problem(period, window)
         if problem:
@@ -117,8 +132,15 @@ def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: i
             check.wrong("target", problem)
         key = (code, period)
         if not check.errors and key in first_row_of:
-            check.wrong("period", _l("%(code)s %(month)s is in row %(row)d already.", code=code,
-                                     month=period.strftime("%Y-%m"), row=first_row_of[key]))
+            check.wrong(
+                "period",
+                _l(
+                    "%(code)s %(month)s is in row %(row)d already.",
+                    code=code,
+                    month=period.strftime("%Y-%m"),
+                    row=first_row_of[key],
+                ),
+            )
         if check.errors:
             result.errors += check.errors
             continue
@@ -128,8 +150,12 @@ def import_targets(stream: BinaryIO, filename: str, *, actor: User, max_bytes: i
         result.errors.append(RowError(0, "", _l("The file has a header but no rows.")))
     if not result.ok:
         return result
-    known = {(t.partner_id, t.period) for t in db.session.scalars(select(SalesTarget).where(
-        SalesTarget.partner_id.in_({partner.id for partner, _, _ in parsed})))}
+    known = {
+        (t.partner_id, t.period)
+        for t in db.session.scalars(
+            select(SalesTarget).where(SalesTarget.partner_id.in_({partner.id for partner, _, _ in parsed}))
+        )
+    }
     for partner, period, amount in parsed:
         _, changed = set_target(partner, period, amount, actor=actor, window=window)
         if not changed:

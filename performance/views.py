@@ -1,4 +1,5 @@
 """Scorecards (partner and brand), the channel evaluation, targets and the scoring rules."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,7 +17,16 @@ from partners.regions import region_by_code
 from partners.services import change_partner_tier, regions_with_partners
 from performance import charts, evaluation, scoring, segments, targets
 from performance.forms import EvaluationFilterForm, RulesForm, TargetForm, TargetImportForm, TierDecisionForm
-from performance.kpis import COUNT_KPIS, KPI_DEFINITIONS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS, MonthRange, compute_kpis, monthly_figures
+from performance.kpis import (
+    COUNT_KPIS,
+    KPI_DEFINITIONS,
+    KPI_LABELS,
+    MONEY_KPIS,
+    SCORED_KPIS,
+    MonthRange,
+    compute_kpis,
+    monthly_figures,
+)
 from performance.models import ScoringRules
 from portal import tenancy
 from portal.exports import table_response
@@ -90,24 +100,45 @@ def scorecard_context(partner: Partner, months: MonthRange) -> dict:
     history = scoring.scorecard_history(partner, period)
     labels = [m.strftime("%Y-%m") for m in year.months()]
     card = history.get(period)
-    tiles = [{"name": name, "label": KPI_LABELS[name], "value": getattr(now_kpis, name),
-              "before": getattr(before_kpis, name), "link": _drill_down(partner, name, months)}
-             for name in ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])]
+    tiles = [
+        {
+            "name": name,
+            "label": KPI_LABELS[name],
+            "value": getattr(now_kpis, name),
+            "before": getattr(before_kpis, name),
+            "link": _drill_down(partner, name, months),
+        }
+        for name in ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])
+    ]
     return {
-        "partner": partner, "period": period, "months": months, "is_range": months.length > 1, "tiles": tiles,
+        "partner": partner,
+        "period": period,
+        "months": months,
+        "is_range": months.length > 1,
+        "tiles": tiles,
         "kpi_definitions": KPI_DEFINITIONS,
         "card": card,
-        "card_is_out_of_date": card is not None and scoring.is_out_of_date(
-            card, scoring.lines_changed_at([partner.id], period)),
+        "card_is_out_of_date": card is not None
+        and scoring.is_out_of_date(card, scoring.lines_changed_at([partner.id], period)),
         "version": card.rules.version if card else None,
-        "median": card.peer_median if card else None, "recommendation": scoring.recommend_tier(partner, period),
+        "median": card.peer_median if card else None,
+        "recommendation": scoring.recommend_tier(partner, period),
         "sales_chart": charts.sales_against_target(
-            _("Net sales against target, 12 months"), labels, [f.net_sales for f in figures],
-            [f.target for f in figures], _("Net sales"), _("Target")),
+            _("Net sales against target, 12 months"),
+            labels,
+            [f.net_sales for f in figures],
+            [f.target for f in figures],
+            _("Net sales"),
+            _("Target"),
+        ),
         "score_chart": charts.score_trend(
-            _("Score, 12 months"), labels, [history[m].score if m in history else None for m in year.months()],
+            _("Score, 12 months"),
+            labels,
+            [history[m].score if m in history else None for m in year.months()],
             _("Median of %(type)s partners", type=partner.partner_type.label),
-            [history[m].peer_median if m in history else None for m in year.months()], _("Score")),
+            [history[m].peer_median if m in history else None for m in year.months()],
+            _("Score"),
+        ),
     }
 
 
@@ -121,9 +152,12 @@ def my_scorecard():
 def scorecard(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)  # another partner's scorecard does not exist for a partner user
     context = scorecard_context(partner, _months_arg())
-    decision = TierDecisionForm(tier=context["recommendation"].recommended.value
-                                if context["recommendation"].recommended else partner.tier.value,
-                                version=partner.version_id)
+    decision = TierDecisionForm(
+        tier=context["recommendation"].recommended.value
+        if context["recommendation"].recommended
+        else partner.tier.value,
+        version=partner.version_id,
+    )
     return render("performance/scorecard.html", decision=decision, tier_labels=PARTNER_TIER_LABELS, **context)
 
 
@@ -146,12 +180,19 @@ def decide_tier(partner_id: int):
     if form.validate_on_submit():
         tier = PartnerTier(form.tier.data)
         accepted = recommendation.recommended is tier
-        reason = form.reason.data or (_("Scorecard recommendation accepted: average score %(score)s over %(months)d "
-                                        "months.", score=recommendation.average, months=recommendation.months)
-                                      if accepted else "")
+        reason = form.reason.data or (
+            _(
+                "Scorecard recommendation accepted: average score %(score)s over %(months)d months.",
+                score=recommendation.average,
+                months=recommendation.months,
+            )
+            if accepted
+            else ""
+        )
         try:
-            change_partner_tier(partner, tier, actor=current_user, reason=reason,
-                                expected_version=int(form.version.data or 0))
+            change_partner_tier(
+                partner, tier, actor=current_user, reason=reason, expected_version=int(form.version.data or 0)
+            )
             db.session.commit()
         except RuleViolation as error:
             db.session.rollback()
@@ -161,14 +202,22 @@ def decide_tier(partner_id: int):
             form.tier.errors.append(_("Someone changed this partner at the same moment. Look again and decide."))
         else:
             flash(_("%(code)s is now %(tier)s.", code=partner.code, tier=tier.label), "success")
-            return redirect_after_post(url_for("performance.scorecard", partner_id=partner.id,
-                                               period=period.strftime("%Y-%m")))
+            return redirect_after_post(
+                url_for("performance.scorecard", partner_id=partner.id, period=period.strftime("%Y-%m"))
+            )
     context = scorecard_context(db.get_or_404(Partner, partner_id), MonthRange.month(period))
-    return render("performance/scorecard.html", fragment="tier_decision", decision=form,
-                  tier_labels=PARTNER_TIER_LABELS, status=422, **context)
+    return render(
+        "performance/scorecard.html",
+        fragment="tier_decision",
+        decision=form,
+        tier_labels=PARTNER_TIER_LABELS,
+        status=422,
+        **context,
+    )
 
 
 # Channel evaluation ----------------------------------------------------------------------------------------
+
 
 def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCriteria]:
     """The filters as asked. The month list offers the scored months and the last complete one; a month asked
@@ -182,8 +231,10 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
         months.add(asked)
     filters = EvaluationFilterForm(request.args, period=default.strftime("%Y-%m"))
     filters.period.choices = options((m.strftime("%Y-%m"), m.strftime("%Y-%m")) for m in sorted(months, reverse=True))
-    filters.region.choices = options([("", _("All regions"))] + [
-        (region.code, " " * (region.path.count("/") - 2) + region.name) for region in regions_with_partners()])
+    filters.region.choices = options(
+        [("", _("All regions"))]
+        + [(region.code, " " * (region.path.count("/") - 2) + region.name) for region in regions_with_partners()]
+    )
     lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
     filters.product_line.choices = options([("", _("All product lines"))] + [(line.code, line.name) for line in lines])
     filters.validate()
@@ -197,7 +248,8 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
         tier=PartnerTier(valid(filters.tier)) if valid(filters.tier) else None,
         region=region_by_code(valid(filters.region)) if valid(filters.region) else None,
         product_line=next((line for line in lines if line.code == valid(filters.product_line)), None),
-        sort=valid(filters.sort) or "score")
+        sort=valid(filters.sort) or "score",
+    )
     return filters, criteria
 
 
@@ -207,13 +259,25 @@ def evaluation_page():
     filters, criteria = _evaluation_filters()
     if request.args.get("format") in ("csv", "xlsx"):
         rows = evaluation.evaluate_partners(criteria, page=None).items
-        return table_response(request.args["format"], f"evaluation-{criteria.period.strftime('%Y-%m')}",
-                              evaluation.export_headers(), evaluation.export_rows(rows))
+        return table_response(
+            request.args["format"],
+            f"evaluation-{criteria.period.strftime('%Y-%m')}",
+            evaluation.export_headers(),
+            evaluation.export_rows(rows),
+        )
     result = evaluation.evaluate_partners(criteria, page=page_number(request.args.get("page")))
-    return render("performance/evaluation.html", fragment="evaluation_rows", filters=filters, criteria=criteria,
-                  rows=result.items, total=result.total, page=result, kpi_labels=KPI_LABELS,
-                  is_scored=criteria.period in evaluation.scored_months(),
-                  out_of_date=sum(row.is_out_of_date for row in result.items))
+    return render(
+        "performance/evaluation.html",
+        fragment="evaluation_rows",
+        filters=filters,
+        criteria=criteria,
+        rows=result.items,
+        total=result.total,
+        page=result,
+        kpi_labels=KPI_LABELS,
+        is_scored=criteria.period in evaluation.scored_months(),
+        out_of_date=sum(row.is_out_of_date for row in result.items),
+    )
 
 
 @bp.post("/scorecards/compute")
@@ -235,20 +299,33 @@ def compute_scorecards():
     db.session.commit()
     version = scoring.current_rules().version
     if month is None:
-        flash(_("%(count)d scorecards computed with version %(version)d of the rules.", count=count,
-                version=version), "success")
+        flash(
+            _("%(count)d scorecards computed with version %(version)d of the rules.", count=count, version=version),
+            "success",
+        )
     elif count:
-        flash(_("%(count)d scorecards of %(month)s computed with version %(version)d of the rules.", count=count,
-                month=month.strftime("%Y-%m"), version=version), "success")
+        flash(
+            _(
+                "%(count)d scorecards of %(month)s computed with version %(version)d of the rules.",
+                count=count,
+                month=month.strftime("%Y-%m"),
+                version=version,
+            ),
+            "success",
+        )
     else:
-        flash(_("No active partner had joined by %(month)s: there is nothing to score.",
-                month=month.strftime("%Y-%m")), "warning")
+        flash(
+            _("No active partner had joined by %(month)s: there is nothing to score.", month=month.strftime("%Y-%m")),
+            "warning",
+        )
     period = (month or last_complete_month()).strftime("%Y-%m")
-    return redirect_after_post(local_path(request.form.get("next", ""),
-                                          url_for("performance.evaluation_page", period=period)))
+    return redirect_after_post(
+        local_path(request.form.get("next", ""), url_for("performance.evaluation_page", period=period))
+    )
 
 
 # Targets ---------------------------------------------------------------------------------------------------
+
 
 def _target_window() -> tuple[date, date]:
     return targets.open_target_months(local_today(), current_app.config["REPORTING_OPEN_MONTHS"])
@@ -277,31 +354,61 @@ def targets_page():
                 getattr(form, "period" if error.field == "period" else "amount").errors.append(error.message)
             else:
                 db.session.commit()
-                flash(_("Target of %(code)s for %(month)s is saved.", code=partner.code,
-                        month=period.strftime("%Y-%m")), "success")
+                flash(
+                    _("Target of %(code)s for %(month)s is saved.", code=partner.code, month=period.strftime("%Y-%m")),
+                    "success",
+                )
                 return redirect_after_post(url_for("performance.targets_page", partner=partner.code))
     rows = targets.list_targets(first=first, last=last, partner_code=code)
-    return render("performance/targets.html", form=form, rows=rows, first=first, last=last, code=code,
-                  import_form=TargetImportForm(), status=422 if form.is_submitted() else 200)
+    return render(
+        "performance/targets.html",
+        form=form,
+        rows=rows,
+        first=first,
+        last=last,
+        code=code,
+        import_form=TargetImportForm(),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.route("/targets/import", methods=["GET", "POST"])
 @require_role(*BRAND_ROLES)
 def import_targets():
     form = TargetImportForm()
-    result = run_import(form, lambda stream, filename: targets.import_targets(
-        stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
-        window=_target_window()))
+    result = run_import(
+        form,
+        lambda stream, filename: targets.import_targets(
+            stream,
+            filename,
+            actor=current_user,
+            max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
+            window=_target_window(),
+        ),
+    )
     if result and result.ok:
-        flash(_("Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d "
-                "unchanged.", rows=result.rows, created=result.created, updated=result.updated,
-                unchanged=result.unchanged), "success")
+        flash(
+            _(
+                "Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d unchanged.",
+                rows=result.rows,
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            ),
+            "success",
+        )
         return redirect_after_post(url_for("performance.targets_page"))
-    return render("performance/import_targets.html", form=form, result=result, columns=targets.COLUMNS,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "performance/import_targets.html",
+        form=form,
+        result=result,
+        columns=targets.COLUMNS,
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 # Scoring rules ---------------------------------------------------------------------------------------------
+
 
 @bp.route("/rules", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
@@ -313,9 +420,13 @@ def rules_page():
         form = RulesForm()
     if form.validate_on_submit():
         fields = scoring.RulesFields(
-            weights={name: getattr(form, name).data for name in SCORED_KPIS}, silver_min=form.silver_min.data,
-            gold_min=form.gold_min.data, platinum_min=form.platinum_min.data,
-            recommendation_months=form.recommendation_months.data, note=form.note.data or "")
+            weights={name: getattr(form, name).data for name in SCORED_KPIS},
+            silver_min=form.silver_min.data,
+            gold_min=form.gold_min.data,
+            platinum_min=form.platinum_min.data,
+            recommendation_months=form.recommendation_months.data,
+            note=form.note.data or "",
+        )
         try:
             saved = scoring.save_rules(fields, actor=current_user, based_on=int(form.based_on.data or 0))
         except RuleViolation as error:
@@ -326,13 +437,25 @@ def rules_page():
                 getattr(form, error.field if error.field in form else "silver_min").errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("Version %(version)d of the scoring rules is saved. Compute the scorecards to use it.",
-                    version=saved.version), "success")
+            flash(
+                _(
+                    "Version %(version)d of the scoring rules is saved. Compute the scorecards to use it.",
+                    version=saved.version,
+                ),
+                "success",
+            )
             return redirect_after_post(url_for("performance.rules_page"))
     versions = db.session.scalars(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(20)).all()
     db.session.commit()  # version 1 is created the first time anyone looks
-    return render("performance/rules.html", form=form, rules=rules, versions=versions, kpi_labels=KPI_LABELS,
-                  kpis=SCORED_KPIS, status=422 if form.is_submitted() else 200)
+    return render(
+        "performance/rules.html",
+        form=form,
+        rules=rules,
+        versions=versions,
+        kpi_labels=KPI_LABELS,
+        kpis=SCORED_KPIS,
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 def _scorecard_panel() -> dict:
@@ -348,12 +471,14 @@ def _channel_panel() -> dict:
     return {"period": period, "at_risk": segments.partners_at_risk(period)}
 
 
-HOME_PANELS = [HomePanel("performance/_home_scorecard.html", PARTNER_ROLES, _scorecard_panel),
-               HomePanel("performance/_home_channel.html", BRAND_ROLES, _channel_panel)]
-
+HOME_PANELS = [
+    HomePanel("performance/_home_scorecard.html", PARTNER_ROLES, _scorecard_panel),
+    HomePanel("performance/_home_channel.html", BRAND_ROLES, _channel_panel),
+]
 
 
 # Segments, at risk, comparison -----------------------------------------------------------------------------
+
 
 @bp.get("/segments")
 def segments_page():
@@ -364,13 +489,22 @@ def segments_page():
     partners = segments.partners_in(region) if is_brand else [current_user.partner]
     chosen = request.args.get("partner", type=int) if is_brand else current_user.partner_id
     customer_rfm = segments.customer_rfm(period, partner_ids=[chosen] if chosen else [p.id for p in partners])
-    context = {"period": period, "region": region, "partners": partners, "chosen": chosen,
-               "customer_summary": segments.summarise(customer_rfm), "classes": segments.RFM_CLASSES}
+    context = {
+        "period": period,
+        "region": region,
+        "partners": partners,
+        "chosen": chosen,
+        "customer_summary": segments.summarise(customer_rfm),
+        "classes": segments.RFM_CLASSES,
+    }
     if is_brand:
         partner_rfm = segments.partner_rfm(partners, period)
-        context |= {"partner_rfm": partner_rfm, "partner_summary": segments.summarise(partner_rfm),
-                    "abc": segments.abc_classes({p.id: partner_rfm[p.id].monetary for p in partners}),
-                    "regions": regions_with_partners()}
+        context |= {
+            "partner_rfm": partner_rfm,
+            "partner_summary": segments.summarise(partner_rfm),
+            "abc": segments.abc_classes({p.id: partner_rfm[p.id].monetary for p in partners}),
+            "regions": regions_with_partners(),
+        }
     return render("performance/segments.html", **context)
 
 
@@ -392,8 +526,19 @@ def compare_page():
     kpis = compute_kpis(partners, months)
     cards = scoring.latest_scorecards(period)
     year = MonthRange(add_months(period, -11), period)
-    chart = charts.compared_sales(_("Net sales, 12 months"), [m.strftime("%Y-%m") for m in year.months()],
-                                  {p.code: [f.net_sales for f in monthly_figures(p, year)] for p in partners})
+    chart = charts.compared_sales(
+        _("Net sales, 12 months"),
+        [m.strftime("%Y-%m") for m in year.months()],
+        {p.code: [f.net_sales for f in monthly_figures(p, year)] for p in partners},
+    )
     names = ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])
-    return render("performance/compare.html", period=period, partners=partners, kpis=kpis, cards=cards,
-                  names=names, kpi_labels=KPI_LABELS, chart=chart)
+    return render(
+        "performance/compare.html",
+        period=period,
+        partners=partners,
+        kpis=kpis,
+        cards=cards,
+        names=names,
+        kpi_labels=KPI_LABELS,
+        chart=chart,
+    )

@@ -1,4 +1,5 @@
 """Qudao's application factory: the only module that wires every domain together."""
+
 from __future__ import annotations
 
 from flask import Flask, request, session
@@ -27,8 +28,8 @@ def register_extensions(app: Flask) -> None:
     from pathlib import Path
 
     from portal.auth.services import load_user_for_session
-    from portal.security import HttpsAwareSessionInterface
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.security import HttpsAwareSessionInterface
 
     app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
@@ -102,8 +103,17 @@ def register_blueprints(app: Flask) -> None:
     from training.views import bp as training_bp
     from training.views import verify_bp
 
-    for blueprint in (home_bp, auth_bp, admin_bp, partners_bp, orders_bp, api_bp, training_bp, verify_bp,
-                      performance_bp):
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        admin_bp,
+        partners_bp,
+        orders_bp,
+        api_bp,
+        training_bp,
+        verify_bp,
+        performance_bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
     register_panels(partner_panels + order_panels + training_panels + performance_panels)
@@ -153,13 +163,13 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from orders.cli import deals_group
-    from performance.cli import performance_group
-    from training.cli import training_group
-    from partners.cli import regions_group
     from orders.demo import seed_demo as seed_orders
+    from partners.cli import regions_group
     from partners.demo import seed_demo as seed_partners
-    from portal.cli import install
+    from performance.cli import performance_group
     from performance.demo import seed_demo as seed_performance
+    from portal.cli import install
+    from training.cli import training_group
     from training.demo import seed_demo as seed_training
 
     install(app, seeders=[seed_partners, seed_orders, seed_training, seed_performance])

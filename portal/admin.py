@@ -1,4 +1,5 @@
 """Brand admin pages that belong to no domain: the mail outbox and the audit log."""
+
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -27,8 +28,14 @@ def outbox():
     if recipient:
         query = query.where(func.lower(OutboxMessage.recipient).contains(recipient.lower()))
     messages = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render("admin/outbox.html", fragment="outbox_rows", messages=messages, page=page, recipient=recipient,
-                  has_more=len(messages) == PAGE_SIZE)
+    return render(
+        "admin/outbox.html",
+        fragment="outbox_rows",
+        messages=messages,
+        page=page,
+        recipient=recipient,
+        has_more=len(messages) == PAGE_SIZE,
+    )
 
 
 @bp.get("/outbox/<int:message_id>")

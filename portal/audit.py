@@ -1,4 +1,5 @@
 """The audit log: who changed which partner, user or role, when, from what to what."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Command-line entry points: thin like views, they call services and commit once."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,8 +48,9 @@ def install(app: Flask, seeders: list[Seeder]) -> None:
         with tenancy.every_partner(reason="creating the first administrator"):
             if find_user_by_email(email):
                 raise click.ClickException(f"{email} has an account already")
-            db.session.add(User(email=normalise_email(email), name=name, role=Role.ADMIN,
-                                password_hash=hash_password(password)))
+            db.session.add(
+                User(email=normalise_email(email), name=name, role=Role.ADMIN, password_hash=hash_password(password))
+            )
             db.session.commit()
         click.echo(f"Administrator {email} created.")
 

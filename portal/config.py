@@ -5,6 +5,7 @@ Nothing here reads the environment or touches the disk at import. A class attrib
 `env("NAME", default)`, which `load()` reads from the environment when create_app() runs; a subclass fixes a
 setting by assigning a plain value (TestConfig's key never comes from the developer's shell). `load()` then
 fills in the embedded defaults that need the instance folder (database file, generated secret key)."""
+
 from __future__ import annotations
 
 import copy
@@ -169,9 +170,11 @@ class ProductionConfig(Config):
 
     @classmethod
     def complete(cls, settings: dict[str, Any], environ: Mapping[str, str]) -> None:
-        missing = [variable for variable, name in (("SECRET_KEY", "SECRET_KEY"),
-                                                   ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
-                   if not settings[name]]
+        missing = [
+            variable
+            for variable, name in (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
+            if not settings[name]
+        ]
         if missing:
             raise RuntimeError(f"ProductionConfig needs {', '.join(missing)} in the environment")
         if settings["RATELIMIT_STORAGE_URI"].startswith("memory://"):

@@ -1,4 +1,5 @@
 """Friendly error pages; htmx gets just the message block."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -22,7 +23,9 @@ MESSAGES = {
 
 def error_page(status: int):
     title, message = MESSAGES.get(status, MESSAGES[500])
-    return render("errors/error.html", fragment="error_message", status=status, code=status, title=title, message=message)
+    return render(
+        "errors/error.html", fragment="error_message", status=status, code=status, title=title, message=message
+    )
 
 
 def install(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """Lists as CSV or XLSX downloads, with cells that a spreadsheet would run as formulas made harmless."""
+
 from __future__ import annotations
 
 import base64
@@ -26,8 +27,11 @@ def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[l
         body, mimetype = write_xlsx(headers, [[escape_formula(value) for value in row] for row in rows]), XLSX_MIMETYPE
     else:
         body, mimetype = csv_bytes(headers, rows), "text/csv; charset=utf-8"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={filename}.{'xlsx' if fmt == 'xlsx' else 'csv'}"})
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename={filename}.{'xlsx' if fmt == 'xlsx' else 'csv'}"},
+    )
 
 
 def problems_csv_uri(errors: list[dict]) -> str:
@@ -35,7 +39,8 @@ def problems_csv_uri(errors: list[dict]) -> str:
     can be fixed in the spreadsheet, even when the import ran in a request that kept nothing."""
     from flask_babel import gettext as _
 
-    body = csv_bytes([_("Row"), _("Column"), _("Problem")],
-                     [[error["row"] or "", error["column"], error["reason"]] for error in errors])
+    body = csv_bytes(
+        [_("Row"), _("Column"), _("Problem")],
+        [[error["row"] or "", error["column"], error["reason"]] for error in errors],
+    )
     return "data:text/csv;charset=utf-8;base64," + base64.b64encode(body).decode("ascii")
-

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; create_app() binds them."""
+
 from flask.globals import _cv_app, _cv_request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -10,6 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import inspect, select
 
 from portal.database import Base
+
 
 class PortalSQLAlchemy(SQLAlchemy):
     def get_or_404(self, entity, ident, *, description=None):

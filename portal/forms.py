@@ -1,4 +1,5 @@
 """Field shapes shared by every form: text with a length limit the user sees as a message."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

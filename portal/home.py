@@ -1,4 +1,5 @@
 """The home page, assembled from panels that each domain offers for the roles it serves; the language switch."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Every HX- header lives here: whether htmx wants a fragment, and how to redirect it."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -45,8 +46,13 @@ def redirect_after_post(url: str) -> Response:
 
 def local_path(target: str | None, default: str) -> str:
     """A `next` path taken from a form or link, if it stays on this site: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return default
 

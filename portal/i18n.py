@@ -1,8 +1,8 @@
 """Bilingual data: rows that carry an English and a Chinese text show the one of the current language."""
+
 from __future__ import annotations
 
 from flask_babel import get_locale
-
 
 READER_LOCALE = "qudao_reader_locale"
 
@@ -37,4 +37,3 @@ def sort_key(text: str) -> str:
 
         return " ".join(lazy_pinyin(text, style=Style.TONE3)).casefold()
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)).casefold()
-

@@ -1,4 +1,5 @@
 """The view side of every all-or-nothing spreadsheet import: run it, commit only a clean result."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,8 +9,9 @@ from portal.extensions import db
 from portal.tabular import ImportCounts, TableRejected
 
 
-def run_import(form, importer: Callable[[BinaryIO, str], ImportCounts],
-               rejected_as: type[ImportCounts] = ImportCounts) -> ImportCounts | None:
+def run_import(
+    form, importer: Callable[[BinaryIO, str], ImportCounts], rejected_as: type[ImportCounts] = ImportCounts
+) -> ImportCounts | None:
     """None until the upload form is submitted and valid; then the importer's result, or an unreadable file's
     problems as a result. Commits a clean result, rolls back anything else."""
     if not form.validate_on_submit():

@@ -1,4 +1,5 @@
 """What every page shares: navigation by role, the language switcher, Jinja globals."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, url_for

@@ -1,4 +1,5 @@
 """One outbox for every message: stored in the database, and delivered by SMTP when MAIL_SERVER is set."""
+
 from __future__ import annotations
 
 import smtplib
@@ -26,12 +27,14 @@ class MailStatus(LabelledEnum):
     FAILED = "failed"
 
 
-MAIL_STATUS_LABELS = enum_labels({
-    MailStatus.STORED: _l("In the outbox only (no mail server)"),
-    MailStatus.QUEUED: _l("Waiting to be sent"),
-    MailStatus.SENT: _l("Sent"),
-    MailStatus.FAILED: _l("Could not be sent"),
-})
+MAIL_STATUS_LABELS = enum_labels(
+    {
+        MailStatus.STORED: _l("In the outbox only (no mail server)"),
+        MailStatus.QUEUED: _l("Waiting to be sent"),
+        MailStatus.SENT: _l("Sent"),
+        MailStatus.FAILED: _l("Could not be sent"),
+    }
+)
 
 
 class OutboxMessage(db.Model):

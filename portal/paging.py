@@ -3,6 +3,7 @@ argument (they never read the request); the layout's `pager` macro draws the lin
 
 Flask-SQLAlchemy's db.paginate() reads the page from the request and always counts with a query of its own;
 some lists know their count already (the sales lines sum and count in one query), hence this small class."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,5 +51,4 @@ def page_number(text: str | None) -> int:
 def page_of(items: list[T], *, page: int, per_page: int) -> Page[T]:
     """A page of a list worked out in Python (sorted by a figure computed per row)."""
     number = min(max(page, 1), max(1, -(-len(items) // per_page)))
-    return Page(items[(number - 1) * per_page:number * per_page], number, per_page, len(items))
-
+    return Page(items[(number - 1) * per_page : number * per_page], number, per_page, len(items))

@@ -1,4 +1,5 @@
 """PDFs from Jinja templates with WeasyPrint; the fetcher serves /static/ from disk and refuses every other URL."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -10,6 +10,7 @@ that same instance to `huey_consumer worker.huey`.
 Every task runs as it does in the worker: in an app context of its own, outside any request, so with a session
 of its own and no tenant scope until the task sets one. Immediate mode (tests) keeps to that, although it runs
 the task at once inside the request that enqueued it."""
+
 from __future__ import annotations
 
 import contextvars

@@ -1,4 +1,5 @@
 """Roles, the default-deny login gate, require_role() and the errors that mean "no"."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,12 +28,14 @@ class Role(LabelledEnum):
         return self in (Role.CHANNEL_MANAGER, Role.ADMIN)
 
 
-ROLE_LABELS = enum_labels({
-    Role.PARTNER_USER: _l("Partner user"),
-    Role.PARTNER_ADMIN: _l("Partner administrator"),
-    Role.CHANNEL_MANAGER: _l("Channel manager"),
-    Role.ADMIN: _l("Brand administrator"),
-})
+ROLE_LABELS = enum_labels(
+    {
+        Role.PARTNER_USER: _l("Partner user"),
+        Role.PARTNER_ADMIN: _l("Partner administrator"),
+        Role.CHANNEL_MANAGER: _l("Channel manager"),
+        Role.ADMIN: _l("Brand administrator"),
+    }
+)
 PARTNER_ROLES = (Role.PARTNER_USER, Role.PARTNER_ADMIN)
 BRAND_ROLES = (Role.CHANNEL_MANAGER, Role.ADMIN)
 

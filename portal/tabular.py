@@ -1,5 +1,6 @@
 """Reading spreadsheets people upload: CSV (UTF-8 with or without BOM, or GBK as Excel writes it in China) and
 XLSX, with English or Chinese headers. Rows stream out one by one with the row number the user sees."""
+
 from __future__ import annotations
 
 import codecs
@@ -143,8 +144,9 @@ def _map_headers(header: list[object], columns: list[Column]) -> dict[int, Colum
             positions[index] = column
     missing = [column for column in columns if column.required and column not in positions.values()]
     if missing:  # named by every spelling it may have
-        raise TableRejected(*(RowError(1, " / ".join(column.headers), _l("This column is missing."))
-                              for column in missing))
+        raise TableRejected(
+            *(RowError(1, " / ".join(column.headers), _l("This column is missing.")) for column in missing)
+        )
     return positions
 
 
@@ -192,8 +194,10 @@ def _read_csv(stream: BinaryIO, columns: list[Column]) -> Table:
             for number, values in enumerate(reader, start=2):
                 if not any(value.strip() for value in values):
                     continue
-                yield number, {column.key: (values[i].strip() if i < len(values) else "")
-                               for i, column in positions.items()}
+                yield (
+                    number,
+                    {column.key: (values[i].strip() if i < len(values) else "") for i, column in positions.items()},
+                )
         finally:
             text.detach()  # the caller's stream stays open: a second pass reads it again
 

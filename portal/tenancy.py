@@ -1,4 +1,5 @@
 """The one place that limits partner-owned rows to the partners the current user may see."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
@@ -34,15 +35,15 @@ class ScopeNotSet(RuntimeError):
 
 
 # Set by create_app(): the partners domain knows who covers what.
-_visible_partner_ids: Callable[["User"], Sequence[int] | _Marker] | None = None
+_visible_partner_ids: Callable[[User], Sequence[int] | _Marker] | None = None
 
 
-def configure(visible_partner_ids: Callable[["User"], Sequence[int] | _Marker]) -> None:
+def configure(visible_partner_ids: Callable[[User], Sequence[int] | _Marker]) -> None:
     global _visible_partner_ids
     _visible_partner_ids = visible_partner_ids
 
 
-def set_scope(session: Session, user: "User | None") -> None:
+def set_scope(session: Session, user: User | None) -> None:
     """Decide once per request (or per command) whose rows this session may touch."""
     if user is None or not getattr(user, "is_authenticated", False):
         session.info[VISIBLE_PARTNERS] = ()
@@ -78,8 +79,7 @@ def every_partner(session: Session | None = None, *, reason: str) -> Iterator[No
 
 def _touches_partner_data(state: ORMExecuteState) -> bool:
     return any(
-        isinstance(mapper.class_, type) and issubclass(mapper.class_, _TENANT_CLASSES)
-        for mapper in state.all_mappers
+        isinstance(mapper.class_, type) and issubclass(mapper.class_, _TENANT_CLASSES) for mapper in state.all_mappers
     )
 
 

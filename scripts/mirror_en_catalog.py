@@ -1,4 +1,5 @@
 """The English catalog mirrors the source strings (they are English): fill every empty msgstr with its msgid."""
+
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po

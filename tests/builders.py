@@ -1,13 +1,24 @@
 """Plain builders with good defaults: each argument is something a test cares about."""
+
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from partners.models import (AgreementAcceptance, AgreementVersion, ApplicationStatus, OnboardingMilestone,
-                             OnboardingStep, Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType,
-                             ProductLine)
+from partners.models import (
+    AgreementAcceptance,
+    AgreementVersion,
+    ApplicationStatus,
+    OnboardingMilestone,
+    OnboardingStep,
+    Partner,
+    PartnerApplication,
+    PartnerStatus,
+    PartnerTier,
+    PartnerType,
+    ProductLine,
+)
 from partners.regions import region_by_code
 from portal import tenancy
 from portal.auth.models import User
@@ -27,19 +38,31 @@ def _password_hash() -> str:
     return _PASSWORD_HASH
 
 
-def make_partner(*, region: str = "CN-GD", code: str | None = None, name: str | None = None,
-                 partner_type: PartnerType = PartnerType.DISTRIBUTOR, status: PartnerStatus = PartnerStatus.ACTIVE,
-                 tier: PartnerTier = PartnerTier.REGISTERED) -> Partner:
+def make_partner(
+    *,
+    region: str = "CN-GD",
+    code: str | None = None,
+    name: str | None = None,
+    partner_type: PartnerType = PartnerType.DISTRIBUTOR,
+    status: PartnerStatus = PartnerStatus.ACTIVE,
+    tier: PartnerTier = PartnerTier.REGISTERED,
+) -> Partner:
     n = next(_sequence)
-    partner = Partner(code=code or f"T-{n:05d}", legal_name=name or f"Test Partner {n} Co., Ltd.",
-                      partner_type=partner_type, tier=tier, status=status, region=region_by_code(region))
+    partner = Partner(
+        code=code or f"T-{n:05d}",
+        legal_name=name or f"Test Partner {n} Co., Ltd.",
+        partner_type=partner_type,
+        tier=tier,
+        status=status,
+        region=region_by_code(region),
+    )
     with tenancy.every_partner(reason="test builder"):
         db.session.add(partner)
         db.session.flush()
     return partner
 
 
-def joined(partner: Partner, when: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)) -> Partner:
+def joined(partner: Partner, when: datetime = datetime(2024, 1, 1, tzinfo=UTC)) -> Partner:
     """The partner as if it had joined at `when` (scorecards and on-time reporting start there)."""
     partner.created_at = when
     with tenancy.every_partner(reason="test builder"):
@@ -47,15 +70,28 @@ def joined(partner: Partner, when: datetime = datetime(2024, 1, 1, tzinfo=timezo
     return partner
 
 
-def make_user(partner: Partner | None = None, *, role: Role | None = None, email: str | None = None,
-              name: str | None = None, regions: tuple[str, ...] = (), password: str | None = PASSWORD,
-              is_active: bool = True, locale: str | None = "en") -> User:
+def make_user(
+    partner: Partner | None = None,
+    *,
+    role: Role | None = None,
+    email: str | None = None,
+    name: str | None = None,
+    regions: tuple[str, ...] = (),
+    password: str | None = PASSWORD,
+    is_active: bool = True,
+    locale: str | None = "en",
+) -> User:
     n = next(_sequence)
     role = role or (Role.PARTNER_USER if partner else Role.ADMIN)
     user = User(
-        email=email or f"user{n}@example.com", name=name or f"User {n}", role=role, partner=partner,
+        email=email or f"user{n}@example.com",
+        name=name or f"User {n}",
+        role=role,
+        partner=partner,
         password_hash=(_password_hash() if password == PASSWORD else hash_password(password)) if password else None,
-        is_active=is_active, locale=locale, regions=[region_by_code(code) for code in regions],
+        is_active=is_active,
+        locale=locale,
+        regions=[region_by_code(code) for code in regions],
     )
     with tenancy.every_partner(reason="test builder"):
         db.session.add(user)
@@ -77,8 +113,18 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         db.session.add_all([entry, acceptance, milestone])
         db.session.flush()
     from orders.api_tokens import create_token
-    from orders.models import (ApiToken, Customer, CustomerMonthlySales, DealRegistration, MonthlySales,
-                               PeriodReport, PeriodStatus, SalesLine, SalesUpload, Submission)
+    from orders.models import (
+        ApiToken,
+        Customer,
+        CustomerMonthlySales,
+        DealRegistration,
+        MonthlySales,
+        PeriodReport,
+        PeriodStatus,
+        SalesLine,
+        SalesUpload,
+        Submission,
+    )
 
     line = make_sales_line(partner, actor=user)
     report = PeriodReport(partner_id=partner.id, period=date(2020, 1, 1), status=PeriodStatus.NO_SALES)
@@ -91,59 +137,115 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     attempt = start_attempt(user, course)
     certificate = issue_certificate(user, course, attempt)
     upload = SalesUpload(partner_id=partner.id, filename="big.csv", content=b"x", size=1, created_by_id=user.id)
-    deal = DealRegistration(partner_id=partner.id, customer_name="Deal Customer", products="SKU",
-                            estimated_value=Decimal(1000), expected_close=date(2030, 1, 1))
+    deal = DealRegistration(
+        partner_id=partner.id,
+        customer_name="Deal Customer",
+        products="SKU",
+        estimated_value=Decimal(1000),
+        expected_close=date(2030, 1, 1),
+    )
     from partners.models import CoverageAssignment
     from performance.models import SalesTarget, Scorecard
     from performance.scoring import current_rules
 
-    assignment = CoverageAssignment(partner_id=partner.id, region_id=partner.region_id, effective_from=date(2026, 1, 1),
-                                    reason="test")
+    assignment = CoverageAssignment(
+        partner_id=partner.id, region_id=partner.region_id, effective_from=date(2026, 1, 1), reason="test"
+    )
 
     target = SalesTarget(partner_id=partner.id, period=date(2026, 10, 1), amount=Decimal(100))
-    scorecard = Scorecard(partner_id=partner.id, period=date(2026, 10, 1), rules=current_rules(), score=Decimal(50),
-                          kpis={}, normalised={})
+    scorecard = Scorecard(
+        partner_id=partner.id,
+        period=date(2026, 10, 1),
+        rules=current_rules(),
+        score=Decimal(50),
+        kpis={},
+        normalised={},
+    )
     with tenancy.every_partner(reason="test builder"):
         db.session.add_all([report, deal, upload, progress, target, scorecard, assignment])
         db.session.flush()
-    return {SalesTarget: target, Scorecard: scorecard, CoverageAssignment: assignment, Partner: partner, User: user, AuditEntry: entry, PartnerApplication: application,
-            AgreementAcceptance: acceptance, OnboardingMilestone: milestone, SalesLine: line,
-            Submission: line.submission, Customer: line.customer, PeriodReport: report, ApiToken: token,
-            DealRegistration: deal, SalesUpload: upload, LessonProgress: progress, QuizAttempt: attempt,
-            certificate.__class__: certificate, MonthlySales: _rollup_row(partner, MonthlySales),
-            CustomerMonthlySales: _rollup_row(partner, CustomerMonthlySales)}
+    return {
+        SalesTarget: target,
+        Scorecard: scorecard,
+        CoverageAssignment: assignment,
+        Partner: partner,
+        User: user,
+        AuditEntry: entry,
+        PartnerApplication: application,
+        AgreementAcceptance: acceptance,
+        OnboardingMilestone: milestone,
+        SalesLine: line,
+        Submission: line.submission,
+        Customer: line.customer,
+        PeriodReport: report,
+        ApiToken: token,
+        DealRegistration: deal,
+        SalesUpload: upload,
+        LessonProgress: progress,
+        QuizAttempt: attempt,
+        certificate.__class__: certificate,
+        MonthlySales: _rollup_row(partner, MonthlySales),
+        CustomerMonthlySales: _rollup_row(partner, CustomerMonthlySales),
+    }
 
 
 def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):
     from orders.models import Product
 
     n = next(_sequence)
-    product = Product(sku=sku or f"SKU-{n}", name_en=f"Product {n}", name_zh=f"产品{n}", product_line=make_product_line(),
-                      unit="pcs", list_price=Decimal(price), is_active=is_active)
+    product = Product(
+        sku=sku or f"SKU-{n}",
+        name_en=f"Product {n}",
+        name_zh=f"产品{n}",
+        product_line=make_product_line(),
+        unit="pcs",
+        list_price=Decimal(price),
+        is_active=is_active,
+    )
     db.session.add(product)
     db.session.flush()
     return product
 
 
-def make_sales_line(partner: Partner, *, actor: User | None = None, order_no: str | None = None, line_no: int = 1,
-                    order_date: date = date(2026, 10, 15), quantity: str = "2", unit_price: str = "10.5",
-                    discount: str = "0", customer_code: str = "C-1", product=None):
+def make_sales_line(
+    partner: Partner,
+    *,
+    actor: User | None = None,
+    order_no: str | None = None,
+    line_no: int = 1,
+    order_date: date = date(2026, 10, 15),
+    quantity: str = "2",
+    unit_price: str = "10.5",
+    discount: str = "0",
+    customer_code: str = "C-1",
+    product=None,
+):
     """One line through the real intake, as a partner's form would send it."""
     from orders.intake import ReportingRules, record_sales_lines
     from orders.models import SubmissionSource
 
     product = product or make_product()
     actor = actor or make_user(partner, role=Role.PARTNER_USER)
-    row = {"order_no": order_no or f"SO-{next(_sequence)}", "line_no": str(line_no),
-           "order_date": order_date.isoformat(), "customer_code": customer_code, "customer_name": "Customer Co",
-           "sku": product.sku, "quantity": quantity, "unit_price": unit_price, "discount": discount}
+    row = {
+        "order_no": order_no or f"SO-{next(_sequence)}",
+        "line_no": str(line_no),
+        "order_date": order_date.isoformat(),
+        "customer_code": customer_code,
+        "customer_name": "Customer Co",
+        "sku": product.sku,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "discount": discount,
+    }
     rules = ReportingRules(today=date(2026, 11, 23), open_months=120, may_report_closed_periods=True)
     with tenancy.every_partner(reason="test builder"):
-        result = record_sales_lines(lambda: iter([(2, row)]), actor=actor, source=SubmissionSource.FORM,
-                                    filename=None, rules=rules)
+        result = record_sales_lines(
+            lambda: iter([(2, row)]), actor=actor, source=SubmissionSource.FORM, filename=None, rules=rules
+        )
         assert result.ok, result.errors
-        from orders.models import SalesLine
         from sqlalchemy import select
+
+        from orders.models import SalesLine
 
         return db.session.scalars(select(SalesLine).where(SalesLine.order_no == row["order_no"])).one()
 
@@ -157,47 +259,96 @@ def make_product_line(code: str | None = None) -> ProductLine:
 
 
 def make_agreement(version: str | None = None) -> AgreementVersion:
-    agreement = AgreementVersion(version=version or f"v{next(_sequence)}", title_en="Partner agreement",
-                                 title_zh="伙伴协议", body_en="The partner sells.", body_zh="伙伴销售。")
+    agreement = AgreementVersion(
+        version=version or f"v{next(_sequence)}",
+        title_en="Partner agreement",
+        title_zh="伙伴协议",
+        body_en="The partner sells.",
+        body_zh="伙伴销售。",
+    )
     db.session.add(agreement)
     db.session.flush()
     return agreement
 
 
-def make_application(*, name: str | None = None, region: str = "CN-440300", registration_number: str | None = None,
-                     email: str | None = None, partner: Partner | None = None,
-                     status: ApplicationStatus = ApplicationStatus.SUBMITTED) -> PartnerApplication:
+def make_application(
+    *,
+    name: str | None = None,
+    region: str = "CN-440300",
+    registration_number: str | None = None,
+    email: str | None = None,
+    partner: Partner | None = None,
+    status: ApplicationStatus = ApplicationStatus.SUBMITTED,
+) -> PartnerApplication:
     n = next(_sequence)
     application = PartnerApplication(
-        legal_name=name or f"Applicant {n} Co., Ltd.", partner_type=PartnerType.DISTRIBUTOR,
-        registration_number=registration_number, region=region_by_code(region), contact_name=f"Contact {n}",
-        contact_email=email or f"contact{n}@applicant.example", contact_phone="+86 755 0000 0000",
-        privacy_notice_version="2026.1", status=status, partner=partner)
+        legal_name=name or f"Applicant {n} Co., Ltd.",
+        partner_type=PartnerType.DISTRIBUTOR,
+        registration_number=registration_number,
+        region=region_by_code(region),
+        contact_name=f"Contact {n}",
+        contact_email=email or f"contact{n}@applicant.example",
+        contact_phone="+86 755 0000 0000",
+        privacy_notice_version="2026.1",
+        status=status,
+        partner=partner,
+    )
     with tenancy.every_partner(reason="test builder"):
         db.session.add(application)
         db.session.flush()
     return application
 
 
-def make_course(*, types: tuple[str, ...] = ("distributor",), pass_mark: int = 50, max_attempts: int = 2,
-                validity_months: int = 12, published: bool = True,
-                created_at: datetime = datetime(2024, 1, 1, tzinfo=timezone.utc)):
+def make_course(
+    *,
+    types: tuple[str, ...] = ("distributor",),
+    pass_mark: int = 50,
+    max_attempts: int = 2,
+    validity_months: int = 12,
+    published: bool = True,
+    created_at: datetime = datetime(2024, 1, 1, tzinfo=UTC),
+):
     """A course with two lessons and two questions: one single choice (right: "B"), one multiple ("A", "C");
     it exists from `created_at` (required of partners from then on)."""
     from training.models import Course, Lesson, Question, QuestionOption
 
     n = next(_sequence)
-    course = Course(title_en=f"Course {n}", title_zh=f"课程{n}", required_types=list(types), required_tiers=[],
-                    pass_mark=pass_mark, max_attempts=max_attempts, validity_months=validity_months,
-                    is_published=published, created_at=created_at)
-    course.lessons = [Lesson(position=0, title_en="One", title_zh="一", body_en="# One", body_zh="# 一"),
-                      Lesson(position=1, title_en="Two", title_zh="二", body_en="Two", body_zh="二")]
+    course = Course(
+        title_en=f"Course {n}",
+        title_zh=f"课程{n}",
+        required_types=list(types),
+        required_tiers=[],
+        pass_mark=pass_mark,
+        max_attempts=max_attempts,
+        validity_months=validity_months,
+        is_published=published,
+        created_at=created_at,
+    )
+    course.lessons = [
+        Lesson(position=0, title_en="One", title_zh="一", body_en="# One", body_zh="# 一"),
+        Lesson(position=1, title_en="Two", title_zh="二", body_en="Two", body_zh="二"),
+    ]
     course.questions = [
-        Question(position=0, text_en="Single?", text_zh="单选？", options=[
-            QuestionOption(text_en="A", text_zh="甲"), QuestionOption(text_en="B", text_zh="乙", is_correct=True)]),
-        Question(position=1, text_en="Multiple?", text_zh="多选？", is_multiple=True, options=[
-            QuestionOption(text_en="A", text_zh="甲", is_correct=True), QuestionOption(text_en="B", text_zh="乙"),
-            QuestionOption(text_en="C", text_zh="丙", is_correct=True)]),
+        Question(
+            position=0,
+            text_en="Single?",
+            text_zh="单选？",
+            options=[
+                QuestionOption(text_en="A", text_zh="甲"),
+                QuestionOption(text_en="B", text_zh="乙", is_correct=True),
+            ],
+        ),
+        Question(
+            position=1,
+            text_en="Multiple?",
+            text_zh="多选？",
+            is_multiple=True,
+            options=[
+                QuestionOption(text_en="A", text_zh="甲", is_correct=True),
+                QuestionOption(text_en="B", text_zh="乙"),
+                QuestionOption(text_en="C", text_zh="丙", is_correct=True),
+            ],
+        ),
     ]
     db.session.add(course)
     db.session.flush()

@@ -1,5 +1,6 @@
 """Fixtures: one app and schema per run (SQLite file, or TEST_DATABASE_URL for PostgreSQL), a rolled-back
 transaction per test, a test client, and login helpers."""
+
 from __future__ import annotations
 
 import contextvars
@@ -33,8 +34,11 @@ class IsolatedClient(FlaskClient):
         if csrf and str(kwargs.get("method", "GET")).upper() not in {"GET", "HEAD", "OPTIONS"}:
             # A browser also names the page it posts from; over HTTPS Flask-WTF insists on that.
             base_url = kwargs.get("base_url", "http://localhost")
-            kwargs["headers"] = {"X-CSRFToken": self.csrf_token(base_url), "Referer": base_url.rstrip("/") + "/",
-                                 **dict(kwargs.get("headers") or {})}
+            kwargs["headers"] = {
+                "X-CSRFToken": self.csrf_token(base_url),
+                "Referer": base_url.rstrip("/") + "/",
+                **dict(kwargs.get("headers") or {}),
+            }
         return contextvars.Context().run(super().open, *args, **kwargs)
 
     def csrf_token(self, base_url: str = "http://localhost") -> str:

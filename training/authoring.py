@@ -1,4 +1,5 @@
 """Course authoring for admins: courses, lessons in order, quiz questions with their answers."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -23,14 +24,29 @@ def save_course(course: Course | None, values: dict, *, actor: User) -> Course:
     if course is None:
         course = Course()
         db.session.add(course)
-    for name in ("title_en", "title_zh", "summary_en", "summary_zh", "estimated_minutes", "required_types",
-                 "required_tiers", "validity_months", "pass_mark", "max_attempts"):
+    for name in (
+        "title_en",
+        "title_zh",
+        "summary_en",
+        "summary_zh",
+        "estimated_minutes",
+        "required_types",
+        "required_tiers",
+        "validity_months",
+        "pass_mark",
+        "max_attempts",
+    ):
         value = values[name]
         setattr(course, name, value.strip() if isinstance(value, str) else value)
     course.product_line_id = values.get("product_line_id") or None
     db.session.flush()
-    audit.record(actor=actor, row=course, action="update" if before else "create", before=before,
-                 after=audit.snapshot(course, Course.AUDITED))
+    audit.record(
+        actor=actor,
+        row=course,
+        action="update" if before else "create",
+        before=before,
+        after=audit.snapshot(course, Course.AUDITED),
+    )
     return course
 
 
@@ -69,8 +85,9 @@ def parse_options(text: str) -> list[tuple[str, str, bool]]:
         english, _, chinese = raw.lstrip("*").partition("|")
         english, chinese = english.strip(), chinese.strip() or english.strip()
         if not english or len(english) > 500 or len(chinese) > 500:
-            raise RuleViolation(_l("Write each answer as: English | Chinese (at most 500 characters each)."),
-                                field="options_text")
+            raise RuleViolation(
+                _l("Write each answer as: English | Chinese (at most 500 characters each)."), field="options_text"
+            )
         parsed.append((english, chinese, correct))
     if len(parsed) < 2:
         raise RuleViolation(_l("A question needs at least two answers."), field="options_text")

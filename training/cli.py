@@ -1,4 +1,5 @@
 """`flask training remind`: the daily job that mails people whose certificates expire within 30 days."""
+
 from __future__ import annotations
 
 import click
@@ -20,8 +21,13 @@ def remind(days: int) -> None:
     with tenancy.every_partner(reason="the daily reminder looks at every partner's certificates"):
         due = certificates_to_remind(within_days=days)
         for certificate in due:
-            send_mail(certificate.user.email, "training/mail/expiry_reminder.txt", locale=certificate.user.locale,
-                      certificate=certificate, link=external_url("training.course", course_id=certificate.course_id))
+            send_mail(
+                certificate.user.email,
+                "training/mail/expiry_reminder.txt",
+                locale=certificate.user.locale,
+                certificate=certificate,
+                link=external_url("training.course", course_id=certificate.course_id),
+            )
             certificate.reminded_at = utcnow()
         db.session.commit()
     click.echo(f"{len(due)} reminder(s) sent.")

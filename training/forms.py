@@ -1,4 +1,5 @@
 """Input shapes for course authoring."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,9 +12,14 @@ from portal.forms import max_length, options, required
 
 
 def _number(label, low, high, default):
-    return IntegerField(label, default=default, validators=[
-        InputRequired(message=_l("Fill in this field.")),
-        NumberRange(min=low, max=high, message=_l("Use a number from %(min)d to %(max)d."))])
+    return IntegerField(
+        label,
+        default=default,
+        validators=[
+            InputRequired(message=_l("Fill in this field.")),
+            NumberRange(min=low, max=high, message=_l("Use a number from %(min)d to %(max)d.")),
+        ],
+    )
 
 
 class CourseForm(FlaskForm):
@@ -23,10 +29,16 @@ class CourseForm(FlaskForm):
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[max_length(2000)])
     product_line_id = SelectField(_l("Product line"), coerce=int, validate_choice=True)  # 0: none
     estimated_minutes = _number(_l("Estimated minutes"), 1, 1000, 30)
-    required_types = SelectMultipleField(_l("Required for partner types"), validate_choice=True,
-                                         choices=options((t.value, label) for t, label in PARTNER_TYPE_LABELS.items()))
-    required_tiers = SelectMultipleField(_l("… of these tiers (none chosen: every tier)"), validate_choice=True,
-                                         choices=options((t.value, label) for t, label in PARTNER_TIER_LABELS.items()))
+    required_types = SelectMultipleField(
+        _l("Required for partner types"),
+        validate_choice=True,
+        choices=options((t.value, label) for t, label in PARTNER_TYPE_LABELS.items()),
+    )
+    required_tiers = SelectMultipleField(
+        _l("… of these tiers (none chosen: every tier)"),
+        validate_choice=True,
+        choices=options((t.value, label) for t, label in PARTNER_TIER_LABELS.items()),
+    )
     validity_months = _number(_l("Certificate valid for (months)"), 1, 120, 24)
     pass_mark = _number(_l("Pass mark (%)"), 1, 100, 80)
     max_attempts = _number(_l("Attempts allowed"), 1, 20, 3)
@@ -45,4 +57,5 @@ class QuestionForm(FlaskForm):
     is_multiple = BooleanField(_l("Several answers may be right"))
     options_text = TextAreaField(
         _l("Answers, one a line: English | Chinese; start a right answer with *"),
-        validators=[required(), max_length(5000)])
+        validators=[required(), max_length(5000)],
+    )

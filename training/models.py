@@ -1,4 +1,5 @@
 """Courses with lessons and a quiz, learners' progress and attempts, and the certificates they earn."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,14 +28,25 @@ class Course(TimestampMixin, db.Model):
     max_attempts: Mapped[int] = mapped_column(default=3)
     is_published: Mapped[bool] = mapped_column(default=False)
 
-    lessons: Mapped[list["Lesson"]] = relationship(back_populates="course", order_by="Lesson.position",
-                                                   cascade="all, delete-orphan")
-    questions: Mapped[list["Question"]] = relationship(back_populates="course", order_by="Question.position",
-                                                       cascade="all, delete-orphan")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="course", order_by="Question.position", cascade="all, delete-orphan"
+    )
     product_line = relationship("ProductLine")
 
-    AUDITED = ("title_en", "title_zh", "estimated_minutes", "required_types", "required_tiers", "validity_months",
-               "pass_mark", "max_attempts", "is_published")
+    AUDITED = (
+        "title_en",
+        "title_zh",
+        "estimated_minutes",
+        "required_types",
+        "required_tiers",
+        "validity_months",
+        "pass_mark",
+        "max_attempts",
+        "is_published",
+    )
 
     @property
     def title(self) -> str:
@@ -76,8 +88,9 @@ class Question(db.Model):
     is_multiple: Mapped[bool] = mapped_column(default=False)  # several options may be right
 
     course: Mapped[Course] = relationship(back_populates="questions")
-    options: Mapped[list["QuestionOption"]] = relationship(back_populates="question", order_by="QuestionOption.id",
-                                                           cascade="all, delete-orphan")
+    options: Mapped[list[QuestionOption]] = relationship(
+        back_populates="question", order_by="QuestionOption.id", cascade="all, delete-orphan"
+    )
 
     @property
     def text(self) -> str:

@@ -1,4 +1,5 @@
 """Training rules: safe lessons, who must take which course, quiz attempts scored on the server, certificates."""
+
 from __future__ import annotations
 
 import calendar
@@ -26,23 +27,52 @@ from portal.security import PARTNER_ROLES, PermissionDenied, Role, RuleViolation
 from training.models import Certificate, Course, Lesson, LessonProgress, Question, QuizAttempt
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in a lesson is shown as text
-ALLOWED_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "strong", "em", "code", "pre", "blockquote", "ul", "ol",
-                "li", "a", "table", "thead", "tbody", "tr", "th", "td", "img"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "img",
+}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
 
 
 def render_lesson(markdown: str) -> Markup:
     """Markdown to HTML that can never run script: no raw HTML, and only http(s)/mailto links survive (nh3)."""
     html = _markdown.render(markdown or "")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "img": {"src", "alt"}},
-                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "img": {"src", "alt"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
     return Markup(clean)
 
 
 def is_required(course: Course, partner: Partner) -> bool:
     """Required when the partner's type is listed and its tier is listed (no tiers listed: every tier)."""
-    return partner.partner_type.value in (course.required_types or []) and \
-        (not course.required_tiers or partner.tier.value in course.required_tiers)
+    return partner.partner_type.value in (course.required_types or []) and (
+        not course.required_tiers or partner.tier.value in course.required_tiers
+    )
 
 
 @dataclass(frozen=True)
@@ -64,29 +94,50 @@ class CourseState:
 
 
 def current_certificate(user_id: int, course_id: int) -> Certificate | None:
-    return db.session.scalars(select(Certificate).where(Certificate.user_id == user_id,
-                                                        Certificate.course_id == course_id)
-                              .order_by(Certificate.expires_at.desc())).first()
+    return db.session.scalars(
+        select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.expires_at.desc())
+    ).first()
 
 
 def courses_for(user: User) -> list[CourseState]:
     """Published courses for a partner's user, required ones first."""
     courses = db.session.scalars(select(Course).where(Course.is_published).order_by(Course.id)).all()
-    done = dict(db.session.execute(select(Lesson.course_id, func.count()).join(
-        LessonProgress, LessonProgress.lesson_id == Lesson.id).where(LessonProgress.user_id == user.id)
-        .group_by(Lesson.course_id)).all())
-    attempts = dict(db.session.execute(select(QuizAttempt.course_id, func.count()).where(
-        QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None)).group_by(QuizAttempt.course_id)).all())
-    states = [CourseState(course, bool(user.partner) and is_required(course, user.partner), done.get(course.id, 0),
-                          current_certificate(user.id, course.id), attempts.get(course.id, 0)) for course in courses]
+    done = dict(
+        db.session.execute(
+            select(Lesson.course_id, func.count())
+            .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+            .where(LessonProgress.user_id == user.id)
+            .group_by(Lesson.course_id)
+        ).all()
+    )
+    attempts = dict(
+        db.session.execute(
+            select(QuizAttempt.course_id, func.count())
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None))
+            .group_by(QuizAttempt.course_id)
+        ).all()
+    )
+    states = [
+        CourseState(
+            course,
+            bool(user.partner) and is_required(course, user.partner),
+            done.get(course.id, 0),
+            current_certificate(user.id, course.id),
+            attempts.get(course.id, 0),
+        )
+        for course in courses
+    ]
     return sorted(states, key=lambda state: (not state.required, state.course.id))
 
 
 def mark_lesson_done(user: User, lesson: Lesson) -> None:
     if user.partner_id is None:
         return  # brand staff preview; nothing to record
-    exists = db.session.scalar(select(LessonProgress.id).where(LessonProgress.user_id == user.id,
-                                                               LessonProgress.lesson_id == lesson.id))
+    exists = db.session.scalar(
+        select(LessonProgress.id).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
     if not exists:
         db.session.add(LessonProgress(partner_id=user.partner_id, user_id=user.id, lesson_id=lesson.id))
         db.session.flush()
@@ -99,12 +150,16 @@ def start_attempt(user: User, course: Course, *, rng: random.Random | None = Non
         raise PermissionDenied()
     if not course.is_published or not course.questions:
         raise RuleViolation(_l("This course has no quiz to take."))
-    open_attempt = db.session.scalars(select(QuizAttempt).where(
-        QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id, QuizAttempt.submitted_at.is_(None))).first()
+    open_attempt = db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id, QuizAttempt.submitted_at.is_(None)
+        )
+    ).first()
     if open_attempt is not None:
         return open_attempt
-    used = db.session.scalar(select(func.count()).where(QuizAttempt.user_id == user.id,
-                                                        QuizAttempt.course_id == course.id))
+    used = db.session.scalar(
+        select(func.count()).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)
+    )
     if used >= course.max_attempts:
         raise RuleViolation(_l("All %(n)d attempts are used.", n=course.max_attempts))
     rng = rng or random.SystemRandom()
@@ -173,13 +228,19 @@ def months_later(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
-def issue_certificate(user: User, course: Course, attempt: QuizAttempt | None, *, at: datetime | None = None
-                      ) -> Certificate:
+def issue_certificate(
+    user: User, course: Course, attempt: QuizAttempt | None, *, at: datetime | None = None
+) -> Certificate:
     issued = at or utcnow()
-    certificate = Certificate(partner_id=user.partner_id, user_id=user.id, course_id=course.id,
-                              attempt_id=attempt.id if attempt else None, issued_at=issued,
-                              expires_at=months_later(issued, course.validity_months),
-                              code="".join(secrets.choice(CODE_ALPHABET) for _ in range(12)))
+    certificate = Certificate(
+        partner_id=user.partner_id,
+        user_id=user.id,
+        course_id=course.id,
+        attempt_id=attempt.id if attempt else None,
+        issued_at=issued,
+        expires_at=months_later(issued, course.validity_months),
+        code="".join(secrets.choice(CODE_ALPHABET) for _ in range(12)),
+    )
     db.session.add(certificate)
     db.session.flush()
     record_milestone(user.partner_id, OnboardingStep.TRAINING, at=issued)
@@ -200,10 +261,14 @@ def verify_certificate(code: str) -> Verification:
     if len(code) != 12 or any(ch not in CODE_ALPHABET for ch in code):
         return Verification("unknown")
     with tenancy.every_partner(reason="public certificate verification by code"):
-        certificate = db.session.scalars(select(Certificate).where(Certificate.code == code)).first()
+        # The holder and the course are loaded here, while the scope allows it.
+        certificate = db.session.scalars(
+            select(Certificate)
+            .where(Certificate.code == code)
+            .options(joinedload(Certificate.user), joinedload(Certificate.course))
+        ).first()
         if certificate is None:
             return Verification("unknown")
-        certificate.user.name, certificate.course.title_en  # loaded while the scope allows it
     return Verification("valid" if certificate.is_valid(utcnow()) else "expired", certificate)
 
 
@@ -213,8 +278,7 @@ def required_completion_rate(partner: Partner, *, at: datetime | None = None) ->
     return required_completion_rates([partner], at=at)[partner.id]
 
 
-def required_completion_rates(partners: Sequence[Partner], *, at: datetime | None = None
-                              ) -> dict[int, float | None]:
+def required_completion_rates(partners: Sequence[Partner], *, at: datetime | None = None) -> dict[int, float | None]:
     """required_completion_rate for many partners in three queries (the scorecards of every partner). Only
     courses that existed at `at` are required then, and only users who can log in (an invitation never
     accepted is nobody yet) are asked to hold them: with neither, the rate is None ("no data"), not 0."""
@@ -222,12 +286,20 @@ def required_completion_rates(partners: Sequence[Partner], *, at: datetime | Non
     courses = list(db.session.scalars(select(Course).where(Course.is_published, Course.created_at <= at)))
     ids = [partner.id for partner in partners]
     users: dict[int, list[int]] = defaultdict(list)
-    for user_id, partner_id in db.session.execute(select(User.id, User.partner_id).where(
-            among(User.partner_id, ids), User.is_active, User.password_hash.is_not(None))):
+    for user_id, partner_id in db.session.execute(
+        select(User.id, User.partner_id).where(
+            among(User.partner_id, ids), User.is_active, User.password_hash.is_not(None)
+        )
+    ):
         users[partner_id].append(user_id)
-    valid = {(user_id, course_id) for user_id, course_id in db.session.execute(select(
-        Certificate.user_id, Certificate.course_id).where(
-        among(Certificate.partner_id, ids), Certificate.issued_at <= at, Certificate.expires_at > at))}
+    valid = {
+        (user_id, course_id)
+        for user_id, course_id in db.session.execute(
+            select(Certificate.user_id, Certificate.course_id).where(
+                among(Certificate.partner_id, ids), Certificate.issued_at <= at, Certificate.expires_at > at
+            )
+        )
+    }
     rates: dict[int, float | None] = {}
     for partner in partners:
         required = [course.id for course in courses if is_required(course, partner)]
@@ -238,9 +310,15 @@ def required_completion_rates(partners: Sequence[Partner], *, at: datetime | Non
 
 def certificates_to_remind(*, within_days: int = 30, now: datetime | None = None) -> list[Certificate]:
     now = now or utcnow()
-    return list(db.session.scalars(select(Certificate).where(
-        Certificate.expires_at > now, Certificate.expires_at <= now + timedelta(days=within_days),
-        Certificate.reminded_at.is_(None))))
+    return list(
+        db.session.scalars(
+            select(Certificate).where(
+                Certificate.expires_at > now,
+                Certificate.expires_at <= now + timedelta(days=within_days),
+                Certificate.reminded_at.is_(None),
+            )
+        )
+    )
 
 
 def publish_course(course: Course, *, actor: User, published: bool) -> None:
@@ -267,8 +345,13 @@ def completion_by_partner() -> list[PartnerCompletion]:
     """Required-course completion for every partner in scope, lowest first (for the brand), in a fixed number
     of queries however many partners there are."""
     partners = db.session.scalars(select(Partner).options(joinedload(Partner.region)).order_by(Partner.code)).all()
-    certified = dict(db.session.execute(select(Certificate.partner_id, func.count(func.distinct(Certificate.user_id)))
-                                        .where(Certificate.expires_at > utcnow()).group_by(Certificate.partner_id)).all())
+    certified = dict(
+        db.session.execute(
+            select(Certificate.partner_id, func.count(func.distinct(Certificate.user_id)))
+            .where(Certificate.expires_at > utcnow())
+            .group_by(Certificate.partner_id)
+        ).all()
+    )
     rates = required_completion_rates(partners)
     rows = [PartnerCompletion(p, rates[p.id], certified.get(p.id, 0)) for p in partners]
     return sorted(rows, key=lambda row: (row.rate is None, row.rate if row.rate is not None else 0, row.partner.code))
@@ -287,5 +370,8 @@ def team_progress(partner: Partner) -> list[TeamMember]:
 
 def certificate_holders_query():
     """Who holds which certification (latest expiry first), within the viewer's scope."""
-    return select(Certificate).options(joinedload(Certificate.user), joinedload(Certificate.course)).order_by(
-        Certificate.expires_at.desc(), Certificate.id)
+    return (
+        select(Certificate)
+        .options(joinedload(Certificate.user), joinedload(Certificate.course))
+        .order_by(Certificate.expires_at.desc(), Certificate.id)
+    )

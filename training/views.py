@@ -1,4 +1,5 @@
 """Training pages: courses and lessons, the quiz, certificates and their public verification, course authoring."""
+
 from __future__ import annotations
 
 import io
@@ -33,10 +34,17 @@ def index():
     if current_user.role in BRAND_ROLES:
         number = page_number(request.args.get("page"))
         completion = page_of(services.completion_by_partner(), page=number, per_page=PER_PAGE)
-        holders = paginate(services.certificate_holders_query(), page=page_number(request.args.get("holders")),
-                           per_page=PER_PAGE)
-        return render("training/completion.html", rows=completion.items, completion=completion,
-                      courses=authoring.list_courses(), holders=holders.items, holders_page=holders)
+        holders = paginate(
+            services.certificate_holders_query(), page=page_number(request.args.get("holders")), per_page=PER_PAGE
+        )
+        return render(
+            "training/completion.html",
+            rows=completion.items,
+            completion=completion,
+            courses=authoring.list_courses(),
+            holders=holders.items,
+            holders_page=holders,
+        )
     team = services.team_progress(current_user.partner) if current_user.role is Role.PARTNER_ADMIN else []
     return render("training/index.html", states=services.courses_for(current_user), team=team)
 
@@ -51,13 +59,19 @@ def _published_course(course_id: int) -> Course:
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
     row = _published_course(course_id)
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == current_user.id)))
-    attempts = db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == current_user.id,
-                                                            QuizAttempt.course_id == row.id)
-                                  .order_by(QuizAttempt.id)).all()
-    return render("training/course.html", course=row, done=done, attempts=attempts,
-                  certificate=services.current_certificate(current_user.id, row.id))
+    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.user_id == current_user.id)))
+    attempts = db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == row.id)
+        .order_by(QuizAttempt.id)
+    ).all()
+    return render(
+        "training/course.html",
+        course=row,
+        done=done,
+        attempts=attempts,
+        certificate=services.current_certificate(current_user.id, row.id),
+    )
 
 
 @bp.route("/courses/<int:course_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
@@ -69,15 +83,16 @@ def lesson(course_id: int, lesson_id: int):
     if request.method == "POST":
         services.mark_lesson_done(current_user, item)
         db.session.commit()
-        following = next((l for l in row.lessons if l.position > item.position), None)
+        following = next((lesson for lesson in row.lessons if lesson.position > item.position), None)
         if following:
             return redirect_after_post(url_for("training.lesson", course_id=row.id, lesson_id=following.id))
         if row.questions and current_user.role in PARTNER_ROLES:
             flash(_("That was the last lesson. Take the quiz when you are ready."), "success")
         return redirect_after_post(url_for("training.course", course_id=row.id, _anchor="quiz"))
     is_last = item.position == max(lesson.position for lesson in row.lessons)
-    return render("training/lesson.html", course=row, lesson=item, body=services.render_lesson(item.body),
-                  is_last=is_last)
+    return render(
+        "training/lesson.html", course=row, lesson=item, body=services.render_lesson(item.body), is_last=is_last
+    )
 
 
 @bp.post("/courses/<int:course_id>/attempts")
@@ -101,8 +116,11 @@ def attempt(attempt_id: int):
         abort(404)  # a colleague's attempt is not there for you
     questions = {q.id: q for q in row.course.questions}
     options = {o.id: o for q in row.course.questions for o in q.options}
-    layout = [(questions[qid], [options[oid] for oid in oids if oid in options]) for qid, oids in row.layout
-              if qid in questions]
+    layout = [
+        (questions[qid], [options[oid] for oid in oids if oid in options])
+        for qid, oids in row.layout
+        if qid in questions
+    ]
     if request.method == "POST":
         answers = {}
         for question, _shown in layout:
@@ -121,10 +139,17 @@ def attempt(attempt_id: int):
     results = None
     if row.submitted_at is not None:  # only now may the right answers reach the browser
         chosen = {int(k): set(v) for k, v in (row.answers or {}).items()}
-        results = {q.id: services.QuestionResult(q, chosen.get(q.id, set()), {o.id for o in q.options if o.is_correct})
-                   for q, _shown in layout}
-    return render("training/attempt.html", attempt=row, layout=layout, results=results,
-                  certificate=services.current_certificate(current_user.id, row.course_id) if row.passed else None)
+        results = {
+            q.id: services.QuestionResult(q, chosen.get(q.id, set()), {o.id for o in q.options if o.is_correct})
+            for q, _shown in layout
+        }
+    return render(
+        "training/attempt.html",
+        attempt=row,
+        layout=layout,
+        results=results,
+        certificate=services.current_certificate(current_user.id, row.course_id) if row.passed else None,
+    )
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -136,18 +161,22 @@ def certificate_pdf(certificate_id: int):
     qr.save(buffer, kind="svg", scale=4, border=0, xmldecl=False, svgns=True)
     svg = Markup(buffer.getvalue().decode())
     pdf = render_pdf("training/certificate_pdf.html", certificate=row, qr_svg=svg, verify_url=verify_url)
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=certificate-{row.code}.pdf"})
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename=certificate-{row.code}.pdf"}
+    )
 
 
 @verify_bp.get("/verify/<code>")
 @public
 def verify(code: str):
     result = services.verify_certificate(code)
-    return render("training/verify.html", result=result, code=code[:32], status=404 if result.state == "unknown" else 200)
+    return render(
+        "training/verify.html", result=result, code=code[:32], status=404 if result.state == "unknown" else 200
+    )
 
 
 # Authoring -------------------------------------------------------------------------------------------------
+
 
 @bp.route("/admin/courses/new", methods=["GET", "POST"], defaults={"course_id": None})
 @bp.route("/admin/courses/<int:course_id>", methods=["GET", "POST"])
@@ -194,8 +223,14 @@ def edit_lesson(course_id: int, lesson_id: int | None):
         flash(_("The lesson is saved."), "success")
         return redirect_after_post(url_for("training.edit_course", course_id=row.id))
     preview = services.render_lesson(form.body_en.data or "") if request.method == "GET" and item else None
-    return render("training/edit_lesson.html", course=row, lesson=item, form=form, preview=preview,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "training/edit_lesson.html",
+        course=row,
+        lesson=item,
+        form=form,
+        preview=preview,
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.post("/admin/lessons/<int:lesson_id>/move")
@@ -204,7 +239,9 @@ def move_lesson(lesson_id: int):
     item = db.get_or_404(Lesson, lesson_id)
     authoring.move_lesson(item, -1 if request.form.get("direction") == "up" else 1, actor=current_user)
     db.session.commit()
-    return render("training/edit_course.html", fragment="lesson_list", course=item.course, form=CourseForm(obj=item.course))
+    return render(
+        "training/edit_course.html", fragment="lesson_list", course=item.course, form=CourseForm(obj=item.course)
+    )
 
 
 @bp.route("/admin/courses/<int:course_id>/questions/new", methods=["GET", "POST"], defaults={"question_id": None})
@@ -213,8 +250,11 @@ def move_lesson(lesson_id: int):
 def edit_question(course_id: int, question_id: int | None):
     row = db.get_or_404(Course, course_id)
     item = db.get_or_404(Question, question_id) if question_id else None
-    form = QuestionForm(obj=item, options_text=authoring.options_text(item) if item else "") \
-        if request.method == "GET" else QuestionForm()
+    form = (
+        QuestionForm(obj=item, options_text=authoring.options_text(item) if item else "")
+        if request.method == "GET"
+        else QuestionForm()
+    )
     if form.validate_on_submit():
         try:
             authoring.save_question(row, item, form.data, actor=current_user)
@@ -224,8 +264,9 @@ def edit_question(course_id: int, question_id: int | None):
             db.session.commit()
             flash(_("The question is saved."), "success")
             return redirect_after_post(url_for("training.edit_course", course_id=row.id))
-    return render("training/edit_question.html", course=row, question=item, form=form,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "training/edit_question.html", course=row, question=item, form=form, status=422 if form.is_submitted() else 200
+    )
 
 
 def _training_panel() -> dict:

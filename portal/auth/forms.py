@@ -1,4 +1,5 @@
 """Input shapes for logging in, passwords and invitations."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -10,8 +11,10 @@ from portal.forms import max_length, required
 
 
 def email_field(label=None) -> EmailField:
-    return EmailField(label or _l("Email"), validators=[required(), max_length(254),
-                                                       Email(message=_l("Enter an email address such as name@example.com."))])
+    return EmailField(
+        label or _l("Email"),
+        validators=[required(), max_length(254), Email(message=_l("Enter an email address such as name@example.com."))],
+    )
 
 
 class LoginForm(FlaskForm):
@@ -25,10 +28,13 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[
-        required(), Length(min=10, max=128, message=_l("Use 10 to 128 characters."))])
-    confirm = PasswordField(_l("Repeat the new password"), validators=[
-        required(), EqualTo("password", message=_l("The two passwords differ."))])
+    password = PasswordField(
+        _l("New password"), validators=[required(), Length(min=10, max=128, message=_l("Use 10 to 128 characters."))]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
 
 
 class ChangePasswordForm(NewPasswordForm):

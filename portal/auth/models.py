@@ -1,4 +1,5 @@
 """The User: one person who logs in, with one role and at most one partner."""
+
 from __future__ import annotations
 
 import secrets
@@ -35,8 +36,8 @@ class User(OptionalPartnerOwned, TimestampMixin, UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     version_id: Mapped[int] = mapped_column(default=1)
 
-    partner: Mapped["Partner | None"] = relationship(back_populates="users")
-    regions: Mapped[list["Region"]] = relationship(secondary="manager_regions", order_by="Region.code")
+    partner: Mapped[Partner | None] = relationship(back_populates="users")
+    regions: Mapped[list[Region]] = relationship(secondary="manager_regions", order_by="Region.code")
 
     __mapper_args__ = {"version_id_col": version_id}
 

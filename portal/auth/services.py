@@ -1,12 +1,13 @@
 """Account rules: passwords, sign-in, time-limited links, invitations, deactivation."""
+
 from __future__ import annotations
 
 import hashlib
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
-from blinker import Namespace
 from argon2.exceptions import InvalidHashError, VerificationError
+from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -149,8 +150,14 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.may_log_in:
         return
     link = external_url("auth.reset_password", token=make_link_token(user, LinkPurpose.RESET))
-    send_mail(user.email, "auth/mail/reset_password.txt", locale=user.locale, user=user, link=link,
-              hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600)
+    send_mail(
+        user.email,
+        "auth/mail/reset_password.txt",
+        locale=user.locale,
+        user=user,
+        link=link,
+        hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+    )
 
 
 def can_manage_users_of(actor: User, partner_id: int | None) -> bool:
@@ -161,7 +168,7 @@ def can_manage_users_of(actor: User, partner_id: int | None) -> bool:
 
 
 def invite_user(
-    *, actor: User, email: str, name: str, role: Role, partner: "Partner | None", locale: str | None = None
+    *, actor: User, email: str, name: str, role: Role, partner: Partner | None, locale: str | None = None
 ) -> User:
     """Create an account without a password and mail a set-password link. Raises PermissionDenied or
     RuleViolation (taken address, role not fitting the partner); the caller commits."""
@@ -177,7 +184,9 @@ def invite_user(
     user = User(email=email, name=name.strip(), role=role, partner=partner, locale=locale)
     db.session.add(user)
     db.session.flush()
-    audit.record(actor=actor, row=user, action="create", after=audit.snapshot(user, AUDITED), partner_id=user.partner_id)
+    audit.record(
+        actor=actor, row=user, action="create", after=audit.snapshot(user, AUDITED), partner_id=user.partner_id
+    )
     send_invitation(user, invited_by=actor)
     user_invited.send(user, invited_by=actor)
     return user
@@ -185,8 +194,15 @@ def invite_user(
 
 def send_invitation(user: User, *, invited_by: User) -> None:
     link = external_url("auth.accept_invitation", token=make_link_token(user, LinkPurpose.INVITE))
-    send_mail(user.email, "auth/mail/invitation.txt", locale=user.locale, user=user, inviter=invited_by,
-              link=link, days=current_app.config["INVITATION_MAX_AGE"] // 86400)
+    send_mail(
+        user.email,
+        "auth/mail/invitation.txt",
+        locale=user.locale,
+        user=user,
+        inviter=invited_by,
+        link=link,
+        days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+    )
 
 
 def set_user_active(user: User, *, actor: User, active: bool) -> None:
@@ -199,8 +215,14 @@ def set_user_active(user: User, *, actor: User, active: bool) -> None:
     user.is_active = active
     if not active:
         end_sessions(user)
-    audit.record(actor=actor, row=user, action="update", before=before, after=audit.snapshot(user, AUDITED),
-                 partner_id=user.partner_id)
+    audit.record(
+        actor=actor,
+        row=user,
+        action="update",
+        before=before,
+        after=audit.snapshot(user, AUDITED),
+        partner_id=user.partner_id,
+    )
     db.session.flush()
 
 
@@ -214,8 +236,14 @@ def change_role(user: User, *, actor: User, role: Role) -> None:
         raise RuleViolation(_l("You cannot change your own role."), field="role")
     before = audit.snapshot(user, AUDITED)
     user.role = role
-    audit.record(actor=actor, row=user, action="update", before=before, after=audit.snapshot(user, AUDITED),
-                 partner_id=user.partner_id)
+    audit.record(
+        actor=actor,
+        row=user,
+        action="update",
+        before=before,
+        after=audit.snapshot(user, AUDITED),
+        partner_id=user.partner_id,
+    )
     db.session.flush()
 
 

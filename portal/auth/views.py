@@ -1,6 +1,6 @@
 """Logging in and out, passwords, invitations and a partner's user list."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import get_locale
@@ -9,7 +9,14 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from portal.auth import services
-from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, InvitationForm, LoginForm, NewPasswordForm, RoleForm
+from portal.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    NewPasswordForm,
+    RoleForm,
+)
 from portal.auth.models import User
 from portal.extensions import db, limiter
 from portal.forms import options
@@ -38,8 +45,12 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_account_key,
-               methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
@@ -50,8 +61,12 @@ def login():
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
         db.session.commit()
-        return render("auth/login.html", form=form, error=_("The email or password is not right, or the account may not log in."),
-                      status=401)
+        return render(
+            "auth/login.html",
+            form=form,
+            error=_("The email or password is not right, or the account may not log in."),
+            status=401,
+        )
     login_user(user)  # listeners may note a first login: commit after
     db.session.commit()
     return redirect_after_post(_safe_next(form.next.data))
@@ -101,14 +116,17 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
 def reset_password(token: str):
-    return _set_password_page(token, services.LinkPurpose.RESET, "auth/reset_password.html", _("Your new password is set."))
+    return _set_password_page(
+        token, services.LinkPurpose.RESET, "auth/reset_password.html", _("Your new password is set.")
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
-    return _set_password_page(token, services.LinkPurpose.INVITE, "auth/accept_invitation.html",
-                              _("Welcome to Qudao. Your password is set."))
+    return _set_password_page(
+        token, services.LinkPurpose.INVITE, "auth/accept_invitation.html", _("Welcome to Qudao. Your password is set.")
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -138,24 +156,40 @@ def invitation_page(*, partner, action_url: str, done_url: str):
     form.role.choices = options(role_choices(for_partner=partner is not None))
     if form.validate_on_submit():
         try:
-            user = services.invite_user(actor=current_user, email=form.email.data, name=form.name.data,
-                                        role=Role(form.role.data), partner=partner, locale=get_locale_code())
+            user = services.invite_user(
+                actor=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                partner=partner,
+                locale=get_locale_code(),
+            )
         except RuleViolation as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             db.session.commit()
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect_after_post(done_url)
-    return render("auth/invite.html", form=form, partner=partner, action_url=action_url,
-                  status=422 if form.is_submitted() else 200)
+    return render(
+        "auth/invite.html",
+        form=form,
+        partner=partner,
+        action_url=action_url,
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.get("/users")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
 def users():
     rows = db.session.scalars(select(User).order_by(User.partner_id.is_not(None), User.partner_id, User.name)).all()
-    return render("auth/users.html", users=rows, role_form=RoleForm(),
-                  partner_roles=role_choices(for_partner=True), brand_roles=role_choices(for_partner=False))
+    return render(
+        "auth/users.html",
+        users=rows,
+        role_form=RoleForm(),
+        partner_roles=role_choices(for_partner=True),
+        brand_roles=role_choices(for_partner=False),
+    )
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -180,13 +214,17 @@ def _user_action(user: User, action) -> object:
 @bp.post("/users/<int:user_id>/deactivate")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
 def deactivate(user_id: int):
-    return _user_action(db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=False))
+    return _user_action(
+        db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=False)
+    )
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
 def reactivate(user_id: int):
-    return _user_action(db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=True))
+    return _user_action(
+        db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=True)
+    )
 
 
 @bp.post("/users/<int:user_id>/role")

@@ -2,6 +2,7 @@
 checked for error answers, console and htmx errors, sideways scrolling at phone width, covered controls and UI
 text in the wrong language, a field that is wrong before anything was typed. Used by the crawl test and by
 `python -m tests.browser.crawl` against `make run`."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from babel.messages.pofile import read_po
 
@@ -133,14 +134,14 @@ class LanguageCheck:
 
     @classmethod
     @cache
-    def load(cls) -> "LanguageCheck":
+    def load(cls) -> LanguageCheck:
         with CATALOG.open("rb") as handle:
             catalog = read_po(handle, locale="zh_Hans_CN")
         english, chinese = [], set()
         for message in catalog:
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            for message_id, string in zip(ids, strings):
+            for message_id, string in zip(ids, strings, strict=False):
                 if not message_id or not string or string == message_id or not re.search(r"[A-Za-z]{2}", message_id):
                     continue
                 english.append(_pattern(message_id.strip()))

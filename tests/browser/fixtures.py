@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's Chromium driven by Playwright against the app served on 127.0.0.1, with the demo
 data committed for real (the per-test rollback does not reach another thread's connections). Playwright is
 imported inside the fixtures, so plain test runs never load it."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -30,11 +38,11 @@ def live_server(app):
     """The app on a free port with the demo data; every row it wrote is deleted afterwards (regions stay)."""
     from werkzeug.serving import make_server
 
-    from partners.demo import seed_demo as seed_partners
     from orders.demo import seed_demo as seed_orders
+    from partners.demo import seed_demo as seed_partners
+    from performance.demo import seed_demo as seed_performance
     from portal import tenancy
     from portal.extensions import db, limiter
-    from performance.demo import seed_demo as seed_performance
     from training.demo import seed_demo as seed_training
 
     with app.app_context():

@@ -2,6 +2,7 @@
 the home page reach, two links deep, must answer without an error status, console error or htmx error, fit a
 390 px phone without sideways scrolling, and show UI text in the page's language (tests/browser/crawl.py).
 A page added later is walked without a new test."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Journeys in a real browser: logging in, switching language, tenancy, onboarding from application to checklist,
 and reporting sales by form and by file."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,9 @@ def _partner_id(app, code: str) -> int:
 
 def _last_link(app, recipient: str, path: str) -> str:
     with app.app_context():
-        bodies = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == recipient)
-                                    .order_by(OutboxMessage.id.desc())).all()
+        bodies = db.session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())
+        ).all()
     return next(match.group(1) for body in bodies if (match := re.search(rf"https?://[^/\s]+({path}\S+)", body)))
 
 
@@ -74,8 +76,9 @@ def test_a_channel_manager_sees_only_their_regions(page, live_server):
 
 
 def test_chinese_renders_in_a_screenshot(page, live_server):
-    assert subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip(), \
+    assert subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip(), (
         "no CJK font: Chinese would be empty boxes"
+    )
     log_in(page, live_server, "admin@huanan.example", DEMO_PASSWORD)  # this user reads Chinese
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -156,7 +159,9 @@ def test_the_sku_look_up_suggests_names_the_product_fills_the_price_and_warns(pa
     page.on("request", lambda request: lookups.append(request.url) if "/catalog/lookup" in request.url else None)
     log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
     page.goto(f"{live_server}/orders/report")
-    page.evaluate("document.addEventListener('htmx:targetError', () => window.targetErrors = (window.targetErrors||0)+1)")
+    page.evaluate(
+        "document.addEventListener('htmx:targetError', () => window.targetErrors = (window.targetErrors||0)+1)"
+    )
     sku = page.locator("input[name=sku-1]")
     sku.press_sequentially("tape", delay=50)
     expect(page.locator("#sku-options option[value='HND-TAPE-5M']")).to_have_count(1)
@@ -179,8 +184,11 @@ def test_the_sku_look_up_suggests_names_the_product_fills_the_price_and_warns(pa
 def test_an_upload_with_errors_lists_them(page, live_server, tmp_path):
     log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
     bad = tmp_path / "sales.csv"
-    bad.write_text("order_no,line_no,order_date,customer_code,customer_name,sku,quantity,unit_price\n"
-                   "X-1,1,2026-13-40,C-1,Co,NOPE,0,abc\n", encoding="utf-8")
+    bad.write_text(
+        "order_no,line_no,order_date,customer_code,customer_name,sku,quantity,unit_price\n"
+        "X-1,1,2026-13-40,C-1,Co,NOPE,0,abc\n",
+        encoding="utf-8",
+    )
     page.goto(f"{live_server}/orders/upload")
     page.set_input_files("input[type=file]", str(bad))
     page.click("main form button[type=submit]")
@@ -278,8 +286,10 @@ def test_a_channel_manager_compares_adjusts_coverage_and_accepts_a_recommendatio
         page.click("main form button[type=submit]:has-text('Assign')")
     assert "Baden-Württemberg" in page.locator("main table").inner_text()
     with app.app_context(), tenancy.every_partner(reason="test lookup"):
-        regions = {a.region.code for a in db.session.scalars(select(CoverageAssignment).where(
-            CoverageAssignment.partner_id == alpen))}
+        regions = {
+            a.region.code
+            for a in db.session.scalars(select(CoverageAssignment).where(CoverageAssignment.partner_id == alpen))
+        }
     assert "DE-BW" in regions
 
     page.goto(f"{live_server}/performance/partners/{cascade}/scorecard")

@@ -2,6 +2,7 @@
 tests.orders.gated_worker.huey`): after an import's first progress report, with its first rows written inside the
 still open transaction, it waits until the file named by QUDAO_TEST_GATE exists. A test can then watch the page
 show progress mid-import, and kill the worker there."""
+
 from __future__ import annotations
 
 import os

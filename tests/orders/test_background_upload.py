@@ -1,4 +1,5 @@
 """Large files go to the background worker: kept in the database, all or nothing, progress, retry after a stop."""
+
 from __future__ import annotations
 
 import io
@@ -26,14 +27,17 @@ def world(app, db, every_partner, monkeypatch):
 
 
 def _file(rows: int, bad_row: int | None = None) -> bytes:
-    lines = [f"SO-{n // 10},{n % 10 + 1},{DAY},C-{n % 7},Customer {n % 7},{'NOPE' if n == bad_row else 'DRILL'},1,10\n"
-             for n in range(rows)]
+    lines = [
+        f"SO-{n // 10},{n % 10 + 1},{DAY},C-{n % 7},Customer {n % 7},{'NOPE' if n == bad_row else 'DRILL'},1,10\n"
+        for n in range(rows)
+    ]
     return (HEADER + "".join(lines)).encode()
 
 
 def _post(client, content):
-    return client.post("/orders/upload", data={"file": (io.BytesIO(content), "big.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/orders/upload", data={"file": (io.BytesIO(content), "big.csv")}, content_type="multipart/form-data"
+    )
 
 
 def test_a_large_file_is_written_by_the_worker_and_the_page_shows_the_result(client, login, db, world):
@@ -100,8 +104,11 @@ def test_the_worker_runs_an_upload_as_its_uploader_with_no_request_around_it(app
 
 
 def _brand_file(partner_code: str, rows: int, bad_row: int | None = None) -> bytes:
-    lines = [f"{partner_code},SO-{n // 10},{n % 10 + 1},{DAY},C-{n % 7},Customer {n % 7},"
-             f"{'NOPE' if n == bad_row else 'DRILL'},1,10\n" for n in range(rows)]
+    lines = [
+        f"{partner_code},SO-{n // 10},{n % 10 + 1},{DAY},C-{n % 7},Customer {n % 7},"
+        f"{'NOPE' if n == bad_row else 'DRILL'},1,10\n"
+        for n in range(rows)
+    ]
     return ("partner_code," + HEADER + "".join(lines)).encode()
 
 
@@ -110,8 +117,11 @@ def test_a_channel_manager_follows_their_own_large_upload(client, login, db, wor
     manager = make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",))
     other_manager = make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",))
     login(manager)
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(_brand_file(world["partner"].code, 30)),
-                                                             "history.csv")}, content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload",
+        data={"file": (io.BytesIO(_brand_file(world["partner"].code, 30)), "history.csv")},
+        content_type="multipart/form-data",
+    )
     progress = response.headers["Location"]
     page = client.get(progress)
     assert page.status_code == 200 and "30 lines recorded" in page.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Deal registration: conflicts flagged on both sides, approval with protection, reasons, wins linked to sales."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,13 +18,23 @@ TODAY = date(2026, 11, 23)
 @pytest.fixture()
 def world(db, every_partner):
     a, b = make_partner(code="P-A", region="CN-GD"), make_partner(code="P-B", region="CN-GD")
-    return {"a": a, "b": b, "clerk_a": make_user(a), "clerk_b": make_user(b),
-            "manager": make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",))}
+    return {
+        "a": a,
+        "b": b,
+        "clerk_a": make_user(a),
+        "clerk_b": make_user(b),
+        "manager": make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)),
+    }
 
 
 def fields(name="深圳宏达机电有限公司", close=TODAY + timedelta(days=30)):
-    return deals.DealFields(customer_name=name, customer_region="深圳", products="PWR-DRILL-18V × 200",
-                            estimated_value=Decimal("180000"), expected_close=close)
+    return deals.DealFields(
+        customer_name=name,
+        customer_region="深圳",
+        products="PWR-DRILL-18V × 200",
+        estimated_value=Decimal("180000"),
+        expected_close=close,
+    )
 
 
 def test_two_partners_chasing_the_same_customer_are_both_flagged(world):
@@ -81,8 +92,10 @@ def test_bad_values_are_refused(world):
 
 def test_deal_pages(client, login, db, world):
     login(world["clerk_a"])
-    response = client.post("/orders/deals/new", data={"customer_name": "宏达", "products": "drills",
-                                                      "estimated_value": "1000", "expected_close": "2099-01-01"})
+    response = client.post(
+        "/orders/deals/new",
+        data={"customer_name": "宏达", "products": "drills", "estimated_value": "1000", "expected_close": "2099-01-01"},
+    )
     assert response.status_code == 303
     deal_url = response.headers["Location"]
     login(world["manager"])

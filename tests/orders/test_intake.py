@@ -1,4 +1,5 @@
 """The one way in for sales lines: every validation rule, all or nothing, idempotent, exact to the cent."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,16 +34,26 @@ def world(db, every_partner):
 
 
 def line(**values) -> dict[str, str]:
-    row = {"order_no": "SO-1", "line_no": "1", "order_date": "2026-11-02", "customer_code": "C-1",
-           "customer_name": "宏达机电", "sku": "DRILL-18V", "quantity": "2", "unit_price": "899.5", "discount": "0"}
+    row = {
+        "order_no": "SO-1",
+        "line_no": "1",
+        "order_date": "2026-11-02",
+        "customer_code": "C-1",
+        "customer_name": "宏达机电",
+        "sku": "DRILL-18V",
+        "quantity": "2",
+        "unit_price": "899.5",
+        "discount": "0",
+    }
     row.update(values)
     return row
 
 
 def record(actor, rows, rules=RULES):
     numbered = [(n, row) for n, row in enumerate(rows, start=2)]
-    return record_sales_lines(lambda: iter(numbered), actor=actor, source=SubmissionSource.UPLOAD,
-                              filename="sales.csv", rules=rules)
+    return record_sales_lines(
+        lambda: iter(numbered), actor=actor, source=SubmissionSource.UPLOAD, filename="sales.csv", rules=rules
+    )
 
 
 def count(db, model=SalesLine) -> int:
@@ -50,8 +61,10 @@ def count(db, model=SalesLine) -> int:
 
 
 def test_lines_are_recorded_with_customer_and_submission(db, world):
-    result = record(world["clerk"], [line(), line(line_no="2", sku="CABLE-M", quantity="12.5", unit_price="3.1416",
-                                              discount="0.27")])
+    result = record(
+        world["clerk"],
+        [line(), line(line_no="2", sku="CABLE-M", quantity="12.5", unit_price="3.1416", discount="0.27")],
+    )
     assert result.ok and result.rows == 2
     submission = result.submissions[0]
     assert (submission.partner_id, submission.row_count, submission.filename) == (world["partner"].id, 2, "sales.csv")
@@ -89,26 +102,29 @@ def test_sending_the_same_lines_again_updates_them(db, world):
     assert count(db, Customer) == 1
 
 
-@pytest.mark.parametrize("values, column, reason", [
-    ({"sku": "NOPE"}, "sku", "Unknown SKU"),
-    ({"order_date": "2026/11/02"}, "order_date", "YYYY-MM-DD"),
-    ({"order_date": "2026-02-30"}, "order_date", "not a date"),
-    ({"order_date": "2026-11-24"}, "order_date", "future"),
-    ({"order_date": "2026-07-31"}, "order_date", "closed for reporting"),
-    ({"quantity": "abc"}, "quantity", "not a number"),
-    ({"quantity": "0"}, "quantity", "quantity of 0"),
-    ({"quantity": ""}, "quantity", "Fill in"),
-    ({"unit_price": "1.23456"}, "unit_price", "4 decimal places"),
-    ({"unit_price": "-1"}, "unit_price", "0 or more"),
-    ({"unit_price": "NaN"}, "unit_price", "not a number"),
-    ({"discount": "1e30"}, "discount", "too large"),
-    ({"line_no": "0"}, "line_no", "whole number"),
-    ({"line_no": "1.5"}, "line_no", "whole number"),
-    ({"order_no": ""}, "order_no", "Fill in"),
-    ({"order_no": "x" * 65}, "order_no", "at most 64"),
-    ({"customer_name": ""}, "customer_name", "Fill in"),
-    ({"partner_code": "P-B"}, "partner_code", "own organisation"),
-])
+@pytest.mark.parametrize(
+    "values, column, reason",
+    [
+        ({"sku": "NOPE"}, "sku", "Unknown SKU"),
+        ({"order_date": "2026/11/02"}, "order_date", "YYYY-MM-DD"),
+        ({"order_date": "2026-02-30"}, "order_date", "not a date"),
+        ({"order_date": "2026-11-24"}, "order_date", "future"),
+        ({"order_date": "2026-07-31"}, "order_date", "closed for reporting"),
+        ({"quantity": "abc"}, "quantity", "not a number"),
+        ({"quantity": "0"}, "quantity", "quantity of 0"),
+        ({"quantity": ""}, "quantity", "Fill in"),
+        ({"unit_price": "1.23456"}, "unit_price", "4 decimal places"),
+        ({"unit_price": "-1"}, "unit_price", "0 or more"),
+        ({"unit_price": "NaN"}, "unit_price", "not a number"),
+        ({"discount": "1e30"}, "discount", "too large"),
+        ({"line_no": "0"}, "line_no", "whole number"),
+        ({"line_no": "1.5"}, "line_no", "whole number"),
+        ({"order_no": ""}, "order_no", "Fill in"),
+        ({"order_no": "x" * 65}, "order_no", "at most 64"),
+        ({"customer_name": ""}, "customer_name", "Fill in"),
+        ({"partner_code": "P-B"}, "partner_code", "own organisation"),
+    ],
+)
 def test_each_rule_names_the_row_and_column(db, world, values, column, reason):
     result = record(world["clerk"], [line(line_no="1"), line(**{"line_no": "2", **values})])
     assert not result.ok and count(db) == 0 and count(db, Submission) == 0
@@ -138,8 +154,11 @@ def test_an_inactive_product_is_refused(db, world):
 
 def test_brand_staff_name_the_partner_and_may_load_history(db, world):
     rules = ReportingRules(today=TODAY, open_months=3, may_report_closed_periods=True)
-    result = record(world["admin"], [line(partner_code="P-A", order_date="2023-01-05"),
-                                     line(partner_code="p-b", order_date="2024-06-30")], rules)
+    result = record(
+        world["admin"],
+        [line(partner_code="P-A", order_date="2023-01-05"), line(partner_code="p-b", order_date="2024-06-30")],
+        rules,
+    )
     assert result.ok and {s.partner_id for s in result.submissions} == {world["partner"].id, world["other"].id}
     missing = record(world["admin"], [line(order_no="SO-9")], rules)
     assert missing.errors[0].column == "partner_code"

@@ -1,6 +1,7 @@
 """Large sales files through the real worker: a `huey_consumer` process on the test database (SQLite or
 PostgreSQL), fed through the upload page by the web app's own queue (a SQLite queue file both open). Unlike the
 rest of the suite, the data is committed for real, where another process can see it, and deleted afterwards."""
+
 from __future__ import annotations
 
 import io
@@ -45,15 +46,28 @@ class Web:
         self.workers: list[subprocess.Popen] = []
 
     def start_worker(self, module: str) -> subprocess.Popen:
-        environ = {name: value for name, value in os.environ.items()
-                   if name not in {"QUDAO_HUEY_IMMEDIATE", "TEST_DATABASE_URL", "QUDAO_CONFIG"}}
-        environ.update(DATABASE_URL=self.app.config["SQLALCHEMY_DATABASE_URI"], HUEY_URL=self.app.config["HUEY_URL"],
-                       SECRET_KEY="worker-test-key", QUDAO_INSTANCE_DIR=str(self.tmp_path / "worker-instance"),
-                       QUDAO_TEST_GATE=str(self.gate), PYTHONPATH=str(ROOT), DEFAULT_LOCALE="en")
+        environ = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in {"QUDAO_HUEY_IMMEDIATE", "TEST_DATABASE_URL", "QUDAO_CONFIG"}
+        }
+        environ.update(
+            DATABASE_URL=self.app.config["SQLALCHEMY_DATABASE_URI"],
+            HUEY_URL=self.app.config["HUEY_URL"],
+            SECRET_KEY="worker-test-key",
+            QUDAO_INSTANCE_DIR=str(self.tmp_path / "worker-instance"),
+            QUDAO_TEST_GATE=str(self.gate),
+            PYTHONPATH=str(ROOT),
+            DEFAULT_LOCALE="en",
+        )
         with (self.tmp_path / f"worker-{len(self.workers)}.log").open("wb") as log:
             worker = subprocess.Popen(
                 [str(HUEY_CONSUMER), f"{module}.huey", "--workers", "1", "--delay", "0.05", "--max-delay", "0.2"],
-                cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
+                cwd=ROOT,
+                env=environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.workers.append(worker)
         return worker
 
@@ -66,10 +80,15 @@ class Web:
 
     def upload(self, content: bytes) -> str:
         # Encoded in memory: the test client would spool a body this large to a file that it never closes.
-        boundary, body = encode_multipart({"csrf_token": self.csrf_token("/orders/upload"), "file": FileStorage(
-            io.BytesIO(content), filename="sales.csv", content_type="text/csv")})
-        response = self.client.post("/orders/upload", data=body,
-                                    content_type=f"multipart/form-data; boundary={boundary}")
+        boundary, body = encode_multipart(
+            {
+                "csrf_token": self.csrf_token("/orders/upload"),
+                "file": FileStorage(io.BytesIO(content), filename="sales.csv", content_type="text/csv"),
+            }
+        )
+        response = self.client.post(
+            "/orders/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
         assert response.status_code == 303, response.get_data(as_text=True)
         return response.headers["Location"]
 
@@ -159,8 +178,10 @@ def _rows(count: int) -> list[tuple[str, int, int]]:
 
 def _file(rows, partner_code: str | None = None) -> bytes:
     prefix = f"{partner_code}," if partner_code else ""
-    lines = "".join(f"{prefix}{order},{line},{DAY.isoformat()},C-{line % 7},Customer {line % 7},DRILL,{quantity},10\n"
-                    for order, line, quantity in rows)
+    lines = "".join(
+        f"{prefix}{order},{line},{DAY.isoformat()},C-{line % 7},Customer {line % 7},DRILL,{quantity},10\n"
+        for order, line, quantity in rows
+    )
     return (("partner_code," if partner_code else "") + HEADER + lines).encode()
 
 
@@ -186,10 +207,14 @@ def _mid_import(state: str) -> bool:
 def _in_database(web: Web, partner_id: int):
     """The partner's lines as (order_no, line_no, quantity), its roll-ups, and every upload's status."""
     with web.app.app_context(), tenancy.every_partner(reason="the test reads what the worker wrote"):
-        lines = sorted((line.order_no, line.line_no, int(line.quantity)) for line in db.session.scalars(
-            select(SalesLine).where(SalesLine.partner_id == partner_id)))
-        rollups = sorted((row.period, row.net_amount, row.line_count) for row in db.session.scalars(
-            select(MonthlySales).where(MonthlySales.partner_id == partner_id)))
+        lines = sorted(
+            (line.order_no, line.line_no, int(line.quantity))
+            for line in db.session.scalars(select(SalesLine).where(SalesLine.partner_id == partner_id))
+        )
+        rollups = sorted(
+            (row.period, row.net_amount, row.line_count)
+            for row in db.session.scalars(select(MonthlySales).where(MonthlySales.partner_id == partner_id))
+        )
         customer_rollups = db.session.scalar(select(func.count()).select_from(CustomerMonthlySales))
         statuses = list(db.session.scalars(select(SalesUpload.status)))
         db.session.remove()
@@ -238,15 +263,23 @@ def test_a_worker_killed_mid_import_writes_nothing_and_the_upload_runs_again(web
     assert f"{len(rows):,} lines recorded" in state, state
     lines, rollups, _customers, statuses = _in_database(web, partner_id)
     assert lines == sorted([*rows, ("EARLIER", 1, 3)]) and statuses == [UploadStatus.COMPLETED]
-    assert rollups == [(DAY.replace(day=1), Decimal(21 + 10 * sum(quantity for *_, quantity in rows)),
-                        len(rows) + 1)]
+    assert rollups == [(DAY.replace(day=1), Decimal(21 + 10 * sum(quantity for *_, quantity in rows)), len(rows) + 1)]
 
 
 def _report_earlier_line(partner_id: int) -> None:
-    row = {"order_no": "EARLIER", "line_no": "1", "order_date": DAY.isoformat(), "customer_code": "C-1",
-           "customer_name": "Customer 1", "sku": "DRILL", "quantity": "3", "unit_price": "7"}
+    row = {
+        "order_no": "EARLIER",
+        "line_no": "1",
+        "order_date": DAY.isoformat(),
+        "customer_code": "C-1",
+        "customer_name": "Customer 1",
+        "sku": "DRILL",
+        "quantity": "3",
+        "unit_price": "7",
+    }
     clerk = db.session.get(Partner, partner_id).users[0]
     rules = ReportingRules(today=local_today(), open_months=3, may_report_closed_periods=False)
-    result = record_sales_lines(lambda: iter([(2, row)]), actor=clerk, source=SubmissionSource.FORM, filename=None,
-                                rules=rules)
+    result = record_sales_lines(
+        lambda: iter([(2, row)]), actor=clerk, source=SubmissionSource.FORM, filename=None, rules=rules
+    )
     assert result.ok, result.errors

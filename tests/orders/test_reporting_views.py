@@ -1,4 +1,5 @@
 """Reporting through its three doors — form, file, API — with identical results; periods, customers, tokens."""
+
 from __future__ import annotations
 
 import io
@@ -25,48 +26,100 @@ def world(db, every_partner):
     partner = make_partner(code="P-A")
     make_product("DRILL-18V", price="899.5")
     make_product("CABLE-M", price="3.1416")
-    return {"partner": partner, "admin_user": make_user(partner, role=Role.PARTNER_ADMIN),
-            "clerk": make_user(partner, role=Role.PARTNER_USER), "other": make_partner(code="P-B")}
+    return {
+        "partner": partner,
+        "admin_user": make_user(partner, role=Role.PARTNER_ADMIN),
+        "clerk": make_user(partner, role=Role.PARTNER_USER),
+        "other": make_partner(code="P-B"),
+    }
 
 
 def _lines(db, partner_id):
     with tenancy.every_partner(db.session(), reason="test check"):
-        return sorted((line.order_no, line.line_no, line.quantity, line.net_amount, line.customer.code)
-                      for line in db.session.scalars(select(SalesLine).where(SalesLine.partner_id == partner_id)))
+        return sorted(
+            (line.order_no, line.line_no, line.quantity, line.net_amount, line.customer.code)
+            for line in db.session.scalars(select(SalesLine).where(SalesLine.partner_id == partner_id))
+        )
 
 
-CSV_EN = ("order_no,line_no,order_date,customer_code,customer_name,customer_region,sku,quantity,unit_price,discount\n"
-          f"SO-1,1,{DAY},C-1,宏达机电,广东深圳,DRILL-18V,2,899.5,0\n"
-          f"SO-1,2,{DAY},C-1,宏达机电,广东深圳,CABLE-M,12.5,3.1416,0.27\n")
-CSV_ZH = ("订单号,行号,订单日期,客户编码,客户名称,客户地区,产品编码,数量,单价,折扣\n"
-          f"SO-1,1,{DAY},C-1,宏达机电,广东深圳,DRILL-18V,2,899.5,0\n"
-          f"SO-1,2,{DAY},C-1,宏达机电,广东深圳,CABLE-M,12.5,3.1416,0.27\n")
+CSV_EN = (
+    "order_no,line_no,order_date,customer_code,customer_name,customer_region,sku,quantity,unit_price,discount\n"
+    f"SO-1,1,{DAY},C-1,宏达机电,广东深圳,DRILL-18V,2,899.5,0\n"
+    f"SO-1,2,{DAY},C-1,宏达机电,广东深圳,CABLE-M,12.5,3.1416,0.27\n"
+)
+CSV_ZH = (
+    "订单号,行号,订单日期,客户编码,客户名称,客户地区,产品编码,数量,单价,折扣\n"
+    f"SO-1,1,{DAY},C-1,宏达机电,广东深圳,DRILL-18V,2,899.5,0\n"
+    f"SO-1,2,{DAY},C-1,宏达机电,广东深圳,CABLE-M,12.5,3.1416,0.27\n"
+)
 
 
 def test_form_file_and_api_give_identical_lines(app, client, login, db, world):
     login(world["clerk"])
-    response = client.post("/orders/report", data={
-        "order_no": "SO-1", "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达机电",
-        "customer_region": "广东深圳", "sku-1": "DRILL-18V", "quantity-1": "2", "unit_price-1": "899.5",
-        "discount-1": "", "sku-2": "CABLE-M", "quantity-2": "12.5", "unit_price-2": "3.1416", "discount-2": "0.27",
-        "sku-3": "", "quantity-3": "", "unit_price-3": "", "discount-3": ""})
+    response = client.post(
+        "/orders/report",
+        data={
+            "order_no": "SO-1",
+            "order_date": DAY,
+            "customer_code": "C-1",
+            "customer_name": "宏达机电",
+            "customer_region": "广东深圳",
+            "sku-1": "DRILL-18V",
+            "quantity-1": "2",
+            "unit_price-1": "899.5",
+            "discount-1": "",
+            "sku-2": "CABLE-M",
+            "quantity-2": "12.5",
+            "unit_price-2": "3.1416",
+            "discount-2": "0.27",
+            "sku-3": "",
+            "quantity-3": "",
+            "unit_price-3": "",
+            "discount-3": "",
+        },
+    )
     assert response.status_code == 303
     by_form = _lines(db, world["partner"].id)
 
     other_clerk = make_user(world["other"], role=Role.PARTNER_USER)
     login(other_clerk)
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(CSV_ZH.encode("gbk")), "销售.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload",
+        data={"file": (io.BytesIO(CSV_ZH.encode("gbk")), "销售.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     by_file = _lines(db, world["other"].id)
 
     third = make_partner(code="P-C")
     _token, plain = api_tokens.create_token(actor=make_user(third, role=Role.PARTNER_ADMIN), name="ERP")
-    body = {"lines": [
-        {"order_no": "SO-1", "line_no": 1, "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达机电",
-         "customer_region": "广东深圳", "sku": "DRILL-18V", "quantity": 2, "unit_price": "899.5"},
-        {"order_no": "SO-1", "line_no": 2, "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达机电",
-         "customer_region": "广东深圳", "sku": "CABLE-M", "quantity": "12.5", "unit_price": "3.1416", "discount": "0.27"}]}
+    body = {
+        "lines": [
+            {
+                "order_no": "SO-1",
+                "line_no": 1,
+                "order_date": DAY,
+                "customer_code": "C-1",
+                "customer_name": "宏达机电",
+                "customer_region": "广东深圳",
+                "sku": "DRILL-18V",
+                "quantity": 2,
+                "unit_price": "899.5",
+            },
+            {
+                "order_no": "SO-1",
+                "line_no": 2,
+                "order_date": DAY,
+                "customer_code": "C-1",
+                "customer_name": "宏达机电",
+                "customer_region": "广东深圳",
+                "sku": "CABLE-M",
+                "quantity": "12.5",
+                "unit_price": "3.1416",
+                "discount": "0.27",
+            },
+        ]
+    }
     response = app.test_client().post("/api/v1/sales-lines", json=body, headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 201 and response.json["net_amount"] == "1838.00"
     by_api = _lines(db, third.id)
@@ -77,8 +130,11 @@ def test_form_file_and_api_give_identical_lines(app, client, login, db, world):
 def test_after_an_upload_the_partner_is_asked_to_declare_its_months(client, login, db, world):
     """A submission once said nothing about declaring the month reported."""
     login(world["clerk"])
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(CSV_ZH.encode("gbk")), "销售.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload",
+        data={"file": (io.BytesIO(CSV_ZH.encode("gbk")), "销售.csv")},
+        content_type="multipart/form-data",
+    )
     submission_url = response.headers["Location"]
     assert "/orders/submissions/" in submission_url
     page = client.get(submission_url).get_data(as_text=True)
@@ -92,8 +148,9 @@ def test_after_an_upload_the_partner_is_asked_to_declare_its_months(client, logi
 def test_upload_with_errors_lists_rows_and_writes_nothing(client, login, db, world):
     login(world["clerk"])
     bad = CSV_EN.replace("CABLE-M,12.5", "NOPE,12.5").replace(f"SO-1,1,{DAY}", "SO-1,1,2026-13-01")
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(bad.encode()), "sales.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload", data={"file": (io.BytesIO(bad.encode()), "sales.csv")}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "nothing was imported" in page
     assert '<td>2</td><td translate="no">order_date</td>' in page and '<td>3</td><td translate="no">sku</td>' in page
@@ -108,8 +165,9 @@ def test_upload_problems_name_the_column_as_the_file_did_and_download_as_csv(cli
 
     login(world["clerk"])
     bad = CSV_ZH.replace("CABLE-M,12.5", "NOPE,12.5")
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(bad.encode("gbk")), "销售.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload", data={"file": (io.BytesIO(bad.encode("gbk")), "销售.csv")}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert '<td>3</td><td translate="no">产品编码</td>' in page and ">sku<" not in page.split("upload-columns")[0]
@@ -117,33 +175,50 @@ def test_upload_problems_name_the_column_as_the_file_did_and_download_as_csv(cli
     uri = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)" download="problems.csv"', page)[1]
     rows = base64.b64decode(uri).decode("utf-8-sig").splitlines()
     assert rows[0] == "Row,Column,Problem" and rows[1].startswith("3,产品编码,Unknown SKU")
-    missing = client.post("/orders/upload", data={"file": (io.BytesIO("订单号,数量\nX,1\n".encode("gbk")), "s.csv")},
-                          content_type="multipart/form-data").get_data(as_text=True)
+    missing = client.post(
+        "/orders/upload",
+        data={"file": (io.BytesIO("订单号,数量\nX,1\n".encode("gbk")), "s.csv")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "sku / 产品编码" in missing  # a missing column is named by every spelling it may have
 
 
 @pytest.mark.parametrize("content, reason", [(b"", "empty"), (b"\x00\x01" * 100, "not a CSV or XLSX")])
 def test_upload_of_an_unreadable_file(client, login, world, content, reason):
     login(world["clerk"])
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(content), "x.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload", data={"file": (io.BytesIO(content), "x.csv")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422 and reason in response.get_data(as_text=True)
 
 
 def test_upload_over_the_size_limit(app, client, login, world, monkeypatch):
     monkeypatch.setitem(app.config, "SALES_UPLOAD_MAX_BYTES", 100)
     login(world["clerk"])
-    response = client.post("/orders/upload", data={"file": (io.BytesIO(CSV_EN.encode() * 5), "big.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/orders/upload",
+        data={"file": (io.BytesIO(CSV_EN.encode() * 5), "big.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "larger than" in response.get_data(as_text=True)
 
 
 def test_form_errors_sit_next_to_the_line_and_keep_the_input(client, login, world):
     login(world["clerk"])
-    response = client.post("/orders/report", data={
-        "order_no": "SO-1", "order_date": DAY, "customer_code": "C-1", "customer_name": "宏达",
-        "sku-1": "DRILL-18V", "quantity-1": "0", "unit_price-1": "899.5", "discount-1": ""},
-        headers={"HX-Request": "true"})
+    response = client.post(
+        "/orders/report",
+        data={
+            "order_no": "SO-1",
+            "order_date": DAY,
+            "customer_code": "C-1",
+            "customer_name": "宏达",
+            "sku-1": "DRILL-18V",
+            "quantity-1": "0",
+            "unit_price-1": "899.5",
+            "discount-1": "",
+        },
+        headers={"HX-Request": "true"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "<html" not in page
     assert "quantity: A quantity of 0 is not a sale" in page and 'value="899.5"' in page
@@ -151,16 +226,28 @@ def test_form_errors_sit_next_to_the_line_and_keep_the_input(client, login, worl
 
 def test_running_total_is_exact(client, login, world):
     login(world["clerk"])
-    response = client.post("/orders/report/total", data={
-        "order_no": "", "sku-1": "X", "quantity-1": "3", "unit_price-1": "3.1416", "discount-1": "",
-        "sku-2": "X", "quantity-2": "1", "unit_price-2": "0.0052", "discount-2": ""})
+    response = client.post(
+        "/orders/report/total",
+        data={
+            "order_no": "",
+            "sku-1": "X",
+            "quantity-1": "3",
+            "unit_price-1": "3.1416",
+            "discount-1": "",
+            "sku-2": "X",
+            "quantity-2": "1",
+            "unit_price-2": "0.0052",
+            "discount-2": "",
+        },
+    )
     assert "9.43" in response.get_data(as_text=True)  # 9.4248 + 0.0052 = 9.4300
 
 
 def test_choosing_a_sku_names_the_product_and_fills_its_list_price(client, login, world):
     login(world["clerk"])
-    page = client.get("/orders/report/line/2/product?sku-2=drill-18v&unit_price-2=",
-                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    page = client.get(
+        "/orders/report/line/2/product?sku-2=drill-18v&unit_price-2=", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert 'id="line-product-2"' in page and "list price 899.5" in page
     assert 'data-fill-empty="#unit_price-2" data-value="899.5"' in page
 
@@ -198,8 +285,12 @@ def _api(app, token, body=None, **kwargs):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if body is None:
         return client.get("/api/v1/sales-lines", headers=headers, **kwargs)
-    return client.post("/api/v1/sales-lines", headers=headers, **({"json": body} if not isinstance(body, bytes)
-                                                                  else {"data": body}), **kwargs)
+    return client.post(
+        "/api/v1/sales-lines",
+        headers=headers,
+        **({"json": body} if not isinstance(body, bytes) else {"data": body}),
+        **kwargs,
+    )
 
 
 def test_api_needs_a_valid_token(app, db, world):
@@ -209,9 +300,24 @@ def test_api_needs_a_valid_token(app, db, world):
 
 def test_api_errors_come_back_as_rows(app, db, world):
     _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
-    response = _api(app, plain, {"lines": [{"order_no": "SO-1", "line_no": 1, "order_date": DAY,
-                                            "customer_code": "C", "customer_name": "C", "sku": "NOPE",
-                                            "quantity": 1, "unit_price": 1}]})
+    response = _api(
+        app,
+        plain,
+        {
+            "lines": [
+                {
+                    "order_no": "SO-1",
+                    "line_no": 1,
+                    "order_date": DAY,
+                    "customer_code": "C",
+                    "customer_name": "C",
+                    "sku": "NOPE",
+                    "quantity": 1,
+                    "unit_price": 1,
+                }
+            ]
+        },
+    )
     assert response.status_code == 422
     assert response.json["errors"] == [{"row": 1, "column": "sku", "reason": "Unknown SKU NOPE."}]
 
@@ -223,9 +329,24 @@ def test_the_api_answers_in_the_accounts_language(app, db, world, monkeypatch, l
     world["admin_user"].locale = locale
     _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
     db.session.commit()
-    response = _api(app, plain, {"lines": [{"order_no": "SO-1", "line_no": 1, "order_date": DAY,
-                                            "customer_code": "C", "customer_name": "C", "sku": "NOPE",
-                                            "quantity": 1, "unit_price": 1}]})
+    response = _api(
+        app,
+        plain,
+        {
+            "lines": [
+                {
+                    "order_no": "SO-1",
+                    "line_no": 1,
+                    "order_date": DAY,
+                    "customer_code": "C",
+                    "customer_name": "C",
+                    "sku": "NOPE",
+                    "quantity": 1,
+                    "unit_price": 1,
+                }
+            ]
+        },
+    )
     assert response.json["errors"][0]["reason"] == reason
 
 
@@ -247,9 +368,25 @@ def test_a_revoked_token_or_suspended_partner_is_refused(app, db, world):
 
 def test_api_token_cannot_post_another_partners_code(app, db, world):
     _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
-    response = _api(app, plain, {"lines": [{"partner_code": "P-B", "order_no": "X", "line_no": 1, "order_date": DAY,
-                                            "customer_code": "C", "customer_name": "C", "sku": "DRILL-18V",
-                                            "quantity": 1, "unit_price": 1}]})
+    response = _api(
+        app,
+        plain,
+        {
+            "lines": [
+                {
+                    "partner_code": "P-B",
+                    "order_no": "X",
+                    "line_no": 1,
+                    "order_date": DAY,
+                    "customer_code": "C",
+                    "customer_name": "C",
+                    "sku": "DRILL-18V",
+                    "quantity": 1,
+                    "unit_price": 1,
+                }
+            ]
+        },
+    )
     assert response.status_code == 422 and response.json["errors"][0]["column"] == "partner_code"
 
 
@@ -295,8 +432,9 @@ def test_partner_declares_a_month_without_sales_and_the_late_flag(app, client, l
 def test_a_month_with_lines_cannot_be_declared_without_sales(client, login, db, world):
     make_sales_line(world["partner"], order_date=LAST_MONTH.replace(day=3))
     login(world["admin_user"])
-    page = client.post(f"/orders/periods/{LAST_MONTH.strftime('%Y-%m')}/declare", data={"no_sales": "1"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/orders/periods/{LAST_MONTH.strftime('%Y-%m')}/declare", data={"no_sales": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "cannot be declared without sales" in page
 
 
@@ -322,9 +460,19 @@ def test_customers_are_masked_in_lists_and_erasable(client, login, db, world):
 def test_the_submissions_export_adds_up_to_the_lines_after_a_re_send(client, login, db, world):
     login(world["admin_user"])
     for quantity in ("2", "3", "4"):  # the same line sent three times
-        client.post("/orders/report", data={"order_no": "SO-9", "order_date": DAY, "customer_code": "C-1",
-                                            "customer_name": "宏达机电", "sku-1": "DRILL-18V", "quantity-1": quantity,
-                                            "unit_price-1": "899.5", "discount-1": ""})
+        client.post(
+            "/orders/report",
+            data={
+                "order_no": "SO-9",
+                "order_date": DAY,
+                "customer_code": "C-1",
+                "customer_name": "宏达机电",
+                "sku-1": "DRILL-18V",
+                "quantity-1": quantity,
+                "unit_price-1": "899.5",
+                "discount-1": "",
+            },
+        )
     export = client.get("/orders/submissions?format=csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
     header, *rows = [row.split(",") for row in export]
     amounts = [Decimal(row[header.index("net_amount")]) for row in rows]
@@ -359,13 +507,27 @@ def _many_lines(partner, count: int, clerk) -> None:
     from orders.intake import ReportingRules, record_sales_lines
     from orders.models import SubmissionSource
 
-    rows = [(n + 2, {"order_no": f"SO-{n // 5}", "line_no": str(n % 5 + 1), "order_date": DAY, "customer_code": "C-1",
-                     "customer_name": "宏达机电", "sku": "CABLE-M", "quantity": "1", "unit_price": "3.1416"})
-            for n in range(count)]
+    rows = [
+        (
+            n + 2,
+            {
+                "order_no": f"SO-{n // 5}",
+                "line_no": str(n % 5 + 1),
+                "order_date": DAY,
+                "customer_code": "C-1",
+                "customer_name": "宏达机电",
+                "sku": "CABLE-M",
+                "quantity": "1",
+                "unit_price": "3.1416",
+            },
+        )
+        for n in range(count)
+    ]
     rules = ReportingRules(today=date.today(), open_months=12, may_report_closed_periods=False)
     with tenancy.every_partner(reason="test set-up"):
-        assert record_sales_lines(lambda: iter(rows), actor=clerk, source=SubmissionSource.UPLOAD, filename="x.csv",
-                                  rules=rules).ok
+        assert record_sales_lines(
+            lambda: iter(rows), actor=clerk, source=SubmissionSource.UPLOAD, filename="x.csv", rules=rules
+        ).ok
 
 
 def test_brand_staff_page_through_every_line_and_filter_by_partner_and_region(client, login, db, world):

@@ -1,9 +1,10 @@
 """The monthly roll-up always equals a fresh aggregate of the lines, after any sequence of imports, re-imports
 (changing amounts, dates and partners' months) and reverts."""
+
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,13 +27,23 @@ def _random_rows(rng: random.Random, count: int) -> list[tuple[int, dict[str, st
             continue
         used.add(key)
         quantity = rng.choice(["1", "2.5", "-1", "10", "0.0001"])
-        rows.append((len(rows) + 2, {
-            "partner_code": key[0], "order_no": key[1], "line_no": str(key[2]),
-            "order_date": (date(2026, 6, 1) + timedelta(days=rng.randrange(150))).isoformat(),
-            "customer_code": f"C-{rng.randrange(4)}", "customer_name": "Customer", "sku": "ROLL",
-            "quantity": quantity, "unit_price": rng.choice(["3.1416", "899.5", "0.0001", "12"]),
-            "discount": rng.choice(["0", "0.27", ""]),
-        }))
+        rows.append(
+            (
+                len(rows) + 2,
+                {
+                    "partner_code": key[0],
+                    "order_no": key[1],
+                    "line_no": str(key[2]),
+                    "order_date": (date(2026, 6, 1) + timedelta(days=rng.randrange(150))).isoformat(),
+                    "customer_code": f"C-{rng.randrange(4)}",
+                    "customer_name": "Customer",
+                    "sku": "ROLL",
+                    "quantity": quantity,
+                    "unit_price": rng.choice(["3.1416", "899.5", "0.0001", "12"]),
+                    "discount": rng.choice(["0", "0.27", ""]),
+                },
+            )
+        )
     return rows
 
 
@@ -52,8 +63,13 @@ def test_rollup_equals_a_fresh_aggregate_after_any_sequence(db, every_partner, s
             revert_submission(submission, actor=admin)
         else:
             rows = _random_rows(rng, rng.randrange(1, 15))
-            result = record_sales_lines(lambda rows=rows: iter(rows), actor=admin, source=SubmissionSource.UPLOAD,
-                                        filename=f"step-{step}.csv", rules=RULES)
+            result = record_sales_lines(
+                lambda rows=rows: iter(rows),
+                actor=admin,
+                source=SubmissionSource.UPLOAD,
+                filename=f"step-{step}.csv",
+                rules=RULES,
+            )
             assert result.ok, result.errors
             submissions += result.submissions
         assert rollup.stored() == rollup.fresh_aggregate(), f"seed {seed}, step {step}"
@@ -68,22 +84,37 @@ def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
     make_partner(code="P-R1")
     make_product("ROLL")
     admin = make_user(role=Role.ADMIN)
-    rows = [(2, {"partner_code": "P-R1", "order_no": "X", "line_no": "1", "order_date": "2026-10-01",
-                 "customer_code": "C", "customer_name": "C", "sku": "ROLL", "quantity": "2", "unit_price": "1.5"})]
-    result = record_sales_lines(lambda: iter(rows), actor=admin, source=SubmissionSource.FORM, filename=None,
-                                rules=RULES)
+    rows = [
+        (
+            2,
+            {
+                "partner_code": "P-R1",
+                "order_no": "X",
+                "line_no": "1",
+                "order_date": "2026-10-01",
+                "customer_code": "C",
+                "customer_name": "C",
+                "sku": "ROLL",
+                "quantity": "2",
+                "unit_price": "1.5",
+            },
+        )
+    ]
+    result = record_sales_lines(
+        lambda: iter(rows), actor=admin, source=SubmissionSource.FORM, filename=None, rules=RULES
+    )
     assert rollup.stored() == {(result.submissions[0].partner_id, date(2026, 10, 1)): (Decimal("3"), Decimal(0), 1)}
     revert_submission(result.submissions[0], actor=admin)
     assert rollup.stored() == {} and rollup.stored_customers() == {}
 
 
 def test_period_states_count_each_months_lines(app, db, every_partner):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from orders.periods import period_states
     from tests.builders import joined, make_sales_line
 
-    partner = joined(make_partner(), datetime(2026, 1, 1, tzinfo=timezone.utc))
+    partner = joined(make_partner(), datetime(2026, 1, 1, tzinfo=UTC))
     for day in (date(2026, 10, 3), date(2026, 10, 30), date(2026, 9, 9)):
         make_sales_line(partner, order_date=day)
     counts = {state.period: state.line_count for state in period_states(partner, months=3, today=date(2026, 11, 23))}

@@ -1,4 +1,5 @@
 """Bulk onboarding from CSV or XLSX: every row checked first, all or nothing, the same file twice changes nothing."""
+
 from __future__ import annotations
 
 import io
@@ -34,10 +35,12 @@ def count(db, model) -> int:
 
 
 def test_a_valid_file_creates_partners_in_the_right_regions_and_invites_contacts(db, admin):
-    result = run(admin, HEADER +
-                 "P-CN-0101,广州南方贸易有限公司,分销商,银牌,中国,广东省,广州市,li@nanfang.example\n"
-                 "P-US-0101,Evergreen Supply LLC,wholesaler,gold,US,Washington,Seattle,jane@evergreen.example\n"
-                 "P-DE-0101,Nord Handel GmbH,reseller,,Germany,DE-HH,,\n")
+    result = run(
+        admin,
+        HEADER + "P-CN-0101,广州南方贸易有限公司,分销商,银牌,中国,广东省,广州市,li@nanfang.example\n"
+        "P-US-0101,Evergreen Supply LLC,wholesaler,gold,US,Washington,Seattle,jane@evergreen.example\n"
+        "P-DE-0101,Nord Handel GmbH,reseller,,Germany,DE-HH,,\n",
+    )
     assert result.ok and (result.rows, result.created, result.invited) == (3, 3, 2)
     guangzhou = db.session.scalars(select(Partner).where(Partner.code == "P-CN-0101")).one()
     assert guangzhou.region.code == "CN-440100" and guangzhou.city_text is None
@@ -64,12 +67,17 @@ def test_a_changed_row_updates_the_partner_with_an_audit_entry(db, admin):
     result = run(admin, HEADER + "P-CN-0101,New Name Co,distributor,gold,CN,CN-GD,,\n")
     assert result.updated == 1
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.reason == "import partners.csv")).one()
-    assert entry.changes["tier"] == ["registered", "gold"] and entry.changes["legal_name"] == ["Old Name", "New Name Co"]
+    assert entry.changes["tier"] == ["registered", "gold"] and entry.changes["legal_name"] == [
+        "Old Name",
+        "New Name Co",
+    ]
 
 
 def test_chinese_headers_in_a_gbk_file(db, admin):
-    content = ("伙伴编码,名称,类型,等级,国家,省份,城市,联系人邮箱\n"
-               "P-CN-0201,深圳前海供应链有限公司,批发商,金牌,中国,广东,深圳,\n")
+    content = (
+        "伙伴编码,名称,类型,等级,国家,省份,城市,联系人邮箱\n"
+        "P-CN-0201,深圳前海供应链有限公司,批发商,金牌,中国,广东,深圳,\n"
+    )
     result = run(admin, content, encoding="gbk")
     assert result.ok and result.created == 1
     partner = db.session.scalars(select(Partner).where(Partner.code == "P-CN-0201")).one()
@@ -78,22 +86,34 @@ def test_chinese_headers_in_a_gbk_file(db, admin):
 
 def test_utf8_with_bom_and_xlsx(db, admin):
     assert run(admin, "\ufeff" + HEADER + "P-X-1,A Co,agent,,Japan,,,\n").created == 1
-    workbook = write_xlsx(["partner_code", "name", "type", "country", "province"], [["P-X-2", "B Co", "agent", "JP", "Tokyo"]])
+    workbook = write_xlsx(
+        ["partner_code", "name", "type", "country", "province"], [["P-X-2", "B Co", "agent", "JP", "Tokyo"]]
+    )
     assert run(admin, workbook, filename="partners.xlsx").created == 1
 
 
 def test_every_bad_row_is_listed_and_nothing_is_written(db, admin):
     before = count(db, Partner)
-    result = run(admin, HEADER +
-                 "P-OK-1,Good Co,agent,,CN,,,\n"
-                 "bad code!,Bad Code Co,agent,,CN,,,\n"
-                 "P-OK-2,,martian,diamond,Atlantis,,,not-an-email\n"
-                 "P-OK-3,Wrong Province,agent,,CN,Bayern,,\n"
-                 "P-OK-1,Duplicate Co,agent,,CN,,,\n")
+    result = run(
+        admin,
+        HEADER + "P-OK-1,Good Co,agent,,CN,,,\n"
+        "bad code!,Bad Code Co,agent,,CN,,,\n"
+        "P-OK-2,,martian,diamond,Atlantis,,,not-an-email\n"
+        "P-OK-3,Wrong Province,agent,,CN,Bayern,,\n"
+        "P-OK-1,Duplicate Co,agent,,CN,,,\n",
+    )
     assert not result.ok
     where = {(error.row, error.column) for error in result.errors}
-    assert where == {(3, "partner_code"), (4, "name"), (4, "type"), (4, "tier"), (4, "country"), (4, "contact_email"),
-                     (5, "province"), (6, "partner_code")}
+    assert where == {
+        (3, "partner_code"),
+        (4, "name"),
+        (4, "type"),
+        (4, "tier"),
+        (4, "country"),
+        (4, "contact_email"),
+        (5, "province"),
+        (6, "partner_code"),
+    }
     assert count(db, Partner) == before
 
 
@@ -103,15 +123,18 @@ def test_a_contact_of_another_partner_is_refused(db, admin):
     assert [(e.row, e.column) for e in result.errors] == [(2, "contact_email")]
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    (b"   \n", "empty"),
-    (b"\x00\x01\x02binary\x00" * 50, "not a CSV or XLSX"),
-    (b"PK\x03\x04 this is no workbook", "not a CSV or XLSX"),
-    ("name,type\nA,agent\n".encode(), "missing"),
-    ("partner_code,name,type,country\n".encode(), "no rows"),
-    (b"partner_code,name,type,country\n\xff\xfe\xfa,\x81\x30,agent,CN\n", "neither UTF-8 nor GBK"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"\x00\x01\x02binary\x00" * 50, "not a CSV or XLSX"),
+        (b"PK\x03\x04 this is no workbook", "not a CSV or XLSX"),
+        (b"name,type\nA,agent\n", "missing"),
+        (b"partner_code,name,type,country\n", "no rows"),
+        (b"partner_code,name,type,country\n\xff\xfe\xfa,\x81\x30,agent,CN\n", "neither UTF-8 nor GBK"),
+    ],
+)
 def test_unreadable_files_get_one_clear_reason(admin, content, message):
     try:
         result = run(admin, content)

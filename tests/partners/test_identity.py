@@ -1,4 +1,5 @@
 """Company identity: the unified social credit code's check character, and names compared without suffixes."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,10 @@ import pytest
 from partners.identity import normalise_company_name, uscc_check_character, uscc_problem
 
 
-@pytest.mark.parametrize("code", ["91350100M000100Y43", "9144030071526726XG", "91110000600037341L",
-                                  " 9135 0100-M000100Y43 ", "91350100m000100y43"])
+@pytest.mark.parametrize(
+    "code",
+    ["91350100M000100Y43", "9144030071526726XG", "91110000600037341L", " 9135 0100-M000100Y43 ", "91350100m000100y43"],
+)
 def test_valid_codes_pass(code):
     assert uscc_problem(code) is None
 
@@ -19,27 +22,33 @@ def test_check_character_worked_by_hand():
     assert uscc_check_character("91350100M000100Y4") == "3"
 
 
-@pytest.mark.parametrize("code, problem", [
-    ("91350100M000100Y44", "check"),
-    ("91350100M000100Y4", "length"),
-    ("91350100M000100Y433", "length"),
-    ("91350100M0001O0Y43", "characters"),  # the letter O is not in the alphabet
-    ("9135A100M000100Y43", "characters"),  # the region part is digits
-    ("", "length"),
-])
+@pytest.mark.parametrize(
+    "code, problem",
+    [
+        ("91350100M000100Y44", "check"),
+        ("91350100M000100Y4", "length"),
+        ("91350100M000100Y433", "length"),
+        ("91350100M0001O0Y43", "characters"),  # the letter O is not in the alphabet
+        ("9135A100M000100Y43", "characters"),  # the region part is digits
+        ("", "length"),
+    ],
+)
 def test_malformed_codes_say_what_is_wrong(code, problem):
     assert uscc_problem(code) == problem
 
 
-@pytest.mark.parametrize("a, b", [
-    ("深圳华南电子有限公司", "深圳华南电子股份有限公司"),
-    ("深圳华南电子有限公司", " 深圳 华南电子 "),
-    ("（深圳）华南电子有限公司", "深圳华南电子"),
-    ("Cascade Supply Co., Ltd.", "cascade supply"),
-    ("CASCADE SUPPLY LIMITED", "Cascade Supply Inc."),
-    ("Alpen Fachhandel GmbH", "alpen fachhandel"),
-    ("ＡＢＣ Trading", "abc trading"),  # full-width letters
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("深圳华南电子有限公司", "深圳华南电子股份有限公司"),
+        ("深圳华南电子有限公司", " 深圳 华南电子 "),
+        ("（深圳）华南电子有限公司", "深圳华南电子"),
+        ("Cascade Supply Co., Ltd.", "cascade supply"),
+        ("CASCADE SUPPLY LIMITED", "Cascade Supply Inc."),
+        ("Alpen Fachhandel GmbH", "alpen fachhandel"),
+        ("ＡＢＣ Trading", "abc trading"),  # full-width letters
+    ],
+)
 def test_same_company_names_match(a, b):
     assert normalise_company_name(a) == normalise_company_name(b)
 

@@ -1,4 +1,5 @@
 """Applications, their review, the agreement and the checklist, without HTTP."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,17 +23,27 @@ def admin(db, every_partner):
 
 
 def fields(**overrides) -> onboarding.ApplicationFields:
-    values = dict(legal_name="广州南方五金贸易有限公司", partner_type=PartnerType.DISTRIBUTOR,
-                  registration_number="91440101MA59UXJ41U", region=region_by_code("CN-440100"), city_text="",
-                  product_lines=[], regions_applied=[region_by_code("CN-GD")], contact_name="刘洋",
-                  contact_email="Liu.Yang@nanfang.example", contact_phone="+86 20 8888 0000", locale="zh_Hans_CN")
+    values = dict(
+        legal_name="广州南方五金贸易有限公司",
+        partner_type=PartnerType.DISTRIBUTOR,
+        registration_number="91440101MA59UXJ41U",
+        region=region_by_code("CN-440100"),
+        city_text="",
+        product_lines=[],
+        regions_applied=[region_by_code("CN-GD")],
+        contact_name="刘洋",
+        contact_email="Liu.Yang@nanfang.example",
+        contact_phone="+86 20 8888 0000",
+        locale="zh_Hans_CN",
+    )
     values.update(overrides)
     return onboarding.ApplicationFields(**values)
 
 
 def _mail_to(db, address):
-    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address)
-                              .order_by(OutboxMessage.id)).all()
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == address).order_by(OutboxMessage.id)
+    ).all()
 
 
 def test_application_is_stored_and_acknowledged(db, admin):
@@ -55,8 +66,9 @@ def test_wrong_check_character_is_refused_next_to_the_field(admin):
 def test_chinese_company_must_give_a_credit_code_but_others_write_free_text(admin):
     with pytest.raises(RuleViolation):
         onboarding.submit_application(fields(registration_number=""))
-    result = onboarding.submit_application(fields(legal_name="Evergreen Supply LLC", region=region_by_code("US-WA"),
-                                                  registration_number="EIN 12-3456789"))
+    result = onboarding.submit_application(
+        fields(legal_name="Evergreen Supply LLC", region=region_by_code("US-WA"), registration_number="EIN 12-3456789")
+    )
     assert result.application.registration_number == "EIN 12-3456789"
 
 
@@ -69,9 +81,13 @@ def test_the_same_application_twice_in_a_row_is_stored_once(db, admin):
 
 def test_an_existing_partner_applying_is_flagged(admin):
     make_partner(name="深圳华南电子分销有限公司", code="P-GD-7")
-    result = onboarding.submit_application(fields(legal_name="深圳华南电子分销股份有限公司",
-                                                  registration_number="9144030071526726XG",
-                                                  contact_email="other@example.com"))
+    result = onboarding.submit_application(
+        fields(
+            legal_name="深圳华南电子分销股份有限公司",
+            registration_number="9144030071526726XG",
+            contact_email="other@example.com",
+        )
+    )
     assert "P-GD-7" in result.application.duplicate_note
 
 
@@ -159,25 +175,47 @@ def test_checklist_ticks_itself(db, admin):
     agreement = make_agreement()
     acceptance = onboarding.accept_agreement(partner, agreement, user=partner_admin, ip_address="203.0.113.9")
     assert (acceptance.user, acceptance.ip_address, acceptance.agreement.version) == (
-        partner_admin, "203.0.113.9", agreement.version)
+        partner_admin,
+        "203.0.113.9",
+        agreement.version,
+    )
     assert onboarding.accept_agreement(partner, agreement, user=partner_admin, ip_address=None) is acceptance
 
-    onboarding.update_profile(partner, onboarding.ProfileFields(
-        registration_number="9144030071526726XG", address="深圳市南山区", phone="0755-1", website="", description="",
-        product_lines=[make_product_line()]), actor=partner_admin)
-    invite_user(actor=partner_admin, email="colleague@example.com", name="同事", role=Role.PARTNER_USER,
-                partner=partner)
+    onboarding.update_profile(
+        partner,
+        onboarding.ProfileFields(
+            registration_number="9144030071526726XG",
+            address="深圳市南山区",
+            phone="0755-1",
+            website="",
+            description="",
+            product_lines=[make_product_line()],
+        ),
+        actor=partner_admin,
+    )
+    invite_user(
+        actor=partner_admin, email="colleague@example.com", name="同事", role=Role.PARTNER_USER, partner=partner
+    )
     onboarding.record_milestone(partner.id, OnboardingStep.SALES_REPORT)
     done = {item.step: item.done for item in onboarding.checklist(partner)}
-    assert done == {OnboardingStep.AGREEMENT: True, OnboardingStep.PROFILE: True, OnboardingStep.COLLEAGUE: True,
-                    OnboardingStep.TRAINING: False, OnboardingStep.SALES_REPORT: True}
+    assert done == {
+        OnboardingStep.AGREEMENT: True,
+        OnboardingStep.PROFILE: True,
+        OnboardingStep.COLLEAGUE: True,
+        OnboardingStep.TRAINING: False,
+        OnboardingStep.SALES_REPORT: True,
+    }
 
 
 def test_an_incomplete_profile_does_not_tick(admin):
     partner = make_partner(region="US-WA")
-    onboarding.update_profile(partner, onboarding.ProfileFields(
-        registration_number="", address="1 Main St", phone="", website="", description="", product_lines=[]),
-        actor=admin)
+    onboarding.update_profile(
+        partner,
+        onboarding.ProfileFields(
+            registration_number="", address="1 Main St", phone="", website="", description="", product_lines=[]
+        ),
+        actor=admin,
+    )
     assert not onboarding.checklist(partner)[1].done
 
 
@@ -198,8 +236,9 @@ def test_a_milestone_is_kept_from_its_first_time(admin):
 def test_only_the_partners_admin_accepts_the_agreement(admin):
     partner = make_partner()
     with pytest.raises(PermissionDenied):
-        onboarding.accept_agreement(partner, make_agreement(), user=make_user(partner, role=Role.PARTNER_USER),
-                                    ip_address=None)
+        onboarding.accept_agreement(
+            partner, make_agreement(), user=make_user(partner, role=Role.PARTNER_USER), ip_address=None
+        )
 
 
 def test_onboarding_metrics_by_month_worked_by_hand(db, admin):
@@ -228,7 +267,9 @@ def test_a_first_report_dated_before_the_approval_is_not_a_negative_wait(db, adm
     partner = make_partner()
     application = make_application(partner=partner, status=ApplicationStatus.APPROVED)
     application.approved_at = application.created_at + timedelta(days=3)
-    onboarding.record_milestone(partner.id, OnboardingStep.SALES_REPORT, at=application.approved_at - timedelta(days=11))
+    onboarding.record_milestone(
+        partner.id, OnboardingStep.SALES_REPORT, at=application.approved_at - timedelta(days=11)
+    )
     db.session.flush()
     month = onboarding_by_month()[0]
     assert month.approved == 1 and month.days_to_first_report is None

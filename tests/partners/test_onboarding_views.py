@@ -1,4 +1,5 @@
 """Onboarding pages through the test client: applying, the review queue, the agreement, profile, import."""
+
 from __future__ import annotations
 
 import io
@@ -11,9 +12,18 @@ from portal.security import Role
 from tests.builders import make_agreement, make_application, make_partner, make_product_line, make_user
 
 APPLICATION = {
-    "legal_name": "广州南方五金贸易有限公司", "partner_type": "distributor", "country": "CN", "subdivision": "CN-GD",
-    "city": "CN-440100", "city_text": "", "regions_applied": ["CN-GD"], "registration_number": "91440101MA59UXJ41U",
-    "contact_name": "刘洋", "contact_email": "liu@nanfang.example", "contact_phone": "+86 20 8888 0000", "consent": "y",
+    "legal_name": "广州南方五金贸易有限公司",
+    "partner_type": "distributor",
+    "country": "CN",
+    "subdivision": "CN-GD",
+    "city": "CN-440100",
+    "city_text": "",
+    "regions_applied": ["CN-GD"],
+    "registration_number": "91440101MA59UXJ41U",
+    "contact_name": "刘洋",
+    "contact_email": "liu@nanfang.example",
+    "contact_phone": "+86 20 8888 0000",
+    "consent": "y",
 }
 
 
@@ -74,8 +84,9 @@ def test_review_queue_shows_duplicates_first_and_approves_with_htmx(client, logi
 def test_rejecting_without_a_reason_keeps_the_application_open(client, login, admin):
     application = make_application()
     login(admin)
-    response = client.post(f"/partners/applications/{application.id}/reject", data={"note": ""},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"/partners/applications/{application.id}/reject", data={"note": ""}, headers={"HX-Request": "true"}
+    )
     assert "Say why the application is rejected." in response.get_data(as_text=True)
     response = client.post(f"/partners/applications/{application.id}/reject", data={"note": "No coverage"})
     assert response.status_code == 303
@@ -91,9 +102,18 @@ def test_the_applicant_answers_a_question_through_the_mailed_link(client, login,
     token = application_token(application)
     page = client.get(f"/partners/apply/{token}").get_data(as_text=True)
     assert "Which states?" in page and 'value="Vague Co"' in page
-    response = client.post(f"/partners/apply/{token}", data={
-        **APPLICATION, "legal_name": "Vague Co", "country": "US", "subdivision": "US-WA", "city": "",
-        "regions_applied": ["US-WA", "US-OR"], "registration_number": "EIN 1"})
+    response = client.post(
+        f"/partners/apply/{token}",
+        data={
+            **APPLICATION,
+            "legal_name": "Vague Co",
+            "country": "US",
+            "subdivision": "US-WA",
+            "city": "",
+            "regions_applied": ["US-WA", "US-OR"],
+            "registration_number": "EIN 1",
+        },
+    )
     assert response.status_code == 303
     assert client.get(f"/partners/apply/{token}").status_code == 400
 
@@ -112,12 +132,25 @@ def test_partner_admin_accepts_the_agreement_and_the_checklist_ticks(client, log
     assert 'class="done" data-step="agreement"' in home
 
 
-@pytest.mark.parametrize("role, links", [
-    (Role.PARTNER_ADMIN, {"agreement": "/partners/agreement", "profile": "/partners/profile",
-                          "colleague": "/users/invite", "training": "/training/", "sales_report": "/orders/report"}),
-    (Role.PARTNER_USER, {"agreement": "/partners/agreement", "training": "/training/",
-                         "sales_report": "/orders/report"}),
-])
+@pytest.mark.parametrize(
+    "role, links",
+    [
+        (
+            Role.PARTNER_ADMIN,
+            {
+                "agreement": "/partners/agreement",
+                "profile": "/partners/profile",
+                "colleague": "/users/invite",
+                "training": "/training/",
+                "sales_report": "/orders/report",
+            },
+        ),
+        (
+            Role.PARTNER_USER,
+            {"agreement": "/partners/agreement", "training": "/training/", "sales_report": "/orders/report"},
+        ),
+    ],
+)
 def test_every_open_checklist_step_links_to_where_it_is_done(client, login, db, every_partner, role, links):
     """Training and the first sales report once had no link."""
     import re
@@ -148,19 +181,24 @@ def test_profile_form_checks_the_credit_code(client, login, db, every_partner):
     line = make_product_line()
     partner_admin = make_user(make_partner(region="CN-GD"), role=Role.PARTNER_ADMIN)
     login(partner_admin)
-    bad = client.post("/partners/profile", data={"registration_number": "123", "address": "广州", "phone": "1",
-                                                  "product_lines": [line.id]})
+    bad = client.post(
+        "/partners/profile",
+        data={"registration_number": "123", "address": "广州", "phone": "1", "product_lines": [line.id]},
+    )
     assert bad.status_code == 422 and "18 characters" in bad.get_data(as_text=True)
-    good = client.post("/partners/profile", data={"registration_number": "9144030071526726XG", "address": "广州",
-                                                   "phone": "1", "product_lines": [line.id]})
+    good = client.post(
+        "/partners/profile",
+        data={"registration_number": "9144030071526726XG", "address": "广州", "phone": "1", "product_lines": [line.id]},
+    )
     assert good.status_code == 303
 
 
 def test_import_page_lists_errors_by_row_and_column(client, login, admin):
     login(admin)
-    csv = "partner_code,name,type,country\nP-1,A Co,agent,Narnia\n".encode()
-    response = client.post("/partners/import", data={"file": (io.BytesIO(csv), "partners.csv")},
-                           content_type="multipart/form-data")
+    csv = b"partner_code,name,type,country\nP-1,A Co,agent,Narnia\n"
+    response = client.post(
+        "/partners/import", data={"file": (io.BytesIO(csv), "partners.csv")}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "nothing was imported" in page
     assert '<td>2</td><td translate="no">country</td>' in page
@@ -168,9 +206,13 @@ def test_import_page_lists_errors_by_row_and_column(client, login, admin):
 
 def test_import_page_imports_a_good_file(client, login, admin):
     login(admin)
-    csv = "partner_code,name,type,country\nP-1,A Co,agent,JP\n".encode()
-    response = client.post("/partners/import", data={"file": (io.BytesIO(csv), "partners.csv")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    csv = b"partner_code,name,type,country\nP-1,A Co,agent,JP\n"
+    response = client.post(
+        "/partners/import",
+        data={"file": (io.BytesIO(csv), "partners.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "1 partners created" in response.get_data(as_text=True)
 
 

@@ -1,4 +1,5 @@
 """Partner rules without HTTP: who sees which partners, creating partners, their standing, coverage."""
+
 from __future__ import annotations
 
 import pytest
@@ -55,8 +56,14 @@ def test_query_before_the_scope_is_decided_raises(app, world):
 
 
 def _fields(**overrides):
-    values = dict(code="p-new-01", legal_name=" 新伙伴有限公司 ", partner_type=PartnerType.AGENT,
-                  tier=PartnerTier.REGISTERED, region=region_by_code("US-WA"), city_text=" Seattle ")
+    values = dict(
+        code="p-new-01",
+        legal_name=" 新伙伴有限公司 ",
+        partner_type=PartnerType.AGENT,
+        tier=PartnerTier.REGISTERED,
+        region=region_by_code("US-WA"),
+        city_text=" Seattle ",
+    )
     values.update(overrides)
     return services.PartnerFields(**values)
 
@@ -66,8 +73,9 @@ def test_admin_creates_a_partner_with_an_audit_entry(db, world):
     partner = services.create_partner(_fields(), actor=admin)
     assert (partner.code, partner.legal_name, partner.city_text) == ("P-NEW-01", "新伙伴有限公司", "Seattle")
     assert partner.status is PartnerStatus.ACTIVE
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "partners",
-                                                         AuditEntry.entity_id == partner.id)).one()
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == "partners", AuditEntry.entity_id == partner.id)
+    ).one()
     assert entry.actor_id == admin.id and entry.changes["code"] == [None, "P-NEW-01"]
 
 
@@ -91,20 +99,27 @@ def test_suspending_a_partner_locks_out_its_users_with_the_reason_audited(db, wo
     partner = world["shenzhen"]
     user = make_user(partner)
     session_id = user.get_id()
-    services.change_partner_standing(partner, actor=admin, status=PartnerStatus.SUSPENDED,
-                                     tier=PartnerTier.SILVER, reason="逾期未报 three months")
+    services.change_partner_standing(
+        partner, actor=admin, status=PartnerStatus.SUSPENDED, tier=PartnerTier.SILVER, reason="逾期未报 three months"
+    )
     assert authenticate(user.email, PASSWORD) is None
     assert load_user_for_session(session_id) is None
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == partner.id,
-                                                         AuditEntry.entity_type == "partners")).one()
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_id == partner.id, AuditEntry.entity_type == "partners")
+    ).one()
     assert entry.changes == {"status": ["active", "suspended"], "tier": ["registered", "silver"]}
     assert entry.reason == "逾期未报 three months"
 
 
 def test_a_standing_change_needs_a_reason(world):
     with pytest.raises(RuleViolation):
-        services.change_partner_standing(world["seattle"], actor=make_user(role=Role.ADMIN),
-                                         status=PartnerStatus.TERMINATED, tier=PartnerTier.REGISTERED, reason="  ")
+        services.change_partner_standing(
+            world["seattle"],
+            actor=make_user(role=Role.ADMIN),
+            status=PartnerStatus.TERMINATED,
+            tier=PartnerTier.REGISTERED,
+            reason="  ",
+        )
 
 
 def test_manager_regions_are_set_by_admins_and_audited(db, world):

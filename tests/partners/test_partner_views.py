@@ -1,4 +1,5 @@
 """Partner pages through the test client: directory, detail, creation, standing, manager regions."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,9 +36,19 @@ def test_directory_filters_by_status(client, login, admin):
 
 def test_admin_creates_a_partner_in_a_foreign_region(client, login, admin):
     login(admin)
-    response = client.post("/partners/new", data={
-        "code": "P-WA-9", "legal_name": "Rainier Supply LLC", "partner_type": "wholesaler", "tier": "registered",
-        "country": "US", "subdivision": "US-WA", "city": "", "city_text": "Tacoma"})
+    response = client.post(
+        "/partners/new",
+        data={
+            "code": "P-WA-9",
+            "legal_name": "Rainier Supply LLC",
+            "partner_type": "wholesaler",
+            "tier": "registered",
+            "country": "US",
+            "subdivision": "US-WA",
+            "city": "",
+            "city_text": "Tacoma",
+        },
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Rainier Supply LLC" in page and "Washington" in page and "Tacoma" in page
@@ -46,9 +57,18 @@ def test_admin_creates_a_partner_in_a_foreign_region(client, login, admin):
 def test_partner_form_errors_keep_the_input(client, login, admin):
     make_partner(code="P-TAKEN")
     login(admin)
-    response = client.post("/partners/new", data={
-        "code": "P-TAKEN", "legal_name": "新公司", "partner_type": "agent", "tier": "registered",
-        "country": "CN", "subdivision": "US-WA", "city": ""})
+    response = client.post(
+        "/partners/new",
+        data={
+            "code": "P-TAKEN",
+            "legal_name": "新公司",
+            "partner_type": "agent",
+            "tier": "registered",
+            "country": "CN",
+            "subdivision": "US-WA",
+            "city": "",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'value="新公司"' in page and "Not a valid choice" in page  # a US state is not in China
@@ -62,11 +82,13 @@ def test_region_picker_narrows_lists(client, db):
 def test_admin_suspends_a_partner_with_a_reason_and_sees_the_history(client, login, admin):
     partner = make_partner()
     login(admin)
-    missing_reason = client.post(f"/partners/{partner.id}/standing", data={"status": "suspended", "tier": "gold"},
-                                 headers={"HX-Request": "true"})
+    missing_reason = client.post(
+        f"/partners/{partner.id}/standing", data={"status": "suspended", "tier": "gold"}, headers={"HX-Request": "true"}
+    )
     assert missing_reason.status_code == 422 and "Fill in this field." in missing_reason.get_data(as_text=True)
-    response = client.post(f"/partners/{partner.id}/standing",
-                           data={"status": "suspended", "tier": "gold", "reason": "Unpaid invoices"})
+    response = client.post(
+        f"/partners/{partner.id}/standing", data={"status": "suspended", "tier": "gold", "reason": "Unpaid invoices"}
+    )
     assert response.status_code == 303
     page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
     assert "Unpaid invoices" in page and "suspended" in page
@@ -82,8 +104,9 @@ def test_channel_manager_cannot_change_standing(client, login, db, every_partner
 def test_admin_assigns_a_region_to_a_manager(client, login, admin):
     manager = make_user(role=Role.CHANNEL_MANAGER, name="Region Manager")
     login(admin)
-    response = client.post(f"/partners/managers/{manager.id}/regions",
-                           data={"country": "CN", "subdivision": "CN-GD", "city": ""})
+    response = client.post(
+        f"/partners/managers/{manager.id}/regions", data={"country": "CN", "subdivision": "CN-GD", "city": ""}
+    )
     assert response.status_code == 303
     assert "Guangdong" in client.get(f"/partners/managers/{manager.id}/regions").get_data(as_text=True)
 
@@ -91,18 +114,29 @@ def test_admin_assigns_a_region_to_a_manager(client, login, admin):
 def test_admin_invites_a_partner_user_from_the_partner_page(client, login, admin):
     partner = make_partner()
     login(admin)
-    response = client.post(f"/partners/{partner.id}/invite",
-                           data={"name": "Clerk", "email": "clerk@partner.example", "role": "partner_admin"})
+    response = client.post(
+        f"/partners/{partner.id}/invite",
+        data={"name": "Clerk", "email": "clerk@partner.example", "role": "partner_admin"},
+    )
     assert response.status_code == 303
     assert "Clerk" in client.get(f"/partners/{partner.id}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role, expected", [
-    (Role.PARTNER_USER, "Your organisation"), (Role.CHANNEL_MANAGER, "Your regions"), (Role.ADMIN, "Channel managers")])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        (Role.PARTNER_USER, "Your organisation"),
+        (Role.CHANNEL_MANAGER, "Your regions"),
+        (Role.ADMIN, "Channel managers"),
+    ],
+)
 def test_each_role_gets_its_home_page(client, login, db, every_partner, role, expected):
     partner = make_partner(region="CN-GD")
-    user = make_user(partner if role is Role.PARTNER_USER else None, role=role,
-                     regions=("CN-GD",) if role is Role.CHANNEL_MANAGER else ())
+    user = make_user(
+        partner if role is Role.PARTNER_USER else None,
+        role=role,
+        regions=("CN-GD",) if role is Role.CHANNEL_MANAGER else (),
+    )
     login(user)
     page = client.get("/").get_data(as_text=True)
     assert expected in page
@@ -114,4 +148,4 @@ def test_directory_without_filters_shows_no_errors(client, login, admin):
     make_partner(name="Plain Co")
     login(admin)
     page = client.get("/partners/").get_data(as_text=True)
-    assert "Plain Co" in page and "Not a valid choice" not in page and 'aria-invalid' not in page
+    assert "Plain Co" in page and "Not a valid choice" not in page and "aria-invalid" not in page

@@ -1,4 +1,5 @@
 """The region tree: ISO 3166 countries and subdivisions in both languages, Chinese prefecture-level cities."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select

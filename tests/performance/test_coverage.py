@@ -1,7 +1,8 @@
 """Coverage: assignments with effective dates, exclusive overlaps, the matrix as of any day, white space."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,8 +24,15 @@ def admin(db):
 
 
 def _assign(partner, region_code, actor, *, line=None, exclusive=False, start=START):
-    return coverage.assign_coverage(partner, region_by_code(region_code), line, exclusive=exclusive,
-                                    effective_from=start, reason="plan 2026", actor=actor)
+    return coverage.assign_coverage(
+        partner,
+        region_by_code(region_code),
+        line,
+        exclusive=exclusive,
+        effective_from=start,
+        reason="plan 2026",
+        actor=actor,
+    )
 
 
 def test_an_assignment_holds_from_its_start_until_it_is_ended(db, every_partner, admin):
@@ -39,8 +47,9 @@ def test_an_assignment_holds_from_its_start_until_it_is_ended(db, every_partner,
 def test_assignments_need_a_reason_stay_unique_and_end_after_they_start(db, every_partner, admin):
     partner = joined(make_partner())
     with pytest.raises(RuleViolation):
-        coverage.assign_coverage(partner, region_by_code("CN-GD"), None, exclusive=False, effective_from=START,
-                                 reason=" ", actor=admin)
+        coverage.assign_coverage(
+            partner, region_by_code("CN-GD"), None, exclusive=False, effective_from=START, reason=" ", actor=admin
+        )
     assignment, _ = _assign(partner, "CN-GD", admin)
     with pytest.raises(RuleViolation, match="already"):
         _assign(partner, "CN-GD", admin, start=date(2026, 3, 1))
@@ -61,12 +70,28 @@ def test_a_manager_assigns_only_inside_their_regions_and_partners_not_at_all(db,
 def test_a_second_manager_working_from_a_stale_page_is_refused(db, every_partner, admin):
     partner = joined(make_partner())
     seen = partner.version_id
-    coverage.assign_coverage(partner, region_by_code("CN-GD"), None, exclusive=False, effective_from=START,
-                             reason="first", actor=admin, expected_version=seen)
+    coverage.assign_coverage(
+        partner,
+        region_by_code("CN-GD"),
+        None,
+        exclusive=False,
+        effective_from=START,
+        reason="first",
+        actor=admin,
+        expected_version=seen,
+    )
     db.session.flush()
     with pytest.raises(RuleViolation, match="while you were looking"):
-        coverage.assign_coverage(partner, region_by_code("CN-GX"), None, exclusive=False, effective_from=START,
-                                 reason="second", actor=admin, expected_version=seen)
+        coverage.assign_coverage(
+            partner,
+            region_by_code("CN-GX"),
+            None,
+            exclusive=False,
+            effective_from=START,
+            reason="second",
+            actor=admin,
+            expected_version=seen,
+        )
 
 
 def test_exclusive_assignments_overlap_within_a_region_and_product_line(db, every_partner, admin):
@@ -100,9 +125,10 @@ def test_the_matrix_counts_covering_partners_sales_and_white_space_as_of_a_day(d
 
 
 def test_a_partner_suspended_later_still_counts_on_an_earlier_day(db, every_partner, admin):
-    partner = joined(make_partner(region="CN-GD"), datetime(2025, 1, 1, tzinfo=timezone.utc))
-    change_partner_standing(partner, actor=admin, status=PartnerStatus.SUSPENDED, tier=partner.tier,
-                            reason="unpaid invoices")
+    partner = joined(make_partner(region="CN-GD"), datetime(2025, 1, 1, tzinfo=UTC))
+    change_partner_standing(
+        partner, actor=admin, status=PartnerStatus.SUSPENDED, tier=partner.tier, reason="unpaid invoices"
+    )
     today = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=date.today())
     assert today.cell(region_by_code("CN-GD"), "distributor").partners == []
     earlier = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=date(2025, 6, 1))

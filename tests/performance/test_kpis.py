@@ -1,7 +1,8 @@
 """Every KPI of docs/kpis.md against figures worked out by hand in the test."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from portal.security import Role
 from tests.builders import joined, make_course, make_partner, make_sales_line, make_user
 from training.services import issue_certificate
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 OCTOBER = MonthRange.month(date(2026, 10, 1))
 
 
@@ -24,8 +25,9 @@ def partner(db, every_partner):
 
 
 def _sell(partner, when: date, quantity: str, price: str, *, customer: str = "C-1", discount: str = "0"):
-    return make_sales_line(partner, order_date=when, quantity=quantity, unit_price=price, customer_code=customer,
-                           discount=discount)
+    return make_sales_line(
+        partner, order_date=when, quantity=quantity, unit_price=price, customer_code=customer, discount=discount
+    )
 
 
 def _kpis(partner, months=OCTOBER):
@@ -83,8 +85,12 @@ def test_target_attainment_counts_the_months_that_have_a_target(partner, every_p
     # attainment = (100 + 50) / (200 + 100) = 0.5; August's sales count in net sales only.
     for day, price in ((date(2026, 7, 5), "100"), (date(2026, 8, 5), "300"), (date(2026, 9, 5), "50")):
         _sell(partner, day, "1", price)
-    db.session.add_all([SalesTarget(partner_id=partner.id, period=date(2026, 7, 1), amount=Decimal(200)),
-                        SalesTarget(partner_id=partner.id, period=date(2026, 9, 1), amount=Decimal(100))])
+    db.session.add_all(
+        [
+            SalesTarget(partner_id=partner.id, period=date(2026, 7, 1), amount=Decimal(200)),
+            SalesTarget(partner_id=partner.id, period=date(2026, 9, 1), amount=Decimal(100)),
+        ]
+    )
     db.session.flush()
     kpis = _kpis(partner, MonthRange(date(2026, 7, 1), date(2026, 9, 1)))
     assert kpis.net_sales == Decimal(450)
@@ -119,17 +125,25 @@ def test_growth_against_last_year_and_no_data_when_the_base_sold_nothing_net(par
 
 def test_deal_win_rate_over_deals_closed_in_the_range(partner, every_partner):
     def deal(status, decided):
-        db.session.add(DealRegistration(partner_id=partner.id, customer_name="X", products="P",
-                                        estimated_value=Decimal(1), expected_close=date(2026, 12, 1), status=status,
-                                        decided_at=decided))
+        db.session.add(
+            DealRegistration(
+                partner_id=partner.id,
+                customer_name="X",
+                products="P",
+                estimated_value=Decimal(1),
+                expected_close=date(2026, 12, 1),
+                status=status,
+                decided_at=decided,
+            )
+        )
 
-    deal(DealStatus.WON, datetime(2026, 10, 5, tzinfo=timezone.utc))
-    deal(DealStatus.WON, datetime(2026, 10, 20, tzinfo=timezone.utc))
-    deal(DealStatus.LOST, datetime(2026, 10, 25, tzinfo=timezone.utc))
-    deal(DealStatus.LOST, datetime(2026, 9, 25, tzinfo=timezone.utc))  # closed in September
-    deal(DealStatus.APPROVED, datetime(2026, 10, 2, tzinfo=timezone.utc))  # still open
+    deal(DealStatus.WON, datetime(2026, 10, 5, tzinfo=UTC))
+    deal(DealStatus.WON, datetime(2026, 10, 20, tzinfo=UTC))
+    deal(DealStatus.LOST, datetime(2026, 10, 25, tzinfo=UTC))
+    deal(DealStatus.LOST, datetime(2026, 9, 25, tzinfo=UTC))  # closed in September
+    deal(DealStatus.APPROVED, datetime(2026, 10, 2, tzinfo=UTC))  # still open
     # Shanghai time: 31 Oct 17:00 UTC is 1 Nov 01:00, so this one closed in November.
-    deal(DealStatus.LOST, datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc))
+    deal(DealStatus.LOST, datetime(2026, 10, 31, 17, 0, tzinfo=UTC))
     db.session.flush()
     assert _kpis(partner).deal_win_rate == Decimal(2) / Decimal(3)
 
@@ -151,15 +165,15 @@ def test_training_completion_is_required_pairs_with_a_valid_certificate(partner,
     make_course(types=("reseller",))  # not required of a distributor
     first, second = make_user(partner, role=Role.PARTNER_USER), make_user(partner, role=Role.PARTNER_USER)
     make_user(partner, role=Role.PARTNER_USER, is_active=False)  # left the company: not counted
-    issue_certificate(first, course_a, None, at=datetime(2026, 3, 1, tzinfo=timezone.utc))
-    issue_certificate(second, course_b, None, at=datetime(2025, 3, 1, tzinfo=timezone.utc))  # expired March 2026
-    issue_certificate(second, course_a, None, at=datetime(2026, 11, 5, tzinfo=timezone.utc))  # after October
+    issue_certificate(first, course_a, None, at=datetime(2026, 3, 1, tzinfo=UTC))
+    issue_certificate(second, course_b, None, at=datetime(2025, 3, 1, tzinfo=UTC))  # expired March 2026
+    issue_certificate(second, course_a, None, at=datetime(2026, 11, 5, tzinfo=UTC))  # after October
     # At the end of October: of 2 users × 2 courses, only first × A holds: 1 / 4.
     assert _kpis(partner).training_completion == Decimal("0.25")
 
 
 def test_no_report_is_owed_for_months_before_the_partner_joined(db, every_partner):
-    partner = joined(make_partner(), datetime(2026, 9, 15, tzinfo=timezone.utc))
+    partner = joined(make_partner(), datetime(2026, 9, 15, tzinfo=UTC))
     db.session.add(PeriodReport(partner_id=partner.id, period=date(2026, 10, 1), status=PeriodStatus.NO_SALES))
     db.session.flush()
     # July and August are before it joined; September missing, October on time: 1 of 2.
@@ -168,9 +182,9 @@ def test_no_report_is_owed_for_months_before_the_partner_joined(db, every_partne
 
 def test_training_is_no_data_before_any_required_course_existed(partner, every_partner):
     user = make_user(partner, role=Role.PARTNER_USER)
-    course = make_course(types=("distributor",), created_at=datetime(2026, 11, 10, tzinfo=timezone.utc))
+    course = make_course(types=("distributor",), created_at=datetime(2026, 11, 10, tzinfo=UTC))
     assert _kpis(partner).training_completion is None  # the course came after October
-    issue_certificate(user, course, None, at=datetime(2026, 11, 12, tzinfo=timezone.utc))
+    issue_certificate(user, course, None, at=datetime(2026, 11, 12, tzinfo=UTC))
     assert _kpis(partner, MonthRange.month(date(2026, 11, 1))).training_completion == Decimal(1)
 
 
@@ -178,4 +192,3 @@ def test_training_is_no_data_when_the_only_user_never_set_a_password(partner, ev
     make_course(types=("distributor",))
     make_user(partner, role=Role.PARTNER_ADMIN, password=None)  # invited, never came
     assert _kpis(partner).training_completion is None
-

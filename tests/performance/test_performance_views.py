@@ -1,9 +1,10 @@
 """Scorecard pages and PDF, the evaluation table, targets, rules and tier decisions through HTTP."""
+
 from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -82,8 +83,14 @@ def test_a_manager_sees_only_the_partners_of_their_regions(client, login, scored
 def test_rules_that_do_not_add_up_come_back_with_the_input_kept(client, login, db):
     login(make_user(role=Role.ADMIN))
     form = {name: "10" for name in scoring.DEFAULT_WEIGHTS} | {
-        "based_on": "1", "silver_min": "50", "gold_min": "65", "platinum_min": "80", "recommendation_months": "3",
-        "note": "tuning", "net_sales": "35"}
+        "based_on": "1",
+        "silver_min": "50",
+        "gold_min": "65",
+        "platinum_min": "80",
+        "recommendation_months": "3",
+        "note": "tuning",
+        "net_sales": "35",
+    }
     client.get("/performance/rules")
     response = client.post("/performance/rules", data=form)
     assert response.status_code == 422
@@ -103,13 +110,17 @@ def test_accepting_a_recommendation_and_the_second_manager_sees_the_conflict(cli
     manager = make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",))
     login(manager)
     stale_version = scored.version_id
-    accepted = client.post(f"/performance/partners/{scored.id}/tier?period=2026-10",
-                           data={"tier": "silver", "version": stale_version, "reason": "strong October"})
+    accepted = client.post(
+        f"/performance/partners/{scored.id}/tier?period=2026-10",
+        data={"tier": "silver", "version": stale_version, "reason": "strong October"},
+    )
     assert accepted.status_code == 303
     db.session.refresh(scored)
     assert scored.tier is PartnerTier.SILVER
-    late = client.post(f"/performance/partners/{scored.id}/tier?period=2026-10",
-                       data={"tier": "gold", "version": stale_version, "reason": "also strong"})
+    late = client.post(
+        f"/performance/partners/{scored.id}/tier?period=2026-10",
+        data={"tier": "gold", "version": stale_version, "reason": "also strong"},
+    )
     assert late.status_code == 422 and "Someone changed this partner" in late.get_data(as_text=True)
     db.session.refresh(scored)
     assert scored.tier is PartnerTier.SILVER
@@ -117,11 +128,21 @@ def test_accepting_a_recommendation_and_the_second_manager_sees_the_conflict(cli
 
 def test_partners_cannot_reach_the_brand_pages(client, login, scored):
     login(make_user(scored, role=Role.PARTNER_ADMIN))
-    for url in ("/performance/evaluation", "/performance/targets/import", "/performance/rules", "/performance/compare",
-                "/performance/coverage", f"/performance/partners/{scored.id}/coverage"):
+    for url in (
+        "/performance/evaluation",
+        "/performance/targets/import",
+        "/performance/rules",
+        "/performance/compare",
+        "/performance/coverage",
+        f"/performance/partners/{scored.id}/coverage",
+    ):
         assert client.get(url).status_code in (403, 404), url
-    assert client.post("/performance/targets", data={"partner_code": scored.code, "period": "2026-12",
-                                                     "amount": "1"}).status_code == 403
+    assert (
+        client.post(
+            "/performance/targets", data={"partner_code": scored.code, "period": "2026-12", "amount": "1"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_partner_reads_its_own_targets_behind_its_scorecard(client, login, scored, every_partner):
@@ -136,24 +157,35 @@ def test_a_partner_reads_its_own_targets_behind_its_scorecard(client, login, sco
 def test_a_target_for_an_unknown_partner_keeps_the_input(client, login, db):
     login(make_user(role=Role.ADMIN))
     client.get("/performance/targets")
-    response = client.post("/performance/targets", data={"partner_code": "P-XX-0404", "period": "2026-12",
-                                                         "amount": "1000"})
+    response = client.post(
+        "/performance/targets", data={"partner_code": "P-XX-0404", "period": "2026-12", "amount": "1000"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Unknown partner code" in html and 'value="P-XX-0404"' in html
 
 
 def _assignment_form(partner, **changes):
-    return {"country": "CN", "subdivision": "CN-GD", "city": "", "city_text": "", "product_line_id": "",
-            "effective_from": "2026-01-01", "reason": "plan 2026", "version": str(partner.version_id), **changes}
+    return {
+        "country": "CN",
+        "subdivision": "CN-GD",
+        "city": "",
+        "city_text": "",
+        "product_line_id": "",
+        "effective_from": "2026-01-01",
+        "reason": "plan 2026",
+        "version": str(partner.version_id),
+        **changes,
+    }
 
 
 def test_a_manager_assigns_coverage_and_the_matrix_shows_it_and_the_white_space(client, login, db, every_partner):
     partner = joined(make_partner(region="CN-440300"))
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD", "CN-GX")))
     client.get(f"/performance/partners/{partner.id}/coverage")
-    response = client.post(f"/performance/partners/{partner.id}/coverage",
-                           data=_assignment_form(partner, is_exclusive="y"))
+    response = client.post(
+        f"/performance/partners/{partner.id}/coverage", data=_assignment_form(partner, is_exclusive="y")
+    )
     assert response.status_code == 303
     html = client.get("/performance/coverage?region=CN&as_of=2026-06-30").get_data(as_text=True)
     guangdong_row = re.search(r'<tr>\s*<th scope="row"><a [^>]*region=CN-GD[^>]*>.*?</tr>', html, re.S).group(0)
@@ -178,13 +210,15 @@ def test_coverage_outside_the_managers_regions_or_from_a_stale_page_is_refused(c
     partner = joined(make_partner(region="CN-440300"))
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
     client.get(f"/performance/partners/{partner.id}/coverage")
-    outside = client.post(f"/performance/partners/{partner.id}/coverage",
-                          data=_assignment_form(partner, subdivision="CN-GX"))
+    outside = client.post(
+        f"/performance/partners/{partner.id}/coverage", data=_assignment_form(partner, subdivision="CN-GX")
+    )
     assert outside.status_code == 422 and "outside your regions" in outside.get_data(as_text=True)
     stale = _assignment_form(partner)
     assert client.post(f"/performance/partners/{partner.id}/coverage", data=stale).status_code == 303
-    again = client.post(f"/performance/partners/{partner.id}/coverage",
-                        data={**stale, "subdivision": "CN-GD", "city": "CN-440300"})
+    again = client.post(
+        f"/performance/partners/{partner.id}/coverage", data={**stale, "subdivision": "CN-GD", "city": "CN-440300"}
+    )
     assert again.status_code == 422 and "while you were looking" in again.get_data(as_text=True)
     assert 'value="plan 2026"' in again.get_data(as_text=True)
 
@@ -198,8 +232,10 @@ def test_ending_an_assignment_keeps_it_in_the_history(client, login, db, every_p
     from partners.coverage import assignment_history
 
     assignment = assignment_history(partner)[0]
-    ended = client.post(f"/performance/coverage/{assignment.id}/end",
-                        data={"effective_to": "2026-07-01", "reason": "hand-over", "version": partner.version_id})
+    ended = client.post(
+        f"/performance/coverage/{assignment.id}/end",
+        data={"effective_to": "2026-07-01", "reason": "hand-over", "version": partner.version_id},
+    )
     assert ended.status_code == 303
     db.session.refresh(assignment)
     assert assignment.effective_to == date(2026, 7, 1) and assignment.end_reason == "hand-over"
@@ -212,7 +248,8 @@ def test_chosen_partners_compare_side_by_side(client, login, scored, every_partn
     make_sales_line(other, order_date=date(2026, 10, 3), quantity="1", unit_price="10")
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)))
     html = client.get(f"/performance/compare?period=2026-10&partner={scored.id}&partner={other.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert scored.code in html and other.code in html and "2,469.14" in html and "10.00" in html
     assert html.count("<svg") == 1
 
@@ -228,18 +265,28 @@ def test_segments_for_the_brand_and_for_a_partner(client, login, scored, every_p
     assert client.get("/performance/at-risk").status_code in (403, 404)
 
 
-def test_drill_downs_of_win_rate_and_on_time_reporting_show_the_partners_records(client, login, scored,
-                                                                                    every_partner):
-    from datetime import datetime, timezone
+def test_drill_downs_of_win_rate_and_on_time_reporting_show_the_partners_records(client, login, scored, every_partner):
+    from datetime import datetime
 
     from orders.models import DealRegistration, DealStatus
 
     other = joined(make_partner(region="CN-GD"))
-    for partner, name, decided in ((scored, "Won in October", datetime(2026, 10, 9, tzinfo=timezone.utc)),
-                                   (scored, "Won in August", datetime(2026, 8, 9, tzinfo=timezone.utc)),
-                                   (other, "Someone else's", datetime(2026, 10, 9, tzinfo=timezone.utc))):
-        db.session.add(DealRegistration(partner_id=partner.id, customer_name=name, products="P", status=DealStatus.WON,
-                                        estimated_value=Decimal(1), expected_close=date(2026, 12, 1), decided_at=decided))
+    for partner, name, decided in (
+        (scored, "Won in October", datetime(2026, 10, 9, tzinfo=UTC)),
+        (scored, "Won in August", datetime(2026, 8, 9, tzinfo=UTC)),
+        (other, "Someone else's", datetime(2026, 10, 9, tzinfo=UTC)),
+    ):
+        db.session.add(
+            DealRegistration(
+                partner_id=partner.id,
+                customer_name=name,
+                products="P",
+                status=DealStatus.WON,
+                estimated_value=Decimal(1),
+                expected_close=date(2026, 12, 1),
+                decided_at=decided,
+            )
+        )
     db.session.commit()
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
     html = client.get(f"/performance/partners/{scored.id}/scorecard?period=2026-10").get_data(as_text=True)
@@ -299,8 +346,9 @@ def test_only_an_admin_scores_the_last_twelve_months_at_once(client, login, scor
     assert client.post("/performance/scorecards/compute", data={}).status_code == 403
 
 
-def test_scores_computed_before_new_lines_are_marked_out_of_date_until_scored_again(client, login, scored,
-                                                                                    every_partner):
+def test_scores_computed_before_new_lines_are_marked_out_of_date_until_scored_again(
+    client, login, scored, every_partner
+):
     """The list once read 19,665.72 / 43.7 % (a stored score) while the scorecard said 49,549.22 / 110.1 %
     (live), and nothing said why."""
     login(make_user(role=Role.ADMIN))

@@ -1,7 +1,8 @@
 """Scores from normalised, weighted KPIs; versioned rules; ranks; tier recommendations."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import joined, make_partner, make_sales_line, make_user
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 OCTOBER = date(2026, 10, 1)
 
 
@@ -45,12 +46,15 @@ def test_a_kpi_without_data_passes_its_weight_on():
     assert scoring.weighted_score({"deal_win_rate": None}, weights) is None
 
 
-@pytest.mark.parametrize("weights, thresholds, field", [
-    ({**scoring.DEFAULT_WEIGHTS, "net_sales": -10, "growth_prev": 25}, (50, 65, 80), "net_sales"),
-    ({**scoring.DEFAULT_WEIGHTS, "net_sales": 20}, (50, 65, 80), "weights"),
-    (scoring.DEFAULT_WEIGHTS, (65, 50, 80), "silver_min"),
-    (scoring.DEFAULT_WEIGHTS, (50, 65, 101), "silver_min"),
-])
+@pytest.mark.parametrize(
+    "weights, thresholds, field",
+    [
+        ({**scoring.DEFAULT_WEIGHTS, "net_sales": -10, "growth_prev": 25}, (50, 65, 80), "net_sales"),
+        ({**scoring.DEFAULT_WEIGHTS, "net_sales": 20}, (50, 65, 80), "weights"),
+        (scoring.DEFAULT_WEIGHTS, (65, 50, 80), "silver_min"),
+        (scoring.DEFAULT_WEIGHTS, (50, 65, 101), "silver_min"),
+    ],
+)
 def test_rules_that_do_not_add_up_or_are_out_of_order_are_refused(db, weights, thresholds, field):
     admin = make_user(role=Role.ADMIN)
     with pytest.raises(RuleViolation) as refused:
@@ -78,7 +82,7 @@ def test_a_second_admin_editing_an_old_version_sees_the_conflict(db):
 def three_distributors(db, every_partner):
     """October sales 100, 200 and 400 against targets of 200 each; everything else without data."""
     partners = [joined(make_partner(region="CN-GD", partner_type=PartnerType.DISTRIBUTOR)) for _ in range(3)]
-    for partner, price in zip(partners, ("100", "200", "400")):
+    for partner, price in zip(partners, ("100", "200", "400"), strict=True):
         make_sales_line(partner, order_date=date(2026, 10, 9), quantity="1", unit_price=price)
         db.session.add(SalesTarget(partner_id=partner.id, period=OCTOBER, amount=Decimal(200)))
     db.session.flush()
@@ -107,8 +111,9 @@ def test_new_weights_add_scorecards_and_never_rewrite_past_ones(three_distributo
     first = scoring.save_rules(ATTAINMENT_AND_SIZE, actor=admin, based_on=1)
     scoring.compute_scorecards(OCTOBER, rules=first, now=NOW)
     before = {card.id: card.score for card in db.session.scalars(select(Scorecard))}
-    second = scoring.save_rules(RulesFields({"target_attainment": 100}, 40, 60, 80, 1), actor=admin,
-                                based_on=first.version)
+    second = scoring.save_rules(
+        RulesFields({"target_attainment": 100}, 40, 60, 80, 1), actor=admin, based_on=first.version
+    )
     scoring.compute_scorecards(OCTOBER, rules=second, now=NOW)
     old = {card.id: card.score for card in db.session.scalars(select(Scorecard).where(Scorecard.rules_id == first.id))}
     assert old == before
@@ -119,8 +124,9 @@ def test_new_weights_add_scorecards_and_never_rewrite_past_ones(three_distributo
 
 def test_tier_recommendation_from_the_average_of_the_last_months(three_distributors, every_partner):
     admin = make_user(role=Role.ADMIN)
-    rules = scoring.save_rules(RulesFields({"target_attainment": 60, "net_sales": 40}, 40, 60, 80, 2), actor=admin,
-                               based_on=1)
+    rules = scoring.save_rules(
+        RulesFields({"target_attainment": 60, "net_sales": 40}, 40, 60, 80, 2), actor=admin, based_on=1
+    )
     scoring.compute_scorecards(OCTOBER, rules=rules, now=NOW)
     scoring.compute_scorecards(date(2026, 9, 1), rules=rules, now=NOW)  # September: no data, no score
     low, middle, high = three_distributors
@@ -129,7 +135,10 @@ def test_tier_recommendation_from_the_average_of_the_last_months(three_distribut
     assert scoring.recommend_tier(low, OCTOBER).recommended is PartnerTier.REGISTERED
     recommendation = scoring.recommend_tier(middle, OCTOBER)
     assert (recommendation.average, recommendation.recommended, recommendation.action) == (
-        Decimal(80), PartnerTier.PLATINUM, "promote")
+        Decimal(80),
+        PartnerTier.PLATINUM,
+        "promote",
+    )
     no_data = scoring.recommend_tier(high, date(2026, 9, 1))
     assert no_data.recommended is None and no_data.action == "keep"
 
@@ -141,18 +150,19 @@ def test_peer_median_is_the_median_of_the_partner_type(three_distributors, every
     make_sales_line(reseller, order_date=date(2026, 10, 9), quantity="1", unit_price="5")
     cards = {card.partner_id: card for card in scoring.compute_scorecards(OCTOBER, rules=rules, now=NOW)}
     assert {cards[p.id].peer_median for p in three_distributors} == {Decimal(80)}  # of 30, 80 and 100
-    assert cards[reseller.id].peer_median == Decimal(100)  # alone: top of its type on sales, no target (weight passed on)
+    assert cards[reseller.id].peer_median == Decimal(
+        100
+    )  # alone: top of its type on sales, no target (weight passed on)
 
 
 def test_a_partner_that_reported_nothing_has_no_score_and_no_rank(three_distributors, every_partner):
     """Alpen (no lines, a target) once showed "Score 0.00 / 100, rank 1 of 1"; its training alone is no score."""
-    from training.services import issue_certificate
     from tests.builders import make_course
+    from training.services import issue_certificate
 
     silent = joined(make_partner(partner_type=PartnerType.DISTRIBUTOR))
     db.session.add(SalesTarget(partner_id=silent.id, period=OCTOBER, amount=Decimal(15_000)))
-    issue_certificate(make_user(silent), make_course(types=("distributor",)), None,
-                      at=datetime(2026, 9, 1, tzinfo=timezone.utc))
+    issue_certificate(make_user(silent), make_course(types=("distributor",)), None, at=datetime(2026, 9, 1, tzinfo=UTC))
     db.session.flush()
     cards = {card.partner_id: card for card in scoring.compute_scorecards(OCTOBER, now=NOW)}
     card = cards[silent.id]
@@ -162,7 +172,7 @@ def test_a_partner_that_reported_nothing_has_no_score_and_no_rank(three_distribu
 
 
 def test_a_partner_is_not_scored_for_months_before_it_joined(db, every_partner):
-    newcomer = joined(make_partner(), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    newcomer = joined(make_partner(), datetime(2026, 11, 2, tzinfo=UTC))
     cards = scoring.compute_scorecards(OCTOBER, now=NOW)
     assert newcomer.id not in {card.partner_id for card in cards}
 
@@ -179,7 +189,7 @@ def test_the_evaluation_sorts_in_the_database_with_partners_without_data_last(th
 
     admin = make_user(role=Role.ADMIN)
     scoring.compute_scorecards(OCTOBER, rules=scoring.save_rules(ATTAINMENT_AND_SIZE, actor=admin, based_on=1))
-    unscored = joined(make_partner(partner_type=PartnerType.DISTRIBUTOR), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    unscored = joined(make_partner(partner_type=PartnerType.DISTRIBUTOR), datetime(2026, 11, 2, tzinfo=UTC))
     low, middle, high = three_distributors
     by_score = evaluate_partners(EvaluationCriteria(OCTOBER, partner_type=PartnerType.DISTRIBUTOR))
     assert [row.partner for row in by_score.items] == [high, middle, low, unscored] and by_score.total == 4

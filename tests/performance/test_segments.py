@@ -1,29 +1,32 @@
 """RFM and ABC classes and the at-risk list, against figures worked out by hand."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from orders.models import PeriodReport, PeriodStatus
 from performance import segments
-from portal.extensions import db
 from portal.security import Role
 from tests.builders import joined, make_course, make_partner, make_sales_line, make_user
 
 OCTOBER = date(2026, 10, 1)
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("recency, frequency, monetary, segment", [
-    (None, 0, Decimal(0), "dormant"),
-    (6, 2, Decimal(500), "dormant"),
-    (3, 9, Decimal(900), "at_risk"),
-    (0, 2, Decimal(1000), "high_value"),  # top fifth from 1000
-    (1, 7, Decimal(10), "loyal"),
-    (2, 1, Decimal(10), "occasional"),
-])
+@pytest.mark.parametrize(
+    "recency, frequency, monetary, segment",
+    [
+        (None, 0, Decimal(0), "dormant"),
+        (6, 2, Decimal(500), "dormant"),
+        (3, 9, Decimal(900), "at_risk"),
+        (0, 2, Decimal(1000), "high_value"),  # top fifth from 1000
+        (1, 7, Decimal(10), "loyal"),
+        (2, 1, Decimal(10), "occasional"),
+    ],
+)
 def test_rfm_classes_follow_their_definition(recency, frequency, monetary, segment):
     assert segments.classify(recency, frequency, monetary, Decimal(1000)) == segment
 
@@ -38,8 +41,9 @@ def test_abc_classes_split_sales_at_80_and_95_percent():
 def test_customer_rfm_from_the_customer_roll_up(db, every_partner):
     partner = joined(make_partner())
     for month in range(1, 11):  # C-LOYAL buys every month of 2026 up to October: 10 × 10
-        make_sales_line(partner, order_date=date(2026, month, 5), quantity="1", unit_price="10",
-                        customer_code="C-LOYAL")
+        make_sales_line(
+            partner, order_date=date(2026, month, 5), quantity="1", unit_price="10", customer_code="C-LOYAL"
+        )
     make_sales_line(partner, order_date=date(2026, 9, 5), quantity="1", unit_price="5000", customer_code="C-BIG")
     make_sales_line(partner, order_date=date(2026, 6, 5), quantity="1", unit_price="50", customer_code="C-FADING")
     make_sales_line(partner, order_date=date(2025, 3, 5), quantity="1", unit_price="50", customer_code="C-GONE")
@@ -79,11 +83,18 @@ def test_partners_at_risk_name_their_reasons(db, every_partner):
     make_user(steady, role=Role.PARTNER_USER)  # has a required course and no certificate
     for partner in (falling, steady):
         for month in (8, 9, 10):
-            db.session.add(PeriodReport(partner_id=partner.id, period=date(2026, month, 1),
-                                        status=PeriodStatus.SUBMITTED, is_late=partner is steady and month == 9))
+            db.session.add(
+                PeriodReport(
+                    partner_id=partner.id,
+                    period=date(2026, month, 1),
+                    status=PeriodStatus.SUBMITTED,
+                    is_late=partner is steady and month == 9,
+                )
+            )
     db.session.flush()
     found = {row.partner.id: row.reasons for row in segments.partners_at_risk(OCTOBER, now=NOW)}
-    assert any("fell three months" in reason and "400.00 → 300.00 → 200.00 → 100.00" in reason
-               for reason in found[falling.id])
+    assert any(
+        "fell three months" in reason and "400.00 → 300.00 → 200.00 → 100.00" in reason for reason in found[falling.id]
+    )
     assert "Reported late: 2026-09" in found[steady.id]
     assert "Required training 0 % complete" in found[steady.id]

@@ -1,4 +1,5 @@
 """Sales targets: one by one and from a spreadsheet, all rows or none, inside the manager's regions."""
+
 from __future__ import annotations
 
 import io
@@ -29,12 +30,15 @@ def test_open_months_run_from_the_last_open_reporting_month_to_two_years_ahead()
     assert WINDOW == (date(2026, 8, 1), date(2028, 11, 1))
 
 
-@pytest.mark.parametrize("period, amount, field", [
-    (date(2026, 7, 1), "100", "period"),  # closed
-    (date(2028, 12, 1), "100", "period"),  # too far ahead
-    (date(2026, 12, 1), "-1", "amount"),
-    (date(2026, 12, 1), "1.00001", "amount"),
-])
+@pytest.mark.parametrize(
+    "period, amount, field",
+    [
+        (date(2026, 7, 1), "100", "period"),  # closed
+        (date(2028, 12, 1), "100", "period"),  # too far ahead
+        (date(2026, 12, 1), "-1", "amount"),
+        (date(2026, 12, 1), "1.00001", "amount"),
+    ],
+)
 def test_a_target_for_a_closed_month_or_a_wrong_amount_is_refused(db, every_partner, period, amount, field):
     partner, admin = make_partner(), make_user(role=Role.ADMIN)
     with pytest.raises(RuleViolation) as refused:
@@ -55,23 +59,32 @@ def test_import_with_chinese_headers_in_gbk_and_twice_changes_nothing(db, every_
     make_partner(code="P-CN-0001")
     make_partner(code="P-CN-0002")
     admin = make_user(role=Role.ADMIN)
-    file = "伙伴编码,月份,目标金额\nP-CN-0001,2026-12,\"120,000.00\"\np-cn-0002,2027-01,88000.1234\n"
+    file = '伙伴编码,月份,目标金额\nP-CN-0001,2026-12,"120,000.00"\np-cn-0002,2027-01,88000.1234\n'
     first = targets.import_targets(_csv(file, "gbk"), "targets.csv", actor=admin, max_bytes=1 << 20, window=WINDOW)
     assert first.ok and (first.created, first.updated, first.unchanged) == (2, 0, 0)
     again = targets.import_targets(_csv(file, "gbk"), "targets.csv", actor=admin, max_bytes=1 << 20, window=WINDOW)
     assert again.ok and (again.created, again.updated, again.unchanged) == (0, 0, 2)
-    assert _all_targets() == {("P-CN-0001", date(2026, 12, 1), Decimal(120000)),
-                              ("P-CN-0002", date(2027, 1, 1), Decimal("88000.1234"))}
+    assert _all_targets() == {
+        ("P-CN-0001", date(2026, 12, 1), Decimal(120000)),
+        ("P-CN-0002", date(2027, 1, 1), Decimal("88000.1234")),
+    }
 
 
 def test_an_import_with_one_bad_row_writes_nothing_and_names_every_bad_row(db, every_partner):
     make_partner(code="P-CN-0001")
     admin = make_user(role=Role.ADMIN)
-    file = ("partner_code,period,target\nP-CN-0001,2026-12,100\nP-XX-9999,2026-12,100\nP-CN-0001,2026-05,100\n"
-            "P-CN-0001,2026-13,abc\nP-CN-0001,2026-12,200\n")
+    file = (
+        "partner_code,period,target\nP-CN-0001,2026-12,100\nP-XX-9999,2026-12,100\nP-CN-0001,2026-05,100\n"
+        "P-CN-0001,2026-13,abc\nP-CN-0001,2026-12,200\n"
+    )
     result = targets.import_targets(_csv(file), "t.csv", actor=admin, max_bytes=1 << 20, window=WINDOW)
     assert [(e.row, e.column) for e in result.errors] == [
-        (3, "partner_code"), (4, "period"), (5, "period"), (5, "target"), (6, "period")]
+        (3, "partner_code"),
+        (4, "period"),
+        (5, "period"),
+        (5, "target"),
+        (6, "period"),
+    ]
     assert "row 2" in str(result.errors[-1].message)
     assert not _all_targets()
 

@@ -1,4 +1,5 @@
 """Account rules without HTTP: sign-in, links, invitations, deactivation, roles."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,8 @@ from sqlalchemy import select, update
 
 from partners.models import PartnerStatus
 from portal.audit import AuditEntry
-from portal.auth.models import User
 from portal.auth import services
+from portal.auth.models import User
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import PASSWORD, make_partner, make_user
@@ -97,8 +98,9 @@ def test_password_rules(partner):
 
 def test_partner_admin_invites_a_colleague_who_gets_a_mail(app, db, partner):
     admin = make_user(partner, role=Role.PARTNER_ADMIN)
-    colleague = services.invite_user(actor=admin, email="New@Example.com", name="新同事", role=Role.PARTNER_USER,
-                                     partner=partner)
+    colleague = services.invite_user(
+        actor=admin, email="New@Example.com", name="新同事", role=Role.PARTNER_USER, partner=partner
+    )
     assert colleague.email == "new@example.com" and colleague.partner is partner and colleague.password_hash is None
     mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "new@example.com")).one()
     assert "/invitation/" in mail.body
@@ -117,8 +119,9 @@ def test_invitation_to_a_taken_address_is_refused(app, partner):
 def test_partner_admin_cannot_invite_to_another_partner_or_as_brand_staff(app, db, every_partner, partner):
     admin = make_user(partner, role=Role.PARTNER_ADMIN)
     with pytest.raises(PermissionDenied):
-        services.invite_user(actor=admin, email="a@example.com", name="x", role=Role.PARTNER_USER,
-                             partner=make_partner())
+        services.invite_user(
+            actor=admin, email="a@example.com", name="x", role=Role.PARTNER_USER, partner=make_partner()
+        )
     with pytest.raises(PermissionDenied):
         services.invite_user(actor=admin, email="b@example.com", name="x", role=Role.ADMIN, partner=partner)
 
@@ -160,8 +163,9 @@ def test_two_logins_of_one_account_at_once_both_succeed(db, partner):
     db.session.flush()
     # Another request logged the same person in a moment ago and committed: the row's version moved on under
     # the copy this request holds.
-    db.session.execute(update(User.__table__).where(User.__table__.c.id == user.id).values(
-        version_id=User.__table__.c.version_id + 1))
+    db.session.execute(
+        update(User.__table__).where(User.__table__.c.id == user.id).values(version_id=User.__table__.c.version_id + 1)
+    )
     assert services.authenticate("twice@example.com", PASSWORD) is user
     db.session.flush()  # a versioned UPDATE of the stale copy would raise StaleDataError here
     assert user.last_login_at is not None

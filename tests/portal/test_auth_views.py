@@ -1,4 +1,5 @@
 """Logging in, passwords and invitations through the test client."""
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,9 @@ def test_login_follows_only_local_next(client, clerk):
     response = client.post("/login", data={"email": "clerk@example.com", "password": PASSWORD, "next": "/users"})
     assert response.headers["Location"] == "/users"
     client.post("/logout")
-    response = client.post("/login", data={"email": "clerk@example.com", "password": PASSWORD,
-                                           "next": "//evil.example/x"})
+    response = client.post(
+        "/login", data={"email": "clerk@example.com", "password": PASSWORD, "next": "//evil.example/x"}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -82,7 +84,8 @@ def test_successful_logins_do_not_count_against_the_limit(client, clerk):
 
 def _last_link(db, recipient: str) -> str:
     message = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())).first()
+        select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id.desc())
+    ).first()
     return re.search(r"https?://[^/]+(/\S+)", message.body).group(1)
 
 
@@ -158,8 +161,10 @@ def test_change_password_keeps_this_session_and_ends_others(app, client, db, log
     with other_device.session_transaction() as session:
         session["_user_id"] = clerk.get_id()
     login(clerk)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "fresh-password-1", "confirm": "fresh-password-1"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "fresh-password-1", "confirm": "fresh-password-1"},
+    )
     assert response.status_code == 303
     assert client.get("/").status_code == 200
     assert other_device.get("/").status_code == 302
@@ -167,8 +172,10 @@ def test_change_password_keeps_this_session_and_ends_others(app, client, db, log
 
 def test_wrong_current_password_is_said_next_to_the_field(client, db, login, clerk):
     login(clerk)
-    response = client.post("/account/password", data={
-        "current_password": "nope-nope-nope", "password": "fresh-password-1", "confirm": "fresh-password-1"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": "nope-nope-nope", "password": "fresh-password-1", "confirm": "fresh-password-1"},
+    )
     assert response.status_code == 422
     assert "The current password is not right." in response.get_data(as_text=True)
 
@@ -194,7 +201,8 @@ def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, client, c
     cookie = _login(client, "clerk@example.com", PASSWORD).headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     https_client = app.test_client()
-    response = https_client.post("/login", data={"email": "clerk@example.com", "password": PASSWORD},
-                                 base_url="https://portal.example")
+    response = https_client.post(
+        "/login", data={"email": "clerk@example.com", "password": PASSWORD}, base_url="https://portal.example"
+    )
     assert response.status_code == 303
     assert "; Secure" in response.headers["Set-Cookie"]

@@ -1,4 +1,5 @@
 """`make run` on a fresh checkout: the demo logins are printed with the address the portal really serves on."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,13 @@ def test_seed_demo_prints_the_address_make_run_serves_on(fresh_instance, monkeyp
 
 
 def test_make_run_hands_host_and_port_to_the_seed_step():
-    dry_run = subprocess.run(["make", "-n", "run", "HOST=0.0.0.0", "PORT=8123"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=60, env={**os.environ, "MAKEFLAGS": ""})
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "HOST=0.0.0.0", "PORT=8123"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
     seed = [line for line in dry_run.stdout.splitlines() if "flask seed demo" in line]
     assert seed and "HOST=0.0.0.0" in seed[0] and "PORT=8123" in seed[0], dry_run.stdout

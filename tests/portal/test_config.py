@@ -1,5 +1,6 @@
 """Configuration: read from the environment when the app is created (never at import), a generated secret key
 kept in instance/, production refuses the embedded defaults, PORTAL_URL follows where the app serves."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,11 @@ import pytest
 from portal import config
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql+psycopg://u@db/qudao",
-              "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0"}
+PRODUCTION = {
+    "SECRET_KEY": "s" * 40,
+    "DATABASE_URL": "postgresql+psycopg://u@db/qudao",
+    "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379/0",
+}
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path):
@@ -28,8 +32,13 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
 
 
 def test_database_url_switches_to_postgresql(tmp_path):
-    settings = config.Config.load({"QUDAO_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k",
-                                   "DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/qudao"})
+    settings = config.Config.load(
+        {
+            "QUDAO_INSTANCE_DIR": str(tmp_path),
+            "SECRET_KEY": "k",
+            "DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/qudao",
+        }
+    )
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/qudao"
     assert list(tmp_path.iterdir()) == []  # told its key and database, it writes nothing into instance/
 
@@ -80,8 +89,11 @@ def test_importing_the_packages_writes_nothing_and_reads_no_setting(tmp_path):
     """Every module of the five packages, imported in a fresh interpreter as a test, a migration or a CLI
     command would: no instance folder, no queue file, no frozen setting (create_app reads them later)."""
     instance = tmp_path / "instance"
-    environ = {key: value for key, value in os.environ.items()
-               if key not in {"QUDAO_HUEY_IMMEDIATE", "HUEY_URL", "DATABASE_URL", "SECRET_KEY"}}
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"QUDAO_HUEY_IMMEDIATE", "HUEY_URL", "DATABASE_URL", "SECRET_KEY"}
+    }
     environ.update(QUDAO_INSTANCE_DIR=str(instance), PYTHONDONTWRITEBYTECODE="1")
     script = """
 import importlib, pkgutil
@@ -94,21 +106,33 @@ os.environ.update(SECRET_KEY="set-after-import", DATABASE_URL="sqlite://")
 from portal.config import Config
 assert Config.load()["SECRET_KEY"] == "set-after-import"
 """
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env={**environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert not instance.exists() and list(tmp_path.iterdir()) == [], done.stderr
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize(("environ", "url"), [
-    ({}, "http://127.0.0.1:5000"),
-    ({"PORT": "8123"}, "http://127.0.0.1:8123"),
-    ({"HOST": "0.0.0.0", "PORT": "8123"}, "http://127.0.0.1:8123"),
-    ({"HOST": "192.168.1.20", "PORT": "80"}, "http://192.168.1.20:80"),
-    ({"HOST": "0.0.0.0", "PORT": "8123", "PORTAL_URL": "https://partners.example.com"},
-     "https://partners.example.com"),
-])
+@pytest.mark.parametrize(
+    ("environ", "url"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"HOST": "0.0.0.0", "PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"HOST": "192.168.1.20", "PORT": "80"}, "http://192.168.1.20:80"),
+        (
+            {"HOST": "0.0.0.0", "PORT": "8123", "PORTAL_URL": "https://partners.example.com"},
+            "https://partners.example.com",
+        ),
+    ],
+)
 def test_portal_url_follows_host_and_port_unless_it_is_set(tmp_path, environ, url):
-    settings = config.Config.load({"QUDAO_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k",
-                                   "DATABASE_URL": "sqlite://", **environ})
+    settings = config.Config.load(
+        {"QUDAO_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", "DATABASE_URL": "sqlite://", **environ}
+    )
     assert settings["PORTAL_URL"] == url

@@ -1,4 +1,5 @@
 """Friendly error pages, and the parts of the layout every page shares."""
+
 from __future__ import annotations
 
 from portal.security import Role
@@ -52,8 +53,9 @@ def test_post_without_csrf_token_is_refused(app, client, db):
     assert app.config["WTF_CSRF_ENABLED"]  # the suite runs as a browser does, with CSRF on
     response = client.post("/login", data={"email": "a@example.com", "password": "x"}, csrf=False)
     assert response.status_code == 400
-    forged = client.post("/login", data={"email": "a@example.com", "password": "x"},
-                         headers={"X-CSRFToken": "forged"}, csrf=False)
+    forged = client.post(
+        "/login", data={"email": "a@example.com", "password": "x"}, headers={"X-CSRFToken": "forged"}, csrf=False
+    )
     assert forged.status_code == 400
 
 

@@ -1,4 +1,5 @@
 """Both languages, complete: every user-facing string is in both catalogs, and the language follows the user."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,13 +21,36 @@ def extracted(tmp_path_factory):
     """The strings the code uses now, extracted as `make messages` does."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-k", "lazy_gettext", "-k", "ngettext:1,2", "--no-location", "-o", str(pot),
-         "portal", "partners", "orders", "performance", "training"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-k",
+            "ngettext:1,2",
+            "--no-location",
+            "-o",
+            str(pot),
+            "portal",
+            "partners",
+            "orders",
+            "performance",
+            "training",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
-        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
+        return {
+            message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id
+        }
 
 
 def _catalog(locale: str):
@@ -44,7 +68,9 @@ def test_every_string_is_translated(extracted, locale):
     translated = {
         (message.id if isinstance(message.id, str) else message.id[0])
         for message in catalog
-        if message.id and message.string and all(message.string if isinstance(message.string, tuple) else [message.string])
+        if message.id
+        and message.string
+        and all(message.string if isinstance(message.string, tuple) else [message.string])
         and not message.fuzzy
     }
     missing = sorted(extracted - translated)
@@ -57,8 +83,9 @@ def test_chinese_catalog_really_is_chinese():
     assert any("\u4e00" <= ch <= "\u9fff" for ch in catalog.get("Partners").string)
 
 
-@pytest.mark.parametrize("header, lang", [("zh-CN,zh;q=0.9", "zh-CN"), ("zh-TW", "zh-CN"), ("en-US,en;q=0.8", "en"),
-                                          ("de-DE", "default")])
+@pytest.mark.parametrize(
+    "header, lang", [("zh-CN,zh;q=0.9", "zh-CN"), ("zh-TW", "zh-CN"), ("en-US,en;q=0.8", "en"), ("de-DE", "default")]
+)
 def test_language_follows_accept_language(app, client, header, lang):
     if lang == "default":  # neither language accepted: the configured default
         lang = "zh-CN" if app.config["BABEL_DEFAULT_LOCALE"].startswith("zh") else "en"
@@ -99,7 +126,7 @@ def test_chinese_pages_say_mail_states_and_the_default_rules_in_chinese(client, 
 
 
 def test_a_course_is_due_and_published_in_words_of_its_own(client, login, db, every_partner):
-    """"Due" for a course once read 待报 (reporting), and "Published" 发布时间 (a date)."""
+    """ "Due" for a course once read 待报 (reporting), and "Published" 发布时间 (a date)."""
     from tests.builders import make_course, make_partner
 
     course = make_course(types=("distributor",))

@@ -1,4 +1,5 @@
 """The outbox: stored for the admin without SMTP, delivered to a real SMTP server when one is configured."""
+
 from __future__ import annotations
 
 import socket

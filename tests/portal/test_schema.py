@@ -1,4 +1,5 @@
 """The migrated schema is the models' schema, and the embedded database is set up as promised."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -69,26 +70,38 @@ def test_migrations_fill_what_they_add_from_the_lines_already_reported(tmp_path)
             ):
                 connection.execute(text(statement))
             for line_no, (quantity, net, is_return) in enumerate(
-                    [("2", "0.2469", 0), ("3", "10.0001", 0), ("-1", "-0.1234", 1)], start=1):
-                connection.execute(text(
+                [("2", "0.2469", 0), ("3", "10.0001", 0), ("-1", "-0.1234", 1)], start=1
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO sales_lines (partner_id, submission_id, order_no, line_no, order_date, period, "
+                        "customer_id, product_id, quantity, unit_price, discount, net_amount, is_return, created_at, "
+                        "updated_at) VALUES (1, 1, 'SO', :line_no, '2026-10-05', '2026-10-01', 1, 1, :quantity, '1', "
+                        f"'0', :net, :is_return, '{now}', '{now}')"
+                    ),
+                    {"line_no": line_no, "quantity": quantity, "net": net, "is_return": is_return},
+                )
+            connection.execute(
+                text(
                     "INSERT INTO sales_lines (partner_id, submission_id, order_no, line_no, order_date, period, "
                     "customer_id, product_id, quantity, unit_price, discount, net_amount, is_return, created_at, "
-                    "updated_at) VALUES (1, 1, 'SO', :line_no, '2026-10-05', '2026-10-01', 1, 1, :quantity, '1', "
-                    f"'0', :net, :is_return, '{now}', '{now}')"),
-                    {"line_no": line_no, "quantity": quantity, "net": net, "is_return": is_return})
-            connection.execute(text(
-                "INSERT INTO sales_lines (partner_id, submission_id, order_no, line_no, order_date, period, "
-                "customer_id, product_id, quantity, unit_price, discount, net_amount, is_return, created_at, "
-                f"updated_at) VALUES (1, 2, 'SO-2', 1, '2026-09-05', '2026-09-01', 1, 1, '1', '2.5', '0', '2.5', 0, "
-                f"'{now}', '{now}')"))
+                    "updated_at) VALUES (1, 2, 'SO-2', 1, '2026-09-05', '2026-09-01', 1, 1, '1', '2.5', '0', '2.5', "
+                    f"0, '{now}', '{now}')"
+                )
+            )
         upgrade()
         with _db.engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT partner_id, customer_id, period, net_amount, sale_lines, line_count "
-                "FROM customer_monthly_sales ORDER BY period")).all()
-            moved = connection.execute(text(
-                "SELECT id, superseded_count, superseded_amount FROM submissions ORDER BY id")).all()
+            rows = connection.execute(
+                text(
+                    "SELECT partner_id, customer_id, period, net_amount, sale_lines, line_count "
+                    "FROM customer_monthly_sales ORDER BY period"
+                )
+            ).all()
+            moved = connection.execute(
+                text("SELECT id, superseded_count, superseded_amount FROM submissions ORDER BY id")
+            ).all()
     assert [(p, c, str(m), Decimal(net), sales, count) for p, c, m, net, sales, count in rows] == [
         (1, 1, "2026-09-01", Decimal("2.5"), 1, 1),
-        (1, 1, "2026-10-01", Decimal("10.1236"), 2, 3)]  # 0.2469 + 10.0001 − 0.1234
+        (1, 1, "2026-10-01", Decimal("10.1236"), 2, 3),
+    ]  # 0.2469 + 10.0001 − 0.1234
     assert [(i, count, Decimal(amount)) for i, count, amount in moved] == [(1, 0, 0), (2, 1, Decimal("3.0"))]

@@ -1,5 +1,6 @@
 """Walks every route of the app as users who must not see partner B's rows: each answers 404 (or 403 where
 the role may not use the route at all). Routes added later are covered without a new test."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,6 @@ import re
 import pytest
 from sqlalchemy.orm import Mapper
 
-from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 from orders.models import ApiToken, Customer, DealRegistration, Product, SalesUpload, Submission
 from partners.models import Partner, PartnerApplication, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.mail import OutboxMessage
 from portal.security import Role
 from tests.builders import make_partner, make_user, partner_owned_rows
+from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 
 # URL argument -> the model whose id it carries. A new argument must be named here.
 ID_ARGUMENTS = {
@@ -120,7 +121,8 @@ def test_routes_with_partner_b_ids_answer_404_to_others(app, client, login, two_
     for rule in _routes(app):
         touches_b = any(
             (m if isinstance(m, str) else m.__name__) in rows_b
-            for m in (ID_ARGUMENTS.get(name) for name in rule.arguments) if m is not None
+            for m in (ID_ARGUMENTS.get(name) for name in rule.arguments)
+            if m is not None
         )
         if not touches_b:
             continue
@@ -135,8 +137,11 @@ def test_routes_with_partner_b_ids_answer_404_to_others(app, client, login, two_
 
 
 def _touches_b(rule, rows_b) -> bool:
-    return any((m if isinstance(m, str) else m.__name__) in rows_b
-               for m in (ID_ARGUMENTS.get(name) for name in rule.arguments) if m is not None)
+    return any(
+        (m if isinstance(m, str) else m.__name__) in rows_b
+        for m in (ID_ARGUMENTS.get(name) for name in rule.arguments)
+        if m is not None
+    )
 
 
 def test_the_owner_reaches_every_route_with_its_rows(app, client, login, two_partners, every_partner):
@@ -144,10 +149,16 @@ def test_the_owner_reaches_every_route_with_its_rows(app, client, login, two_par
     partner's admin who made the rows; for brand pages, a channel manager of the partner's region. GETs go
     first, then the POSTs (which may change the rows), each once."""
     rows_b, _intruders, _owner = two_partners
-    owners = [rows_b["User"], make_user(rows_b["Partner"], role=Role.PARTNER_USER), rows_b["Manager"],
-              make_user(role=Role.ADMIN)]
-    rules = sorted((rule for rule in _routes(app) if _touches_b(rule, rows_b)),
-                   key=lambda rule: (_method(rule) != "GET", rule.rule))
+    owners = [
+        rows_b["User"],
+        make_user(rows_b["Partner"], role=Role.PARTNER_USER),
+        rows_b["Manager"],
+        make_user(role=Role.ADMIN),
+    ]
+    rules = sorted(
+        (rule for rule in _routes(app) if _touches_b(rule, rows_b)),
+        key=lambda rule: (_method(rule) != "GET", rule.rule),
+    )
     failures = []
     for rule in rules:
         roles = getattr(app.view_functions[rule.endpoint], "required_roles", None)

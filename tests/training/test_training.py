@@ -1,9 +1,10 @@
 """Training: sanitized lessons, server-side scoring, attempt limits, tampering, certificates, expiry, PDFs."""
+
 from __future__ import annotations
 
 import io
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -14,33 +15,44 @@ from partners.onboarding import checklist
 from portal.database import utcnow
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
-from training import authoring, services
 from tests.builders import make_course, make_partner, make_user
+from training import authoring, services
 
 
 @pytest.fixture()
 def world(db, every_partner):
     partner = make_partner(partner_type=PartnerType.DISTRIBUTOR)
-    return {"partner": partner, "learner": make_user(partner, name="张伟"), "colleague": make_user(partner),
-            "course": make_course(), "admin": make_user(role=Role.ADMIN)}
+    return {
+        "partner": partner,
+        "learner": make_user(partner, name="张伟"),
+        "colleague": make_user(partner),
+        "course": make_course(),
+        "admin": make_user(role=Role.ADMIN),
+    }
 
 
 def _answers(attempt, *, right: bool):
     course = attempt.course
     single, multiple = course.questions
-    pick = (lambda q: [o.id for o in q.options if o.is_correct]) if right else (
-        lambda q: [o.id for o in q.options if not o.is_correct][:1])
+    pick = (
+        (lambda q: [o.id for o in q.options if o.is_correct])
+        if right
+        else (lambda q: [o.id for o in q.options if not o.is_correct][:1])
+    )
     return {single.id: pick(single), multiple.id: pick(multiple)}
 
 
-@pytest.mark.parametrize("markdown, forbidden", [
-    ("<script>alert(1)</script>", "<script"),
-    ("[click](javascript:alert(1))", 'href="javascript'),
-    ("[click](JaVaScRiPt:alert(1))", "href="),
-    ('<img src=x onerror="alert(1)">', "<img"),
-    ("![x](javascript:alert(1))", 'src="javascript'),
-    ('<a href="javascript:alert(1)">x</a>', "<a "),
-])
+@pytest.mark.parametrize(
+    "markdown, forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("[click](javascript:alert(1))", 'href="javascript'),
+        ("[click](JaVaScRiPt:alert(1))", "href="),
+        ('<img src=x onerror="alert(1)">', "<img"),
+        ("![x](javascript:alert(1))", 'src="javascript'),
+        ('<a href="javascript:alert(1)">x</a>', "<a "),
+    ],
+)
 def test_lessons_can_never_inject_script(markdown, forbidden):
     """Raw HTML is shown as text and script links are dropped: nothing in the lesson can run."""
     html = str(services.render_lesson(markdown))
@@ -66,8 +78,10 @@ def test_questions_and_options_are_shuffled_per_attempt(world):
     course = world["course"]
     first = services.start_attempt(world["learner"], course, rng=random.Random(1))
     assert sorted(q for q, _o in first.layout) == sorted(q.id for q in course.questions)
-    layouts = {str(services.start_attempt(u, course, rng=random.Random(seed)).layout)
-               for seed, u in enumerate([make_user(world["partner"]) for _ in range(6)])}
+    layouts = {
+        str(services.start_attempt(u, course, rng=random.Random(seed)).layout)
+        for seed, u in enumerate([make_user(world["partner"]) for _ in range(6)])
+    }
     assert len(layouts) > 1
 
 
@@ -141,8 +155,7 @@ def test_a_course_without_questions_cannot_be_published_or_taken(world):
 def test_verification_valid_expired_unknown(world):
     certificate = services.issue_certificate(world["learner"], world["course"], None)
     assert services.verify_certificate(certificate.code).state == "valid"
-    old = services.issue_certificate(world["colleague"], world["course"], None,
-                                     at=utcnow() - timedelta(days=400))
+    old = services.issue_certificate(world["colleague"], world["course"], None, at=utcnow() - timedelta(days=400))
     assert services.verify_certificate(old.code).state == "expired"
     assert services.verify_certificate("ZZZZZZZZZZZZ").state == "unknown"
     assert services.verify_certificate("<script>").state == "unknown"
@@ -163,14 +176,13 @@ def test_required_completion_rate_worked_by_hand(world):
 
 
 def test_months_later_ends_at_the_end_of_a_short_month():
-    moment = datetime(2026, 1, 31, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 31, tzinfo=UTC)
     assert services.months_later(moment, 1).date().isoformat() == "2026-02-28"
     assert services.months_later(moment, 13).date().isoformat() == "2027-02-28"
 
 
 def test_reminders_go_once_before_expiry(app, db, world):
-    certificate = services.issue_certificate(world["learner"], world["course"], None,
-                                             at=utcnow() - timedelta(days=350))
+    certificate = services.issue_certificate(world["learner"], world["course"], None, at=utcnow() - timedelta(days=350))
     runner = app.test_cli_runner()
     assert "1 reminder(s) sent." in runner.invoke(args=["training", "remind"]).output
     assert "0 reminder(s) sent." in runner.invoke(args=["training", "remind"]).output
@@ -184,8 +196,12 @@ def test_authoring_parses_answers_and_refuses_bad_ones(world):
         with pytest.raises(RuleViolation):
             authoring.parse_options(text)
     with pytest.raises(RuleViolation, match="single-choice"):
-        authoring.save_question(world["course"], None, {"text_en": "Q", "text_zh": "问", "is_multiple": False,
-                                                        "options_text": "*A | 甲\n*B | 乙"}, actor=world["admin"])
+        authoring.save_question(
+            world["course"],
+            None,
+            {"text_en": "Q", "text_zh": "问", "is_multiple": False, "options_text": "*A | 甲\n*B | 乙"},
+            actor=world["admin"],
+        )
 
 
 def test_quiz_page_never_sends_the_right_answers_before_submit(client, login, world):
@@ -200,12 +216,16 @@ def test_the_quiz_through_the_pages_and_the_certificate_pdf(client, login, world
     location = client.post(f"/training/courses/{world['course'].id}/attempts").headers["Location"]
     attempt_id = int(location.rsplit("/", 1)[1])
     single, multiple = world["course"].questions
-    form = {f"q{single.id}": [str(o.id) for o in single.options if o.is_correct],
-            f"q{multiple.id}": [str(o.id) for o in multiple.options if o.is_correct]}
+    form = {
+        f"q{single.id}": [str(o.id) for o in single.options if o.is_correct],
+        f"q{multiple.id}": [str(o.id) for o in multiple.options if o.is_correct],
+    }
     assert client.post(location, data=form).status_code == 303
     result = client.get(location).get_data(as_text=True)
     assert "Passed with 100%" in result
-    assert client.post(location, data=form, follow_redirects=True).get_data(as_text=True).count("submitted already") == 1
+    assert (
+        client.post(location, data=form, follow_redirects=True).get_data(as_text=True).count("submitted already") == 1
+    )
     assert attempt_id and "Certified until" in client.get("/training/").get_data(as_text=True)
 
 
@@ -261,29 +281,55 @@ def test_brand_sees_who_holds_which_certification(client, login, world):
 
 def test_admin_authors_a_course_with_lessons_in_order_and_a_question(client, login, db, world):
     login(world["admin"])
-    bad = client.post("/training/admin/courses/new", data={"title_en": "", "title_zh": "课", "estimated_minutes": "0",
-                                                           "validity_months": "12", "pass_mark": "80",
-                                                           "max_attempts": "3", "product_line_id": "0"})
+    bad = client.post(
+        "/training/admin/courses/new",
+        data={
+            "title_en": "",
+            "title_zh": "课",
+            "estimated_minutes": "0",
+            "validity_months": "12",
+            "pass_mark": "80",
+            "max_attempts": "3",
+            "product_line_id": "0",
+        },
+    )
     assert bad.status_code == 422 and "Fill in this field." in bad.get_data(as_text=True)
-    response = client.post("/training/admin/courses/new", data={
-        "title_en": "Safety", "title_zh": "安全", "summary_en": "", "summary_zh": "", "estimated_minutes": "10",
-        "required_types": ["agent"], "validity_months": "12", "pass_mark": "80", "max_attempts": "3",
-        "product_line_id": "0"})
+    response = client.post(
+        "/training/admin/courses/new",
+        data={
+            "title_en": "Safety",
+            "title_zh": "安全",
+            "summary_en": "",
+            "summary_zh": "",
+            "estimated_minutes": "10",
+            "required_types": ["agent"],
+            "validity_months": "12",
+            "pass_mark": "80",
+            "max_attempts": "3",
+            "product_line_id": "0",
+        },
+    )
     course_url = response.headers["Location"]
     course_id = int(course_url.rsplit("/", 1)[1])
     for title in ("First", "Second"):
-        client.post(f"/training/admin/courses/{course_id}/lessons/new",
-                    data={"title_en": title, "title_zh": title, "body_en": "<script>x</script>", "body_zh": ""})
-    assert "at least one quiz question" in client.post(f"/training/admin/courses/{course_id}/publish",
-                                                       data={"published": "1"}, follow_redirects=True).get_data(as_text=True)
-    client.post(f"/training/admin/courses/{course_id}/questions/new",
-                data={"text_en": "Safe?", "text_zh": "安全？", "options_text": "*Yes | 是\nNo | 否"})
+        client.post(
+            f"/training/admin/courses/{course_id}/lessons/new",
+            data={"title_en": title, "title_zh": title, "body_en": "<script>x</script>", "body_zh": ""},
+        )
+    assert "at least one quiz question" in client.post(
+        f"/training/admin/courses/{course_id}/publish", data={"published": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
+    client.post(
+        f"/training/admin/courses/{course_id}/questions/new",
+        data={"text_en": "Safe?", "text_zh": "安全？", "options_text": "*Yes | 是\nNo | 否"},
+    )
     from training.models import Course
 
     course = db.session.get(Course, course_id)
     second = course.lessons[1]
-    fragment = client.post(f"/training/admin/lessons/{second.id}/move", data={"direction": "up"},
-                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.post(
+        f"/training/admin/lessons/{second.id}/move", data={"direction": "up"}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert fragment.index("Second") < fragment.index("First") and "<html" not in fragment
     client.post(f"/training/admin/courses/{course_id}/publish", data={"published": "1"})
     db.session.refresh(course)
