@@ -34,9 +34,10 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete -w 120
 	$(BIN)/python scripts/mirror_en_catalog.py
 
+# `flask regions load` each time: new regions and corrected names reach an existing database too.
 run: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask regions load  # new regions and corrected names reach an existing database too
+	$(BIN)/flask regions load
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask seed demo
 	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 

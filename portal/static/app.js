@@ -35,3 +35,14 @@ document.addEventListener("input", (event) => {
   const form = event.target.form;
   if (form) form.querySelectorAll("[data-clear-on-input]").forEach((message) => message.remove());
 });
+// A column whose cells are numbers (td.number, right-aligned) gets its header aligned with them.
+const alignNumberHeaders = (root) => root.querySelectorAll("table").forEach((table) => {
+  const rows = [...table.tBodies].flatMap((body) => [...body.rows]).filter((row) => row.cells.length > 1);
+  const header = table.tHead && table.tHead.rows[0];
+  if (!header || !rows.length) return;
+  [...header.cells].forEach((cell, index) => {
+    if (rows.every((row) => !row.cells[index] || row.cells[index].classList.contains("number"))) cell.classList.add("number");
+  });
+});
+document.addEventListener("DOMContentLoaded", () => alignNumberHeaders(document));
+document.addEventListener("htmx:afterSettle", (event) => alignNumberHeaders(event.detail.elt.closest("table") ? event.detail.elt.closest("table").parentElement : event.detail.elt));
