@@ -181,6 +181,17 @@ def test_the_sku_look_up_suggests_names_the_product_fills_the_price_and_warns(pa
     assert lookups and all("csrf_token" not in url and "order_no" not in url for url in lookups)
 
 
+def test_the_report_forms_message_about_the_whole_form_goes_once_the_user_types(page, live_server):
+    """"There are no sales lines to record" once stayed on screen while the user filled the form in."""
+    log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/orders/report")
+    page.click("main form button[type=submit]")
+    message = page.locator("#report-form .form-error", has_text="There are no sales lines to record")
+    expect(message).to_be_visible()
+    page.locator("input[name=order_no]").press_sequentially("SO-7")
+    expect(message).to_have_count(0)
+
+
 def test_an_upload_with_errors_lists_them(page, live_server, tmp_path):
     log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
     bad = tmp_path / "sales.csv"
