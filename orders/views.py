@@ -16,7 +16,7 @@ from orders.models import ApiToken, Customer, DealRegistration, Product, SalesLi
 from partners.models import OnboardingStep, Partner, ProductLine
 from partners.services import regions_with_partners
 from partners.views import StepPage
-from portal.exports import table_response
+from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
@@ -329,9 +329,9 @@ def upload_template():
 @bp.get("/submissions")
 def submissions():
     query = select(Submission).order_by(Submission.id.desc())
-    if request.args.get("format") in ("csv", "xlsx"):
+    if export := requested_export():
         return table_response(
-            request.args["format"],
+            export,
             "submissions",
             services.SUBMISSION_EXPORT_HEADERS,
             services.submission_export_rows(db.session.scalars(query).all(), partner_code),
@@ -383,9 +383,9 @@ def lines():
         region=next((region for region in regions if region.code == region_code), None),
         returns_only=request.args.get("returns") == "1",
     )
-    if request.args.get("format") in ("csv", "xlsx"):
+    if export := requested_export():
         return table_response(
-            request.args["format"],
+            export,
             "sales-lines",
             services.LINE_EXPORT_HEADERS,
             services.line_export_rows(services.list_lines(criteria)),
@@ -446,9 +446,9 @@ def declare_period(period: str):
 @bp.get("/customers")
 def customer_list():
     text = request.args.get("q", "")
-    if request.args.get("format") in ("csv", "xlsx"):
+    if export := requested_export():
         return table_response(
-            request.args["format"],
+            export,
             "customers",
             services.CUSTOMER_EXPORT_HEADERS,
             services.customer_export_rows(customers.list_customers(text)),
@@ -550,9 +550,9 @@ def deals_list():
             services.parse_month(request.args.get("closed_last", "")),
         ),
     )
-    if request.args.get("format") in ("csv", "xlsx"):
+    if export := requested_export():
         return table_response(
-            request.args["format"],
+            export,
             "deal-registrations",
             services.DEAL_EXPORT_HEADERS,
             services.deal_export_rows(db.session.scalars(query).all(), partner_code),

@@ -29,7 +29,7 @@ from performance.kpis import (
 )
 from performance.models import ScoringRules
 from portal import tenancy
-from portal.exports import table_response
+from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.forms import options
 from portal.home import HomePanel
@@ -257,10 +257,10 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
 @require_role(*BRAND_ROLES)
 def evaluation_page():
     filters, criteria = _evaluation_filters()
-    if request.args.get("format") in ("csv", "xlsx"):
+    if export := requested_export():
         rows = evaluation.evaluate_partners(criteria, page=None).items
         return table_response(
-            request.args["format"],
+            export,
             f"evaluation-{criteria.period.strftime('%Y-%m')}",
             evaluation.export_headers(),
             evaluation.export_rows(rows),

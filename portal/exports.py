@@ -7,9 +7,17 @@ import csv
 import io
 from collections.abc import Iterable
 
-from flask import Response
+from flask import Response, request
 
 from portal.tabular import XLSX_MIMETYPE, escape_formula, write_xlsx
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def requested_export() -> str | None:
+    """The format a list's export link asks for (?format=csv or xlsx), or None for the page itself."""
+    requested = request.args.get("format")
+    return requested if requested in EXPORT_FORMATS else None
 
 
 def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:

@@ -298,26 +298,25 @@ def test_api_needs_a_valid_token(app, db, world):
     assert _api(app, "qd_forged", {"lines": []}).status_code == 401
 
 
+UNKNOWN_SKU = {
+    "lines": [
+        {
+            "order_no": "SO-1",
+            "line_no": 1,
+            "order_date": DAY,
+            "customer_code": "C",
+            "customer_name": "C",
+            "sku": "NOPE",
+            "quantity": 1,
+            "unit_price": 1,
+        }
+    ]
+}
+
+
 def test_api_errors_come_back_as_rows(app, db, world):
     _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
-    response = _api(
-        app,
-        plain,
-        {
-            "lines": [
-                {
-                    "order_no": "SO-1",
-                    "line_no": 1,
-                    "order_date": DAY,
-                    "customer_code": "C",
-                    "customer_name": "C",
-                    "sku": "NOPE",
-                    "quantity": 1,
-                    "unit_price": 1,
-                }
-            ]
-        },
-    )
+    response = _api(app, plain, UNKNOWN_SKU)
     assert response.status_code == 422
     assert response.json["errors"] == [{"row": 1, "column": "sku", "reason": "Unknown SKU NOPE."}]
 
@@ -329,25 +328,7 @@ def test_the_api_answers_in_the_accounts_language(app, db, world, monkeypatch, l
     world["admin_user"].locale = locale
     _token, plain = api_tokens.create_token(actor=world["admin_user"], name="ERP")
     db.session.commit()
-    response = _api(
-        app,
-        plain,
-        {
-            "lines": [
-                {
-                    "order_no": "SO-1",
-                    "line_no": 1,
-                    "order_date": DAY,
-                    "customer_code": "C",
-                    "customer_name": "C",
-                    "sku": "NOPE",
-                    "quantity": 1,
-                    "unit_price": 1,
-                }
-            ]
-        },
-    )
-    assert response.json["errors"][0]["reason"] == reason
+    assert _api(app, plain, UNKNOWN_SKU).json["errors"][0]["reason"] == reason
 
 
 def test_api_refuses_what_is_not_json_or_too_long(app, db, world):
