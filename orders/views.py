@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -131,17 +132,31 @@ def _rules() -> intake.ReportingRules:
     )
 
 
+ORDER_FIELDS = ("order_no", "order_date", "customer_code", "customer_name", "customer_region")
+# The report form's fields by the column names intake uses, so that a problem names the field the user sees.
+REPORT_FIELD_LABELS = {
+    "order_no": _l("Order number"),
+    "order_date": _l("Order date"),
+    "customer_code": _l("Customer code"),
+    "customer_name": _l("Customer name"),
+    "customer_region": _l("Customer region"),
+    "line_no": _l("Line"),
+    "sku": _l("SKU"),
+    "quantity": _l("Quantity"),
+    "unit_price": _l("Unit price"),
+    "discount": _l("Discount"),
+}
+
+
 def _form_rows() -> list[tuple[int, dict[str, str]]]:
-    """The web form's lines as rows: one order header, line rows numbered from 1; blank rows are left out."""
-    header = {
-        key: request.form.get(key, "")
-        for key in ("order_no", "order_date", "customer_code", "customer_name", "customer_region")
-    }
+    """The web form's lines as rows: the order's fields in each, numbered by the form's line (so a problem shows
+    under its line even when a line above was left blank); blank lines are left out."""
+    header = {key: request.form.get(key, "") for key in ORDER_FIELDS}
     rows = []
     for index in sorted({int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()}):
         line = {key: request.form.get(f"{key}-{index}", "") for key in ("sku", "quantity", "unit_price", "discount")}
         if any(value.strip() for value in line.values()):
-            rows.append((len(rows) + 1, {**header, **line, "line_no": str(len(rows) + 1)}))
+            rows.append((index, {**header, **line, "line_no": str(len(rows) + 1)}))
     return rows
 
 
@@ -179,6 +194,8 @@ def report_form():
         "orders/report_form.html",
         fragment="report_form",
         errors=errors,
+        order_fields=ORDER_FIELDS,
+        labels=REPORT_FIELD_LABELS,
         indexes=indexes,
         values=request.form,
         today=periods.local_today().isoformat(),

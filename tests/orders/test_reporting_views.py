@@ -221,7 +221,27 @@ def test_form_errors_sit_next_to_the_line_and_keep_the_input(client, login, worl
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "<html" not in page
-    assert "quantity: A quantity of 0 is not a sale" in page and 'value="899.5"' in page
+    assert "Quantity: A quantity of 0 is not a sale" in page and 'value="899.5"' in page
+
+
+def test_form_problems_name_the_field_and_sit_under_their_line(client, login, world):
+    """The form once named fields by their internal key (order_date), said the order's problem under every line,
+    and put a line's problem under the line above it when a line was left blank."""
+    import re
+
+    login(world["clerk"])
+    form = {"order_no": "SO-1", "order_date": "2030-01-01", "customer_code": "C-1", "customer_name": "宏达"}
+    for index, (sku, quantity) in enumerate([("DRILL-18V", "1"), ("", ""), ("DRILL-18V", "0"), ("CABLE-M", "2")], 1):
+        form |= {
+            f"sku-{index}": sku,
+            f"quantity-{index}": quantity,
+            f"unit_price-{index}": "1",
+            f"discount-{index}": "",
+        }
+    page = client.post("/orders/report", data=form).get_data(as_text=True)
+    assert page.count("Order date: ") == 1 and "order_date:" not in page and "quantity:" not in page
+    problems = dict(re.findall(r'<tr id="line-(\d+)".*?</tr>\s*(?:<tr class="row-errors">(.*?)</tr>)?', page, re.S))
+    assert "Quantity: A quantity of 0" in problems["3"] and not problems["1"] and not problems["4"]
 
 
 def test_running_total_is_exact(client, login, world):
