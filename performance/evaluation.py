@@ -40,6 +40,11 @@ class EvaluationRow:
         return None if value is None else Decimal(value)
 
 
+def has_scorecards(period: date) -> bool:
+    """Some partner in scope was scored for the month (the month list shows only the newest 24)."""
+    return db.session.scalar(select(Scorecard.id).where(Scorecard.period == period).limit(1)) is not None
+
+
 def scored_months(limit: int = 24) -> list[date]:
     return list(db.session.scalars(select(Scorecard.period).distinct().order_by(Scorecard.period.desc()).limit(limit)))
 

@@ -219,11 +219,10 @@ def decide_tier(partner_id: int):
 # Channel evaluation ----------------------------------------------------------------------------------------
 
 
-def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCriteria]:
+def _evaluation_filters(scored: list[date]) -> tuple[EvaluationFilterForm, evaluation.EvaluationCriteria]:
     """The filters as asked. The month list offers the scored months and the last complete one; a month asked
     for by link that has no scorecards is shown as such (the page says so and offers to score it), never
     silently swapped for another."""
-    scored = evaluation.scored_months()
     asked = parse_month(request.args.get("period", ""))
     default = scored[0] if scored else last_complete_month()
     months = {*scored, last_complete_month()}
@@ -256,7 +255,8 @@ def _evaluation_filters() -> tuple[EvaluationFilterForm, evaluation.EvaluationCr
 @bp.get("/evaluation")
 @require_role(*BRAND_ROLES)
 def evaluation_page():
-    filters, criteria = _evaluation_filters()
+    scored = evaluation.scored_months()
+    filters, criteria = _evaluation_filters(scored)
     if export := requested_export():
         rows = evaluation.evaluate_partners(criteria, page=None).items
         return table_response(
@@ -275,7 +275,7 @@ def evaluation_page():
         total=result.total,
         page=result,
         kpi_labels=KPI_LABELS,
-        is_scored=criteria.period in evaluation.scored_months(),
+        is_scored=evaluation.has_scorecards(criteria.period),
         out_of_date=sum(row.is_out_of_date for row in result.items),
     )
 
