@@ -182,7 +182,7 @@ def test_the_sku_look_up_suggests_names_the_product_fills_the_price_and_warns(pa
 
 
 def test_the_report_forms_message_about_the_whole_form_goes_once_the_user_types(page, live_server):
-    """"There are no sales lines to record" once stayed on screen while the user filled the form in."""
+    """ "There are no sales lines to record" once stayed on screen while the user filled the form in."""
     log_in(page, live_server, "admin@cascade.example", DEMO_PASSWORD)
     page.goto(f"{live_server}/orders/report")
     page.click("main form button[type=submit]")
