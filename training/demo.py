@@ -12,7 +12,7 @@ from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from training.models import Course, Lesson, Question, QuestionOption
-from training.services import issue_certificate
+from training.services import issue_certificate, mark_lesson_done
 
 DRILL_LESSONS = [
     (
@@ -153,8 +153,15 @@ def seed_demo() -> list[tuple[str, str, str]]:
         course.created_at = now - timedelta(days=540)
     db.session.flush()
     users = {u.email: u for u in db.session.scalars(select(User))}
-    issue_certificate(users["admin@huanan.example"], drill, None, at=now - timedelta(days=90))
-    issue_certificate(users["admin@huanan.example"], policy, None, at=now - timedelta(days=300))
-    issue_certificate(users["sales@huanan.example"], policy, None, at=now - timedelta(days=400))  # expired
-    issue_certificate(users["admin@cascade.example"], policy, None, at=now - timedelta(days=40))
+    # Oldest first, as they happened (the checklist keeps the first), each after its partner was approved, each
+    # holder having read the course's lessons.
+    for email, course, days_ago in (
+        ("sales@huanan.example", policy, 380),  # expired: the course is valid for 12 months
+        ("admin@huanan.example", policy, 300),
+        ("admin@huanan.example", drill, 90),
+        ("admin@cascade.example", policy, 40),
+    ):
+        for lesson in course.lessons:
+            mark_lesson_done(users[email], lesson)
+        issue_certificate(users[email], course, None, at=now - timedelta(days=days_ago))
     return []

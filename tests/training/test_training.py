@@ -334,3 +334,30 @@ def test_admin_authors_a_course_with_lessons_in_order_and_a_question(client, log
     client.post(f"/training/admin/courses/{course_id}/publish", data={"published": "1"})
     db.session.refresh(course)
     assert course.is_published and [q.text_en for q in course.questions] == ["Safe?"]
+
+
+def test_the_demo_training_history_holds_together(db, every_partner):
+    """The demo once showed "lessons read 0 / 2 · certified until …", and a first training before approval."""
+    from orders.demo import seed_demo as seed_orders
+    from partners.demo import seed_demo as seed_partners
+    from partners.models import OnboardingMilestone, OnboardingStep, PartnerApplication
+    from training.demo import seed_demo as seed_training
+    from training.models import Certificate, LessonProgress
+
+    seed_partners()
+    seed_orders()
+    seed_training()
+    read = {(p.user_id, p.lesson_id) for p in db.session.scalars(select(LessonProgress))}
+    approved = {a.partner_id: a.approved_at for a in db.session.scalars(select(PartnerApplication)) if a.approved_at}
+    first_training = {
+        m.partner_id: m.reached_at
+        for m in db.session.scalars(select(OnboardingMilestone))
+        if m.step is OnboardingStep.TRAINING
+    }
+    certificates = db.session.scalars(select(Certificate)).all()
+    for certificate in certificates:
+        assert all((certificate.user_id, lesson.id) in read for lesson in certificate.course.lessons)
+        if certificate.partner_id in approved:
+            assert certificate.issued_at >= approved[certificate.partner_id]
+    for partner_id, reached in first_training.items():
+        assert reached == min(c.issued_at for c in certificates if c.partner_id == partner_id)
