@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.database import utcnow
-from portal.security import Role
+from portal.security import Role, sees_many_partners
 
 # (endpoint, label, roles that see it)
 NAVIGATION = [
@@ -60,9 +60,17 @@ def install(app: Flask) -> None:
             "html_lang": "zh-CN" if locale is not None and locale.language == "zh" else "en",
         }
 
-    app.jinja_env.globals.update(Role=Role, can_manage_users_of=can_manage_users_of, page_url=page_url, now=utcnow)
+    app.jinja_env.globals.update(
+        Role=Role,
+        can_manage_users_of=can_manage_users_of,
+        page_url=page_url,
+        now=utcnow,
+        sees_many_partners=lambda: sees_many_partners(current_user),
+    )
     # The form macros as a global: htmx fragments (single blocks) do not see a template's own imports.
     app.jinja_env.globals["forms"] = app.jinja_env.get_template("macros/forms.html").module
     app.jinja_env.globals["pager"] = app.jinja_env.get_template("macros/pager.html").module.pager
-    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
+    # One unambiguous form in both languages, with the zone: partners read it in Seattle and Munich too.
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm ZZZZ") if value else ""
+    app.jinja_env.filters["day"] = lambda value: format_date(value, "yyyy-MM-dd") if value else ""
     app.jinja_env.filters["problems_csv"] = problems_csv_uri

@@ -40,6 +40,11 @@ PARTNER_ROLES = (Role.PARTNER_USER, Role.PARTNER_ADMIN)
 BRAND_ROLES = (Role.CHANNEL_MANAGER, Role.ADMIN)
 
 
+def sees_many_partners(user) -> bool:
+    """Brand staff see several partners' rows, so their lists name the partner; a partner's own lists need not."""
+    return getattr(user, "role", None) in BRAND_ROLES
+
+
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS."""
 
