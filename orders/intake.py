@@ -42,6 +42,13 @@ COLUMNS = [
     Column("discount", ("discount", "折扣"), required=False),
 ]
 CHUNK = 1000
+
+
+def columns_for(actor: User) -> list[Column]:
+    """The columns of this user's files: brand staff name the partner of each line, a partner reports its own."""
+    return COLUMNS if actor.role not in PARTNER_ROLES else COLUMNS[1:]
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 FOUR_PLACES = Decimal("0.0001")
@@ -150,7 +157,9 @@ def _parse(
 
     date_text = (values.get("order_date") or "").strip()
     order_date = None
-    if not _DATE.match(date_text[:10]) or len(date_text) not in (10, 19):
+    if not date_text:
+        wrong("order_date", _l("Fill in this field."))
+    elif not _DATE.match(date_text[:10]) or len(date_text) not in (10, 19):
         wrong("order_date", _l("Write the date as YYYY-MM-DD."))
     else:
         try:

@@ -92,6 +92,13 @@ def period_states(partner: Partner, *, months: int = 6, today: date | None = Non
     return [PeriodState(p, reports.get(p), counts.get(p, 0), deadline(p)) for p in periods]
 
 
+def periods_for_home(partner: Partner, *, today: date | None = None) -> list[PeriodState]:
+    """What a partner's home page lists: the last three months, and every older month of the year still owed
+    (overdue ones are the most urgent, so they never drop out of sight)."""
+    states = period_states(partner, months=12, today=today)
+    return states[:3] + [state for state in states[3:] if state.is_due]
+
+
 def months_to_declare(submission: Submission, *, today: date | None = None) -> list[date]:
     """The months a submission's lines fall in that are over and not declared yet: after reporting, the partner
     is asked to declare them complete."""

@@ -215,13 +215,15 @@ def report_line():
 def report_line_product(index: int):
     """Beside a line once its SKU is chosen: the product's name, its list price filled in while the price is
     empty, and a warning when the price typed is far from the list price (a warning only, never a refusal)."""
-    product = catalog.active_product(request.args.get(f"sku-{index}", ""))
+    sku = request.args.get(f"sku-{index}", "").strip()
+    product = catalog.active_product(sku)
     price_text = request.args.get(f"unit_price-{index}", "")
     price = intake.parse_number(price_text) if price_text.strip() else None
     far = product is not None and price is not None and catalog.is_far_from_list_price(product, price)
     return render(
         "orders/_line_product.html",
         index=index,
+        sku=sku,
         product=product,
         far=far,
         fill_price=product is not None and not price_text.strip(),
@@ -281,7 +283,7 @@ def upload():
         "orders/upload.html",
         form=form,
         result=result,
-        columns=intake.COLUMNS,
+        columns=intake.columns_for(current_user),
         uploads=uploads.recent_uploads(actor=current_user),
         status=422 if form.is_submitted() else 200,
     )
@@ -317,13 +319,12 @@ def retry_upload(upload_id: int):
 @bp.get("/upload/template.xlsx")
 def upload_template():
     chinese = is_chinese()
-    columns = intake.COLUMNS if current_user.role in BRAND_ROLES else intake.COLUMNS[1:]
-    headers = [column.headers[1] if chinese else column.headers[0] for column in columns]
+    headers = [column.headers[1] if chinese else column.headers[0] for column in intake.columns_for(current_user)]
     example = [
         "SO-2026-0001",
         1,
         periods.local_today().replace(day=1).isoformat(),
-        "C-001",
+        "C-900",  # a code no demo customer has: trying the template changes no one's name
         "深圳市宏达机电有限公司" if chinese else "Hongda Machinery Co., Ltd.",
         "广东省深圳市" if chinese else "Shenzhen",
         "PWR-DRILL-18V",
@@ -675,7 +676,7 @@ def partner_code(partner_id: int) -> str:
 
 
 def _periods_panel() -> dict:
-    return {"states": periods.period_states(current_user.partner, months=3)}
+    return {"states": periods.periods_for_home(current_user.partner)}
 
 
 HOME_PANELS = [HomePanel("orders/_home_periods.html", PARTNER_ROLES, _periods_panel)]

@@ -175,7 +175,7 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
             privacy_notice_version=PRIVACY_NOTICE_VERSION,
             locale="zh_Hans_CN",
             created_at=_days_ago(1),
-            duplicate_note="partner P-GD-0001 深圳华南电子分销有限公司",
+            duplicate_note="P-GD-0001 深圳华南电子分销有限公司",
             product_lines=[lines["PWR"]],
         )
     )

@@ -106,11 +106,12 @@ def _duplicate_note(
         if exclude is not None and exclude.id is not None:
             query = query.where(PartnerApplication.id != exclude.id)
         other = db.session.scalars(query.order_by(PartnerApplication.id).limit(1)).first()
+    # Kept as data, in no language: a partner by its code, an application by its number; the page says the rest.
     notes = []
     if partner is not None:
-        notes.append(f"partner {partner.code} {partner.legal_name}")
+        notes.append(f"{partner.code} {partner.legal_name}")
     if other is not None:
-        notes.append(f"application #{other.id} {other.legal_name} ({other.status.value})")
+        notes.append(f"#{other.id} {other.legal_name}")
     return "; ".join(notes) or None
 
 

@@ -34,13 +34,19 @@ def _zh(domain: str):
 def region_rows() -> list[RegionRow]:
     """Every region the tree holds, parents before children."""
     countries_zh, subdivisions_zh = _zh("iso3166-1"), _zh("iso3166-2")
-    rows = [
-        RegionRow(c.alpha_2, None, RegionLevel.COUNTRY, getattr(c, "common_name", c.name), countries_zh(c.name))
-        for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
-    ]
     with REGION_NAMES.open(encoding="utf-8", newline="") as handle:
         names = {row["code"]: row for row in csv.DictReader(handle)}
     no_names = {"name_en": "", "name_zh": ""}
+    rows = [
+        RegionRow(
+            c.alpha_2,
+            None,
+            RegionLevel.COUNTRY,
+            names.get(c.alpha_2, no_names)["name_en"] or getattr(c, "common_name", c.name),
+            names.get(c.alpha_2, no_names)["name_zh"] or countries_zh(c.name),
+        )
+        for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
+    ]
     rows += [
         RegionRow(
             s.code,

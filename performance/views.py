@@ -158,7 +158,15 @@ def scorecard(partner_id: int):
         else partner.tier.value,
         version=partner.version_id,
     )
-    return render("performance/scorecard.html", decision=decision, tier_labels=PARTNER_TIER_LABELS, **context)
+    asked = parse_month(request.args.get("period", ""))
+    return render(
+        "performance/scorecard.html",
+        decision=decision,
+        tier_labels=PARTNER_TIER_LABELS,
+        not_begun=asked if asked and asked > local_today() else None,  # said, not silently replaced
+        next_month=add_months(context["period"], 1) if add_months(context["period"], 1) <= local_today() else None,
+        **context,
+    )
 
 
 @bp.get("/partners/<int:partner_id>/scorecard.pdf")

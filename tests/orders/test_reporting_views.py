@@ -242,6 +242,17 @@ def test_form_problems_name_the_field_and_sit_under_their_line(client, login, wo
     assert page.count("Order date: ") == 1 and "order_date:" not in page and "quantity:" not in page
     problems = dict(re.findall(r'<tr id="line-(\d+)".*?</tr>\s*(?:<tr class="row-errors">(.*?)</tr>)?', page, re.S))
     assert "Quantity: A quantity of 0" in problems["3"] and not problems["1"] and not problems["4"]
+    assert 'name="order_date" aria-invalid="true"' in page and 'name="quantity-3" aria-invalid="true"' in page
+    assert 'name="quantity-1" aria-invalid' not in page
+    empty_date = client.post("/orders/report", data={**form, "order_date": ""}).get_data(as_text=True)
+    assert "Order date: Fill in this field." in empty_date
+
+
+def test_an_unknown_sku_is_said_when_the_field_is_left(client, login, world):
+    login(world["clerk"])
+    page = client.get("/orders/report/line/1/product?sku-1=NOPE-123").get_data(as_text=True)
+    assert "No product on sale has this SKU" in page
+    assert "No product" not in client.get("/orders/report/line/1/product?sku-1=").get_data(as_text=True)
 
 
 def test_running_total_is_exact(client, login, world):
@@ -298,6 +309,18 @@ def test_template_download_in_the_users_language(client, login, db, world):
     login(world["clerk"])
     sheet = load_workbook(io.BytesIO(client.get("/orders/upload/template.xlsx").data)).worksheets[0]
     assert [cell.value for cell in sheet[1]][:3] == ["订单号", "行号", "订单日期"]
+    page = client.get("/orders/upload").get_data(as_text=True)
+    assert f"文件的 {sheet.max_column} 列" in page and sheet.max_column == 10  # no partner_code for a partner
+    assert "不是百分比" in page
+
+
+def test_brand_staff_files_name_the_partner_first(client, login, db, world):
+    from openpyxl import load_workbook
+
+    login(make_user(role=Role.ADMIN))
+    sheet = load_workbook(io.BytesIO(client.get("/orders/upload/template.xlsx").data)).worksheets[0]
+    assert sheet.cell(1, 1).value == "partner_code" and sheet.max_column == 11
+    assert "The file's 11 columns" in client.get("/orders/upload").get_data(as_text=True)
 
 
 def _api(app, token, body=None, **kwargs):
@@ -562,3 +585,18 @@ def test_a_partner_sees_its_own_lines_without_a_partner_column(client, login, db
     login(world["clerk"])
     page = client.get("/orders/lines?q=P-B").get_data(as_text=True)
     assert "3 lines" in page and 'name="q"' not in page and "/orders/lines?partner=" not in page
+
+
+def test_a_partners_own_lists_leave_out_the_partner_and_times_say_their_zone(client, login, db, world):
+    """A partner's lists once repeated its own code on every row, pushing the figures off a phone; times were
+    ambiguous ("11/2/25, 8:13 PM") for partners in other time zones."""
+    _many_lines(world["partner"], 2, world["clerk"])
+    login(world["clerk"])
+    for url in ("/orders/submissions", "/orders/customers", "/orders/deals"):
+        assert "<th>Partner</th>" not in client.get(url).get_data(as_text=True), url
+    submissions = client.get("/orders/submissions").get_data(as_text=True)
+    assert "GMT+08:00" in submissions
+    assert "No customer matches." in client.get("/orders/customers?q=zzz").get_data(as_text=True)
+    login(make_user(role=Role.ADMIN))
+    for url in ("/orders/submissions", "/orders/customers", "/orders/deals"):
+        assert "<th>Partner</th>" in client.get(url).get_data(as_text=True), url

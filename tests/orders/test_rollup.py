@@ -119,3 +119,19 @@ def test_period_states_count_each_months_lines(app, db, every_partner):
         make_sales_line(partner, order_date=day)
     counts = {state.period: state.line_count for state in period_states(partner, months=3, today=date(2026, 11, 23))}
     assert counts == {date(2026, 10, 1): 2, date(2026, 9, 1): 1, date(2026, 8, 1): 0}
+
+
+def test_the_home_page_keeps_every_month_still_owed(app, db, every_partner):
+    """Home once listed only the last three months while older ones were overdue."""
+    from datetime import datetime
+
+    from orders.models import PeriodReport, PeriodStatus
+    from orders.periods import periods_for_home
+    from tests.builders import joined
+
+    partner = joined(make_partner(), datetime(2026, 1, 1, tzinfo=UTC))
+    for month in range(4, 8):  # April to July declared; January to March and August to October not
+        db.session.add(PeriodReport(partner_id=partner.id, period=date(2026, month, 1), status=PeriodStatus.NO_SALES))
+    db.session.flush()
+    shown = [state.period.month for state in periods_for_home(partner, today=date(2026, 11, 23))]
+    assert shown == [10, 9, 8, 3, 2, 1]

@@ -69,7 +69,7 @@ def test_review_queue_shows_duplicates_first_and_approves_with_htmx(client, logi
     make_partner(name="深圳华南电子分销有限公司", code="P-GD-9")
     plain = make_application(name="Plain Co")
     flagged = make_application(name="深圳华南电子分销股份有限公司")
-    flagged.duplicate_note = "partner P-GD-9 深圳华南电子分销有限公司"
+    flagged.duplicate_note = "P-GD-9 深圳华南电子分销有限公司"
     db.session.flush()
     login(admin)
     page = client.get("/partners/applications").get_data(as_text=True)

@@ -66,3 +66,9 @@ def test_countries_are_listed_by_pinyin_in_chinese_and_alphabetically_in_english
     assert chinese.index("阿富汗") < chinese.index("不丹") < chinese.index("中国")  # a(fu han), bu(dan), zhong(guo)
     assert provinces[:2] == ["安徽省", "澳门特别行政区"] and provinces[-1] == "浙江省"
     assert english.index("Åland Islands") < english.index("Albania") and english[-1] == "Zimbabwe"
+
+
+def test_country_names_in_chinese_are_the_mainland_ones(db):
+    """The apply form once offered 柬埔塞, 马尔他 and 瓜地马拉."""
+    names = [region_by_code(code).name_zh for code in ("KH", "MT", "GT", "KR")]
+    assert names == ["柬埔寨", "马耳他", "危地马拉", "韩国"]

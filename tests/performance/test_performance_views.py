@@ -367,3 +367,11 @@ def test_scores_computed_before_new_lines_are_marked_out_of_date_until_scored_ag
     assert response.headers["Location"] == next_page
     assert 'id="score-out-of-date"' not in client.get(next_page).get_data(as_text=True)
     assert "out of date" not in client.get("/performance/evaluation?period=2026-10").get_data(as_text=True)
+
+
+def test_a_month_that_has_not_begun_is_said_not_silently_replaced(client, login, scored):
+    login(make_user(scored, role=Role.PARTNER_USER))
+    page = client.get(f"/performance/partners/{scored.id}/scorecard?period=2099-01").get_data(as_text=True)
+    assert "2099-01 has not begun" in page
+    earlier = client.get(f"/performance/partners/{scored.id}/scorecard?period=2026-09").get_data(as_text=True)
+    assert "period=2026-10" in earlier and "Next month" in earlier and "has not begun" not in earlier
