@@ -25,7 +25,7 @@ from portal.htmx import local_path, redirect_after_post, render
 from portal.i18n import is_chinese
 from portal.imports import run_import
 from portal.paging import page_number, paginate
-from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role
+from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, require_role, sees_many_partners
 from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
 
 bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="templates")
@@ -389,7 +389,7 @@ def revert_submission(submission_id: int):
 def lines():
     """Every line in scope, a page at a time, with their count and exact total; brand staff filter by partner
     and region. Drill-downs from a scorecard name the partner and the months."""
-    is_brand = current_user.role in BRAND_ROLES
+    is_brand = sees_many_partners(current_user)
     regions = regions_with_partners() if is_brand else []
     region_code = request.args.get("region", "") if is_brand else ""
     criteria = services.LineCriteria(

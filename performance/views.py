@@ -159,12 +159,13 @@ def scorecard(partner_id: int):
         version=partner.version_id,
     )
     asked = parse_month(request.args.get("period", ""))
+    following = add_months(context["period"], 1)
     return render(
         "performance/scorecard.html",
         decision=decision,
         tier_labels=PARTNER_TIER_LABELS,
         not_begun=asked if asked and asked > local_today() else None,  # said, not silently replaced
-        next_month=add_months(context["period"], 1) if add_months(context["period"], 1) <= local_today() else None,
+        next_month=following if following <= local_today() else None,
         **context,
     )
 

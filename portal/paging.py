@@ -25,7 +25,7 @@ class Page(Generic[T]):
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def first_index(self) -> int:
@@ -33,11 +33,16 @@ class Page(Generic[T]):
         return (self.number - 1) * self.per_page + 1 if self.items else 0
 
 
+def page_count(total: int, per_page: int) -> int:
+    """Pages of `total` items; an empty list is one (empty) page."""
+    return max(1, -(-total // per_page))
+
+
 def paginate(query: Select, *, page: int, per_page: int, total: int | None = None, scalars: bool = True) -> Page:
     """The `page`-th page (from 1, clamped to the last) of an ordered query; `total` when it is known already."""
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(page, 1), max(1, -(-total // per_page)))
+    number = min(max(page, 1), page_count(total, per_page))
     window = query.limit(per_page).offset((number - 1) * per_page)
     items = list(db.session.scalars(window) if scalars else db.session.execute(window))
     return Page(items, number, per_page, total)
@@ -50,5 +55,5 @@ def page_number(text: str | None) -> int:
 
 def page_of(items: list[T], *, page: int, per_page: int) -> Page[T]:
     """A page of a list worked out in Python (sorted by a figure computed per row)."""
-    number = min(max(page, 1), max(1, -(-len(items) // per_page)))
+    number = min(max(page, 1), page_count(len(items), per_page))
     return Page(items[(number - 1) * per_page : number * per_page], number, per_page, len(items))

@@ -21,7 +21,6 @@ from portal.extensions import db as _db
 from portal.extensions import limiter
 
 pytest_plugins = ["tests.browser.fixtures"]
-os.environ.setdefault("QUDAO_HUEY_IMMEDIATE", "1")  # background tasks run at once, inside the test
 
 
 class IsolatedClient(FlaskClient):

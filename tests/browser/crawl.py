@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from babel.messages.pofile import read_po
 
+from tests.browser.fixtures import log_in as log_in_with_the_form
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 DEPTH = 2  # links followed from the navigation and the home page
@@ -259,11 +261,7 @@ class Crawl:
 
 def log_in(page, base_url: str, email: str, password: str, language: str) -> None:
     """Log in through the form, then choose the language with the switcher, as a user does."""
-    page.goto(f"{base_url}/login")
-    page.fill("main input[name=email]", email)
-    page.fill("main input[name=password]", password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    log_in_with_the_form(page, base_url, email, password)
     code = "zh_Hans_CN" if language == "zh" else "en"
     if page.locator(f"header button[value={code}][aria-current]").count() == 0:
         with page.expect_navigation():
