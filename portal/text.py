@@ -1,0 +1,25 @@
+"""Text as the portal keeps it: what every form, file and API call passes through before it is stored."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls other than tab and line breaks, DEL, lone surrogates and the two noncharacters that no
+# XML document (so no XLSX export) may hold.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAK = re.compile("[\t\r\n]+")
+
+
+def without_controls(value: str, *, multiline: bool = False) -> str:
+    """`value` with its control characters removed. A multi-line field keeps tabs and line breaks (Windows
+    line ends made plain); a one-line field gets a space for them, as a pasted spreadsheet cell carries
+    them in by accident."""
+    value = _CONTROL.sub("", value)
+    if multiline:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return _BREAK.sub(" ", value)
+
+
+def has_controls(value: str) -> bool:
+    """True when `value` holds a character that without_controls() would remove (tabs and breaks aside)."""
+    return bool(_CONTROL.search(value))
