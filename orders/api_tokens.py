@@ -59,9 +59,10 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
     db.session.flush()
 
 
-def user_for_token(plain: str) -> User | None:
+def user_for_token(plain: str, *, delivering: bool) -> User | None:
     """The user the API acts as: the token's creator, while the token is not revoked, the creator may log in
-    and the partner is active (User.may_log_in covers both). None otherwise."""
+    and the partner is active (User.may_log_in covers both). None otherwise. A delivery (a POST) notes when
+    the token last delivered; a read writes nothing."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     with tenancy.every_partner(reason="authenticating an API token"):
@@ -71,5 +72,6 @@ def user_for_token(plain: str) -> User | None:
         user = token.created_by
         if not user.may_log_in or user.partner_id != token.partner_id:
             return None
-        token.last_used_at = utcnow()
+        if delivering:
+            token.last_used_at = utcnow()
     return user

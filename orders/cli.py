@@ -1,4 +1,5 @@
-"""`flask deals expire`: the daily job that ends protection of deals past their date."""
+"""`flask deals expire`: the daily job that records the expiry of deals past their date (pages show them as
+expired already)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ deals_group = AppGroup("deals", help="Deal registrations.")
 
 @deals_group.command("expire")
 def expire() -> None:
-    """Expire registrations past their protection or expected close date."""
+    """Record the expiry of registrations past their protection or expected close date."""
     with tenancy.every_partner(reason="the daily expiry looks at every partner's deals"):
         count = expire_deals(local_today())
         db.session.commit()

@@ -43,15 +43,15 @@ def _check(fields: DealFields, today: date) -> None:
         raise RuleViolation(_l("The expected close date has passed."), field="expected_close")
 
 
-def _flag_conflicts(deal: DealRegistration) -> None:
+def _flag_conflicts(deal: DealRegistration, today: date) -> None:
     """Every other partner's active registration for the same customer (normalised name) is a conflict: both
-    sides are flagged for the channel manager."""
+    sides are flagged for the channel manager. One past its date is expired, so no conflict."""
     with tenancy.every_partner(reason="conflicts are found across partners"):
         others = db.session.scalars(
             select(DealRegistration).where(
                 DealRegistration.customer_key == deal.customer_key,
                 DealRegistration.partner_id != deal.partner_id,
-                DealRegistration.status.in_(ACTIVE_DEAL_STATUSES),
+                DealRegistration.status_on(today).in_(ACTIVE_DEAL_STATUSES),
                 DealRegistration.id != deal.id,
             )
         ).all()
@@ -86,7 +86,7 @@ def register_deal(fields: DealFields, *, actor: User, today: date) -> DealRegist
     )
     db.session.add(deal)
     db.session.flush()
-    _flag_conflicts(deal)
+    _flag_conflicts(deal, today)
     audit.record(
         actor=actor, row=deal, action="create", after=audit.snapshot(deal, AUDITED), partner_id=deal.partner_id
     )
@@ -116,27 +116,28 @@ def approve_deal(deal: DealRegistration, *, actor: User, today: date) -> None:
     """Brand staff who see the partner protect the deal for DEAL_PROTECTION_DAYS. Caller commits."""
     if actor.role not in BRAND_ROLES:
         raise PermissionDenied()
-    if deal.status is not DealStatus.SUBMITTED:
+    if deal.status_on(today) is not DealStatus.SUBMITTED:
         raise RuleViolation(_l("Only a registration waiting for approval can be approved."))
     deal.protected_until = today + timedelta(days=current_app.config["DEAL_PROTECTION_DAYS"])
     _decide(deal, actor, DealStatus.APPROVED, None)
 
 
-def reject_deal(deal: DealRegistration, *, actor: User, reason: str) -> None:
+def reject_deal(deal: DealRegistration, *, actor: User, reason: str, today: date) -> None:
     if actor.role not in BRAND_ROLES:
         raise PermissionDenied()
-    if deal.status is not DealStatus.SUBMITTED:
+    if deal.status_on(today) is not DealStatus.SUBMITTED:
         raise RuleViolation(_l("Only a registration waiting for approval can be rejected."))
     if not reason.strip():
         raise RuleViolation(_l("Say why the registration is rejected."), field="note")
     _decide(deal, actor, DealStatus.REJECTED, reason.strip())
 
 
-def close_deal(deal: DealRegistration, *, actor: User, won: bool, order_no: str = "") -> None:
-    """The partner reports the outcome of an approved deal; a win names the order whose sales lines it brought."""
+def close_deal(deal: DealRegistration, *, actor: User, won: bool, today: date, order_no: str = "") -> None:
+    """The partner reports the outcome of an approved deal still protected; a win names the order whose sales
+    lines it brought."""
     if actor.role not in PARTNER_ROLES or actor.partner_id != deal.partner_id:
         raise PermissionDenied()
-    if deal.status is not DealStatus.APPROVED:
+    if deal.status_on(today) is not DealStatus.APPROVED:
         raise RuleViolation(_l("Only an approved registration can be closed."))
     if won:
         order_no = order_no.strip()
@@ -152,25 +153,28 @@ def close_deal(deal: DealRegistration, *, actor: User, won: bool, order_no: str 
 
 
 def expire_deals(today: date) -> int:
-    """Registrations past their protection (approved) or past their expected close (waiting) expire. Run daily by
-    `flask deals expire`, and before deals are listed. The caller commits."""
-    expired = 0
-    for deal in db.session.scalars(select(DealRegistration).where(DealRegistration.status.in_(ACTIVE_DEAL_STATUSES))):
-        limit = deal.protected_until if deal.status is DealStatus.APPROVED else deal.expected_close
-        if limit is not None and limit < today:
-            before = audit.snapshot(deal, AUDITED)
-            deal.status = DealStatus.EXPIRED
-            audit.record(
-                actor=None,
-                row=deal,
-                action="expire",
-                before=before,
-                after=audit.snapshot(deal, AUDITED),
-                partner_id=deal.partner_id,
-            )
-            expired += 1
+    """Record the expiry of registrations past their protection (approved) or past their expected close
+    (waiting), with an audit entry each. Run daily by `flask deals expire`. Pages need not wait for it: they
+    read DealRegistration.status_on(today), which counts these as expired already. The caller commits."""
+    overdue = db.session.scalars(
+        select(DealRegistration).where(
+            DealRegistration.status.in_(ACTIVE_DEAL_STATUSES),
+            DealRegistration.status_on(today) == DealStatus.EXPIRED,
+        )
+    ).all()
+    for deal in overdue:
+        before = audit.snapshot(deal, AUDITED)
+        deal.status = DealStatus.EXPIRED
+        audit.record(
+            actor=None,
+            row=deal,
+            action="expire",
+            before=before,
+            after=audit.snapshot(deal, AUDITED),
+            partner_id=deal.partner_id,
+        )
     db.session.flush()
-    return expired
+    return len(overdue)
 
 
 def won_lines(deal: DealRegistration) -> list[SalesLine]:
@@ -183,12 +187,21 @@ def won_lines(deal: DealRegistration) -> list[SalesLine]:
     )
 
 
-def deals_query(*, partner_id: int | None = None, closed_in: tuple[date | None, date | None] = (None, None)):
-    """Registrations in scope, conflicts first, newest first; of one partner; or only those won or lost in a range
-    of months (the deals behind a scorecard's win rate). For a page (paginate) or an export (all)."""
+def deals_query(
+    *,
+    today: date,
+    partner_id: int | None = None,
+    status: DealStatus | None = None,
+    closed_in: tuple[date | None, date | None] = (None, None),
+):
+    """Registrations in scope, conflicts first, newest first; of one partner; in one state on `today` (an overdue
+    one is expired); or only those won or lost in a range of months (the deals behind a scorecard's win rate).
+    For a page (paginate) or an export (all)."""
     query = select(DealRegistration).order_by(DealRegistration.conflict_note.is_(None), DealRegistration.id.desc())
     if partner_id is not None:
         query = query.where(DealRegistration.partner_id == partner_id)
+    if status is not None:
+        query = query.where(DealRegistration.status_on(today) == status)
     first, last = closed_in
     if first is not None and last is not None:
         query = query.where(

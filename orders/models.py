@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint, and_, case, type_coerce
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
@@ -303,6 +304,28 @@ class DealRegistration(PartnerOwned, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_DEAL_STATUSES
+
+    @hybrid_method
+    def status_on(self, today: date) -> DealStatus:
+        """The state on `today`: a registration still waiting past its expected close, or approved past its
+        protection, is expired, whether or not `flask deals expire` has recorded that yet."""
+        if self.status is DealStatus.APPROVED and self.protected_until is not None and self.protected_until < today:
+            return DealStatus.EXPIRED
+        if self.status is DealStatus.SUBMITTED and self.expected_close < today:
+            return DealStatus.EXPIRED
+        return self.status
+
+    @status_on.expression
+    def status_on(cls, today: date):
+        """The same in SQL, for lists filtered by state."""
+        return type_coerce(
+            case(
+                (and_(cls.status == DealStatus.APPROVED, cls.protected_until < today), DealStatus.EXPIRED.value),
+                (and_(cls.status == DealStatus.SUBMITTED, cls.expected_close < today), DealStatus.EXPIRED.value),
+                else_=cls.status,
+            ),
+            cls.status.type,
+        )
 
 
 class UploadStatus(LabelledEnum):

@@ -121,19 +121,35 @@ def _as_text(value) -> str | None:
     return None if value is None else str(value)
 
 
+def default_rules() -> ScoringRules:
+    """Version 1: the defaults that the schema's migration stores (keep the two alike)."""
+    return ScoringRules(
+        version=1,
+        weights=dict(DEFAULT_WEIGHTS),
+        silver_min=50,
+        gold_min=65,
+        platinum_min=80,
+        recommendation_months=3,
+        note="",
+    )
+
+
+def _newest_rules() -> ScoringRules | None:
+    return db.session.scalar(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(1))
+
+
 def current_rules() -> ScoringRules:
-    """The newest version of the rules; version 1 (the defaults) is created the first time it is asked for."""
-    rules = db.session.scalar(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(1))
+    """The newest version of the rules, for reading. The migration stores version 1; should the table be empty
+    all the same, the defaults are returned unsaved, so that looking at the rules never writes."""
+    return _newest_rules() or default_rules()
+
+
+def stored_rules() -> ScoringRules:
+    """The newest version of the rules as a stored row, for what refers to it (scorecards, the next version):
+    version 1 is stored here when the table is empty. The caller commits."""
+    rules = _newest_rules()
     if rules is None:
-        rules = ScoringRules(
-            version=1,
-            weights=dict(DEFAULT_WEIGHTS),
-            silver_min=50,
-            gold_min=65,
-            platinum_min=80,
-            recommendation_months=3,
-            note="",
-        )
+        rules = default_rules()
         db.session.add(rules)
         db.session.flush()
     return rules
@@ -174,7 +190,7 @@ def save_rules(fields: RulesFields, *, actor: User, based_on: int) -> ScoringRul
     if actor.role is not Role.ADMIN:
         raise PermissionDenied()
     check_rules(fields)
-    newest = current_rules()
+    newest = stored_rules()
     if newest.version != based_on:
         raise RuleViolation(
             _l(
@@ -231,7 +247,7 @@ def compute_scorecards(
     A month scored again with the same version is replaced (the lines may have changed); scorecards of other
     versions stay as they were. Ranks and size KPIs compare partners of the same type, so brand-wide
     scorecards are computed in the every-partner scope. The caller commits."""
-    rules = rules or current_rules()
+    rules = rules or stored_rules()
     # Plain rows, not Partner objects: thousands of partners are scored each night.
     partners = [
         row
@@ -304,7 +320,7 @@ def compute_scorecards(
 
 def compute_recent_scorecards(last: date, months: int = 12, *, now: datetime | None = None) -> int:
     """compute_scorecards for the `months` months up to `last` with the newest rules; returns how many."""
-    rules = current_rules()
+    rules = stored_rules()
     return sum(len(compute_scorecards(add_months(last, -n), rules=rules, now=now)) for n in range(months))
 
 

@@ -146,7 +146,7 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     )
     from partners.models import CoverageAssignment
     from performance.models import SalesTarget, Scorecard
-    from performance.scoring import current_rules
+    from performance.scoring import stored_rules
 
     assignment = CoverageAssignment(
         partner_id=partner.id, region_id=partner.region_id, effective_from=date(2026, 1, 1), reason="test"
@@ -156,7 +156,7 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     scorecard = Scorecard(
         partner_id=partner.id,
         period=date(2026, 10, 1),
-        rules=current_rules(),
+        rules=stored_rules(),
         score=Decimal(50),
         kpis={},
         normalised={},

@@ -131,6 +131,7 @@ class QuizAttempt(PartnerOwned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]  # 1, 2, … per learner and course; the limit allows numbers up to the course's max_attempts
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     layout: Mapped[list] = mapped_column(JSON)  # [[question id, [option ids in shown order]], …]
@@ -140,6 +141,9 @@ class QuizAttempt(PartnerOwned, db.Model):
 
     course: Mapped[Course] = relationship()
     user = relationship("User")
+
+    # Two starts at once cannot both take the same number, so no race gets past the limit.
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "number"),)
 
 
 class Certificate(PartnerOwned, db.Model):

@@ -54,8 +54,8 @@ def test_approval_protects_for_the_configured_days(app, world):
 def test_rejection_needs_a_reason(world):
     deal = deals.register_deal(fields(), actor=world["clerk_a"], today=TODAY)
     with pytest.raises(RuleViolation):
-        deals.reject_deal(deal, actor=world["manager"], reason="")
-    deals.reject_deal(deal, actor=world["manager"], reason="客户已由直销覆盖")
+        deals.reject_deal(deal, actor=world["manager"], reason="", today=TODAY)
+    deals.reject_deal(deal, actor=world["manager"], reason="客户已由直销覆盖", today=TODAY)
     assert deal.status is DealStatus.REJECTED and deal.decision_note == "客户已由直销覆盖"
 
 
@@ -69,9 +69,9 @@ def test_a_win_links_to_its_reported_sales(world):
     deal = deals.register_deal(fields(), actor=world["clerk_a"], today=TODAY)
     deals.approve_deal(deal, actor=world["manager"], today=TODAY)
     with pytest.raises(RuleViolation):
-        deals.close_deal(deal, actor=world["clerk_a"], won=True, order_no="SO-NOT-REPORTED")
+        deals.close_deal(deal, actor=world["clerk_a"], won=True, today=TODAY, order_no="SO-NOT-REPORTED")
     make_sales_line(world["a"], order_no="SO-WIN", actor=world["clerk_a"])
-    deals.close_deal(deal, actor=world["clerk_a"], won=True, order_no="SO-WIN")
+    deals.close_deal(deal, actor=world["clerk_a"], won=True, today=TODAY, order_no="SO-WIN")
     assert deal.status is DealStatus.WON and [line.order_no for line in deals.won_lines(deal)] == ["SO-WIN"]
 
 
