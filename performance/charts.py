@@ -1,8 +1,15 @@
 """The scorecard's trend charts, drawn server-side as SVG with pygal (no script needed to show them, and the
-same SVG goes into the PDF)."""
+same drawing goes into the PDF).
+
+A page's Content-Security-Policy (portal/headers.py) refuses the inline script, the <style> and the style
+attribute that pygal writes into every chart, so a chart for a page has none of them: its CSS is
+portal/static/charts.css, which `stylesheet()` writes. WeasyPrint applies no page stylesheet inside an inline SVG,
+so a chart for a PDF keeps its own <style> (`with_style=True`)."""
 
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 
 import pygal
@@ -27,7 +34,7 @@ def _plotted(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _chart(kind, title: str, labels: list[str]):
+def _chart(kind, title: str, labels: list[str], *, with_style: bool = False):
     chart = kind(
         style=STYLE,
         js=[],
@@ -43,7 +50,61 @@ def _chart(kind, title: str, labels: list[str]):
         truncate_legend=-1,
         no_data_text="—",
     )
+    chart.add_xml_filter(_without_script if with_style else _for_a_page)
     return chart
+
+
+def _local(tag) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _without_script(root):
+    """pygal adds a <script> with its settings even with js=[] (for its tooltips, which are not loaded)."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if _local(child.tag) == "script":
+                parent.remove(child)
+    return root
+
+
+_SERIES_RULE = re.compile(r"#chart-[\w-]+ \.series\.serie-(\d+)\{([^}]*)\}")
+
+
+def _for_a_page(root):
+    """No script, no <style>, no style attribute. The one rule of pygal's CSS that differs from chart to chart, a
+    series' stroke (the target's dashes), becomes attributes of that series' group; the rest is charts.css."""
+    _without_script(root)
+    strokes: dict[str, list[tuple[str, str]]] = {}
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if _local(child.tag) == "style":
+                for index, declarations in _SERIES_RULE.findall(html.unescape(child.text or "")):
+                    pairs = (item.split(":", 1) for item in declarations.split(";") if ":" in item)
+                    strokes[index] = [(name.strip(), value.strip()) for name, value in pairs]
+                parent.remove(child)
+    for element in root.iter():
+        element.attrib.pop("style", None)  # only the tooltip's "opacity: 0", for pygal's script
+        classes = element.get("class", "").split()
+        if "series" in classes:
+            index = next((c.removeprefix("serie-") for c in classes if c.startswith("serie-")), "")
+            for name, value in strokes.get(index, []):
+                element.set(name, value)
+    return root
+
+
+def stylesheet() -> str:
+    """pygal's CSS for STYLE and as many series as it has colours, for any chart on a page (scoped to
+    svg.pygal-chart instead of one chart's id): the text of portal/static/charts.css (tests/hardening checks it)."""
+    chart = _chart(pygal.Line, "", [], with_style=True)
+    for index in range(len(STYLE.colors)):
+        chart.add(str(index), [1])
+    svg = chart.render(is_unicode=True)
+    css = html.unescape(re.search(r"<style[^>]*>(.*?)</style>", svg, re.S).group(1))
+    return (
+        "/* pygal's chart CSS, written by performance.charts.stylesheet(): do not edit by hand. */\n"
+        + css.replace(f"#chart-{chart.uuid}", "svg.pygal-chart").strip()
+        + "\n"
+    )
 
 
 def sales_against_target(
@@ -53,8 +114,10 @@ def sales_against_target(
     targets: list[Decimal | None],
     sales_label: str,
     target_label: str,
+    *,
+    with_style: bool = False,
 ) -> Markup:
-    chart = _chart(pygal.Line, title, labels)
+    chart = _chart(pygal.Line, title, labels, with_style=with_style)
     chart.add(sales_label, [_plotted(value) for value in sales])
     chart.add(target_label, [_plotted(value) for value in targets], stroke_style={"dasharray": "6,4"})
     return Markup(chart.render(is_unicode=True))
@@ -67,8 +130,10 @@ def score_trend(
     median_label: str,
     medians: list[Decimal | None],
     score_label: str,
+    *,
+    with_style: bool = False,
 ) -> Markup:
-    chart = _chart(pygal.Line, title, labels)
+    chart = _chart(pygal.Line, title, labels, with_style=with_style)
     chart.range = (0, 100)
     chart.add(score_label, [_plotted(value) for value in scores])
     chart.add(median_label, [_plotted(value) for value in medians], stroke_style={"dasharray": "3,3"})
@@ -76,7 +141,7 @@ def score_trend(
 
 
 def compared_sales(title: str, labels: list[str], series: dict[str, list[Decimal | None]]) -> Markup:
-    chart = _chart(pygal.Line, title, labels)
+    chart = _chart(pygal.Line, title, labels)  # a page only: the comparison has no PDF
     for name, values in series.items():
         chart.add(name, [_plotted(value) for value in values])
     return Markup(chart.render(is_unicode=True))

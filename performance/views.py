@@ -89,9 +89,10 @@ def _months_arg() -> MonthRange:
     return MonthRange.month(_month_arg())
 
 
-def scorecard_context(partner: Partner, months: MonthRange) -> dict:
+def scorecard_context(partner: Partner, months: MonthRange, *, for_pdf: bool = False) -> dict:
     """Everything the scorecard page and its PDF show: the same numbers in both. KPIs over `months` (against
-    the range just before); the score, rank and recommendation of its last month."""
+    the range just before); the score, rank and recommendation of its last month. The PDF's charts carry their
+    own CSS (see performance/charts.py)."""
     period = months.last
     now_kpis = compute_kpis([partner], months)[partner.id]
     before_kpis = compute_kpis([partner], months.previous())[partner.id]
@@ -130,6 +131,7 @@ def scorecard_context(partner: Partner, months: MonthRange) -> dict:
             [f.target for f in figures],
             _("Net sales"),
             _("Target"),
+            with_style=for_pdf,
         ),
         "score_chart": charts.score_trend(
             _("Score, 12 months"),
@@ -138,6 +140,7 @@ def scorecard_context(partner: Partner, months: MonthRange) -> dict:
             _("Median of %(type)s partners", type=partner.partner_type.label),
             [history[m].peer_median if m in history else None for m in year.months()],
             _("Score"),
+            with_style=for_pdf,
         ),
     }
 
@@ -173,7 +176,7 @@ def scorecard(partner_id: int):
 @bp.get("/partners/<int:partner_id>/scorecard.pdf")
 def scorecard_pdf(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
-    context = scorecard_context(partner, _months_arg())
+    context = scorecard_context(partner, _months_arg(), for_pdf=True)
     pdf = render_pdf("performance/scorecard_pdf.html", **context)
     filename = f"scorecard-{partner.code}-{context['months'].label().replace(' – ', '_')}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={filename}"})
@@ -455,7 +458,6 @@ def rules_page():
             )
             return redirect_after_post(url_for("performance.rules_page"))
     versions = db.session.scalars(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(20)).all()
-    db.session.commit()  # version 1 is created the first time anyone looks
     return render(
         "performance/rules.html",
         form=form,

@@ -38,9 +38,9 @@ def prepare(page, action: str | None) -> None:
     elif action == "report":
         page.fill("input[name=sku-1]", "HND-TAPE-5M")
         page.locator("input[name=sku-1]").dispatch_event("change")
-        page.wait_for_function("document.querySelector('input[name=unit_price-1]').value !== ''")
+        page.wait_for_function("() => document.querySelector('input[name=unit_price-1]').value !== ''")
         page.fill("input[name=quantity-1]", "12")
-        page.wait_for_function("document.querySelector('#running-total').innerText.includes('226.56')")
+        page.wait_for_function("() => document.querySelector('#running-total').innerText.includes('226.56')")
 
 
 def main() -> None:

@@ -9,12 +9,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import nh3
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from partners.models import OnboardingStep, Partner
@@ -56,16 +58,33 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on
 
 
 def render_lesson(markdown: str) -> Markup:
-    """Markdown to HTML that can never run script: no raw HTML, and only http(s)/mailto links survive (nh3)."""
+    """Markdown to HTML that can never run script: no raw HTML, and only http(s)/mailto links survive (nh3).
+    Images only from the portal itself: a remote one keeps its alt text and loses its src."""
     html = _markdown.render(markdown or "")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}, "img": {"src", "alt"}},
+        attribute_filter=_only_portal_images,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
     return Markup(clean)
+
+
+def _only_portal_images(tag: str, attribute: str, value: str) -> str | None:
+    """A remote image in a lesson is a tracking pixel in the partner's browser: its src goes unless it is a path
+    on the portal ("/static/…", "pictures/drill.png"). A browser reads "//host", "///host" and "/\\host" as
+    another site, and drops tabs and line breaks from a URL. The CSP (img-src 'self' data:) is the second line."""
+    if tag != "img" or attribute != "src":
+        return value
+    if value.startswith("//") or any(c == "\\" or c <= " " for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "[" of a broken IPv6 host
+        return None
+    return None if parts.scheme or parts.netloc else value
 
 
 def is_required(course: Course, partner: Partner) -> bool:
@@ -143,24 +162,37 @@ def mark_lesson_done(user: User, lesson: Lesson) -> None:
         db.session.flush()
 
 
+def _open_attempt(user: User, course: Course) -> QuizAttempt | None:
+    """The learner's unfinished attempt within the course's limit, if any."""
+    return db.session.scalars(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.course_id == course.id,
+            QuizAttempt.submitted_at.is_(None),
+            QuizAttempt.number <= course.max_attempts,
+        )
+        .order_by(QuizAttempt.number)
+    ).first()
+
+
 def start_attempt(user: User, course: Course, *, rng: random.Random | None = None) -> QuizAttempt:
     """A new attempt with questions and options in a fresh random order; an unfinished one is returned instead.
+    Each attempt takes the learner's next number for the course, unique in the database: of two starts at once
+    one gets the number and the other is handed the same attempt, so no race gets past the limit.
     Raises RuleViolation when the attempts are used up or the course has no quiz. The caller commits."""
     if user.role not in PARTNER_ROLES or user.partner_id is None:
         raise PermissionDenied()
     if not course.is_published or not course.questions:
         raise RuleViolation(_l("This course has no quiz to take."))
-    open_attempt = db.session.scalars(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id, QuizAttempt.submitted_at.is_(None)
-        )
-    ).first()
+    open_attempt = _open_attempt(user, course)
     if open_attempt is not None:
         return open_attempt
-    used = db.session.scalar(
-        select(func.count()).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)
+    last = db.session.scalar(
+        select(func.max(QuizAttempt.number)).where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)
     )
-    if used >= course.max_attempts:
+    number = (last or 0) + 1
+    if number > course.max_attempts:
         raise RuleViolation(_l("All %(n)d attempts are used.", n=course.max_attempts))
     rng = rng or random.SystemRandom()
     questions = list(course.questions)
@@ -170,9 +202,17 @@ def start_attempt(user: User, course: Course, *, rng: random.Random | None = Non
         option_ids = [option.id for option in question.options]
         rng.shuffle(option_ids)
         layout.append([question.id, option_ids])
-    attempt = QuizAttempt(partner_id=user.partner_id, user_id=user.id, course_id=course.id, layout=layout)
-    db.session.add(attempt)
-    db.session.flush()
+    attempt = QuizAttempt(
+        partner_id=user.partner_id, user_id=user.id, course_id=course.id, number=number, layout=layout
+    )
+    try:
+        with db.session.begin_nested():  # two starts at once: the unique number keeps one
+            db.session.add(attempt)
+    except IntegrityError:
+        racing = _open_attempt(user, course)
+        if racing is None:  # the other start took the last attempt and is submitted already
+            raise RuleViolation(_l("All %(n)d attempts are used.", n=course.max_attempts)) from None
+        return racing
     return attempt
 
 
@@ -189,13 +229,15 @@ class QuestionResult:
 
 def submit_attempt(attempt: QuizAttempt, *, user: User, answers: dict[int, list[int]]) -> list[QuestionResult]:
     """Score on the server: a question counts when exactly its right options are chosen. A pass issues the
-    certificate and ticks the partner's "first training". Refuses a second submit, another user's attempt and
-    options of another question. The caller commits."""
+    certificate and ticks the partner's "first training". Refuses a second submit, another user's attempt, an
+    attempt numbered beyond the course's limit and options of another question. The caller commits."""
     if attempt.user_id != user.id:
         raise PermissionDenied()
     if attempt.submitted_at is not None:
         raise RuleViolation(_l("This attempt is submitted already."))
     course = attempt.course
+    if attempt.number > course.max_attempts:  # left by a race before attempts were numbered, or a lower limit
+        raise RuleViolation(_l("All %(n)d attempts are used.", n=course.max_attempts))
     shown = {question_id: set(option_ids) for question_id, option_ids in attempt.layout}
     for question_id, chosen in answers.items():
         if question_id not in shown or not set(chosen) <= shown[question_id]:

@@ -46,3 +46,31 @@ const alignNumberHeaders = (root) => root.querySelectorAll("table").forEach((tab
 });
 document.addEventListener("DOMContentLoaded", () => alignNumberHeaders(document));
 document.addEventListener("htmx:afterSettle", (event) => alignNumberHeaders(event.detail.elt.closest("table") ? event.detail.elt.closest("table").parentElement : event.detail.elt));
+// What the markup asked of inline handlers and hx-on/js: values, which the Content-Security-Policy forbids
+// (portal/headers.py: no inline script, no eval), is done here.
+// A select or month field marked data-submit-on-change shows its choice at once (a button does it without script).
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-submit-on-change]") && event.target.form) event.target.form.requestSubmit();
+});
+// A form marked data-confirm asks first; "cancel" sends nothing. Capture: before the double-submit guard above.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset.confirm;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+// The report form: a line's remove button takes its row away, and the running total follows.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove-line]");
+  if (!button) return;
+  button.closest("tr").remove();
+  htmx.trigger("#report-form", "change");
+});
+// Parameters htmx cannot read from the markup without eval: an input's value under another name (the SKU typed
+// so far is the look-up's q), and the number of the next line (one more than the rows the selector finds).
+document.addEventListener("htmx:configRequest", (event) => {
+  const element = event.detail.elt;
+  if (element.dataset.sendValueAs) event.detail.parameters[element.dataset.sendValueAs] = element.value;
+  if (element.dataset.nextIndexOf) event.detail.parameters.index = document.querySelectorAll(element.dataset.nextIndexOf).length + 1;
+});

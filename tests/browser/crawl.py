@@ -232,7 +232,7 @@ class Crawl:
         page.set_viewport_size(DESKTOP)
         try:
             response = page.goto(url, wait_until="load")
-            page.wait_for_function("!window.__crawl || window.__crawl.inflight <= 0", timeout=10_000)
+            page.wait_for_function("() => !window.__crawl || window.__crawl.inflight <= 0", timeout=10_000)
         except Exception as error:  # a page that never loads is a finding, not a reason to stop the walk
             self._add("did not load", str(error).splitlines()[0][:200])
             return []
