@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from orders import api_tokens, intake, periods, services
 from orders.models import SalesLine, SubmissionSource
@@ -18,6 +21,17 @@ from portal.tabular import RowError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 FIELDS = [column.key for column in intake.COLUMNS]
+MAX_DEPTH = 16  # {"lines": [{…}]} nests three deep; a body far deeper is no delivery of sales lines
+
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("A valid API token is needed (Authorization: Bearer …)."),
+    403: _l("This token may not do that."),
+    404: _l("There is no such address in the API. Its lines are at /api/v1/sales-lines."),
+    409: _l("Another request recorded this at the same moment. Nothing of this one was recorded."),
+    500: _l("The portal hit an error. Nothing was recorded; try again in a moment."),
+    503: _l("The portal is busy with other deliveries. Nothing was recorded: send it again after Retry-After seconds."),
+}
 
 
 def _error(status: int, message: str, errors: list[RowError] | None = None):
@@ -27,6 +41,59 @@ def _error(status: int, message: str, errors: list[RowError] | None = None):
     return jsonify(body), status
 
 
+def error_response(status: int, error: HTTPException | None) -> Response:
+    """Any error under /api/ (portal/errors.py asks here) in the API's shape, {"error": message}, as a program
+    reads it: unknown addresses and wrong methods too, and what failed unexpectedly."""
+    if status == 405:
+        message = _("This address does not take %(method)s requests.", method=request.method)
+    elif status == 413:
+        limit = request.max_content_length
+        message = _("The body is larger than %(limit)d bytes: send fewer lines per request.", limit=limit or 0)
+    elif status == 415:
+        message = _("Send the body as JSON, with Content-Type: application/json.")
+    else:
+        message = str(MESSAGES.get(status) or _("The request was refused (HTTP %(status)d).", status=status))
+    response, _status = _error(status, message)
+    response.status_code = status
+    for name, value in error.get_headers() if error is not None else ():
+        if name.lower() != "content-type":  # Allow for a 405
+            response.headers[name] = value
+    return response
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _depth(value: object) -> int:
+    """How deeply arrays and objects nest in `value`, up to MAX_DEPTH + 1; a loop, not recursion."""
+    deepest, stack = 0, [(value, 1)] if isinstance(value, dict | list) else []
+    while stack and deepest <= MAX_DEPTH:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _json_body():
+    """The request body as JSON, or an error answer. Parsed here rather than by request.get_json(): a body
+    nested too deep for the parser's stack is malformed (400), not a RecursionError; numbers keep the text the
+    client wrote, so that 1e3 meets the rule a file's cell meets; NaN and Infinity are not JSON."""
+    if not request.is_json:
+        return None, error_response(415, None)
+    limits = (current_app.config["MAX_CONTENT_LENGTH"], current_app.config["API_MAX_BYTES"])
+    request.max_content_length = min((limit for limit in limits if limit), default=None)
+    raw = request.get_data(cache=False)  # 413 past the limit
+    try:
+        body = json.loads(raw, parse_int=str, parse_float=str, parse_constant=_not_json)
+    except (RecursionError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return None, _error(400, _('The body must be JSON: {"lines": [ … ]}.'))
+    if _depth(body) > MAX_DEPTH:
+        return None, _error(400, _("The body nests arrays and objects more than %(n)d deep.", n=MAX_DEPTH))
+    return body, None
+
+
 def token_required(view):
     """Public to the login gate; the bearer token decides who is calling and whose rows they see."""
 
@@ -34,9 +101,10 @@ def token_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
-        user = api_tokens.user_for_token(header[7:].strip()) if header.startswith("Bearer ") else None
+        token = header[7:].strip() if header.startswith("Bearer ") else ""
+        user = api_tokens.user_for_token(token, delivering=request.method == "POST") if token else None
         if user is None:
-            return _error(401, _("A valid API token is needed (Authorization: Bearer …)."))
+            return _error(401, str(MESSAGES[401]))
         g.api_user = user
         read_as(user.locale)  # answers in the account's language, as its pages are
         tenancy.set_scope(db.session(), user)
@@ -50,18 +118,28 @@ def token_required(view):
 def post_sales_lines():
     """Body: {"lines": [{order_no, line_no, order_date, customer_code, customer_name, customer_region?, sku,
     quantity, unit_price, discount?}, …]}. All or nothing, like an upload."""
-    body = request.get_json(silent=True)
+    body, refused = _json_body()
+    if refused is not None:
+        return refused
     if not isinstance(body, dict) or not isinstance(body.get("lines"), list):
         return _error(400, _('The body must be JSON: {"lines": [ … ]}.'))
     lines = body["lines"]
     limit = current_app.config["API_MAX_LINES"]
     if len(lines) > limit:
         return _error(413, _("At most %(n)d lines per request; send a file upload or several requests.", n=limit))
-    rows = []
+    rows, nested = [], []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
             return _error(422, _("Every line must be an object."), [RowError(number, "", _("Not an object."))])
+        nested += [
+            RowError(number, key, _("Write a string or a number."))
+            for key in FIELDS
+            if isinstance(line.get(key), dict | list)
+        ]
+        # Text as the intake takes every door's: it removes control characters and reads numbers and dates.
         rows.append((number, {key: "" if line.get(key) is None else str(line.get(key)) for key in FIELDS}))
+    if nested:
+        return _error(422, _("Nothing was recorded: some lines are wrong."), nested)
     user = g.api_user
     rules = intake.ReportingRules(
         today=periods.local_today(),

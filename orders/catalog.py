@@ -10,7 +10,7 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, parse_number
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, number_problem, parse_number
 from orders.models import Product
 from partners.models import ProductLine
 from portal import audit
@@ -150,7 +150,9 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         if line is None:
             check.wrong("product_line", _l("Unknown product line."))
         price = parse_number(values["list_price"])
-        if price is None or price < 0 or price >= MAX_MAGNITUDE or price != price.quantize(FOUR_PLACES):
+        if price is None:
+            check.wrong("list_price", number_problem(values["list_price"]))
+        elif price < 0 or price >= MAX_MAGNITUDE or price != price.quantize(FOUR_PLACES):
             check.wrong("list_price", _l("Use a price of 0 or more with at most 4 decimal places."))
         active_text = values.get("active", "").strip().casefold()
         if active_text not in YES | NO:

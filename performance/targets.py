@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, parse_number
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, number_problem, parse_date, parse_number
 from orders.periods import add_months
 from orders.services import parse_month
 from partners.models import Partner
@@ -122,12 +122,14 @@ def import_targets(
             check.wrong(
                 "partner_code", _l("Unknown partner code %(code)s.", code=code) if code else _l("Fill in this field.")
             )
-        period = parse_month(values["period"].strip()[:7]) if len(values["period"].strip()) in (7, 10) else None
+        period_text = values["period"].strip()  # a month, or a day of it (a date cell)
+        day = parse_date(period_text) if len(period_text) > 7 else None
+        period = day.replace(day=1) if day else parse_month(period_text)
         problem = _period_problem(period, window)
         if problem:
             check.wrong("period", problem)
         amount = parse_number(values["target"])
-        problem = _amount_problem(amount)
+        problem = number_problem(values["target"]) if amount is None else _amount_problem(amount)
         if problem:
             check.wrong("target", problem)
         key = (code, period)

@@ -1,4 +1,5 @@
-"""Lists as CSV or XLSX downloads, with cells that a spreadsheet would run as formulas made harmless."""
+"""Lists as CSV or XLSX downloads, with cells that a spreadsheet would run as formulas made harmless and the control
+characters no spreadsheet may hold left out."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 
 from flask import Response, request
 
-from portal.tabular import XLSX_MIMETYPE, escape_formula, write_xlsx
+from portal.tabular import XLSX_MIMETYPE, export_cell, write_xlsx
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -21,18 +22,18 @@ def requested_export() -> str | None:
 
 
 def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:
-    """UTF-8 with BOM, so Excel opens Chinese text right; formulas made harmless."""
+    """UTF-8 with BOM, so Excel opens Chinese text right; every cell as export_cell() makes it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows([escape_formula(value) for value in row] for row in rows)
+    writer.writerow([export_cell(header) for header in headers])
+    writer.writerows([export_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[list[object]]) -> Response:
     """`fmt` is "csv" or "xlsx"."""
     if fmt == "xlsx":
-        body, mimetype = write_xlsx(headers, [[escape_formula(value) for value in row] for row in rows]), XLSX_MIMETYPE
+        body, mimetype = write_xlsx(headers, rows), XLSX_MIMETYPE
     else:
         body, mimetype = csv_bytes(headers, rows), "text/csv; charset=utf-8"
     return Response(

@@ -8,13 +8,15 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
+
+from portal.text import without_controls
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +104,8 @@ def _file_error(message) -> TableRejected:
 
 
 def _header_key(text: object) -> str:
-    return re.sub(r"[\s_\-/]+", "", unicodedata.normalize("NFKC", str(text or "")).casefold()).lstrip("\ufeff")
+    text = without_controls(str(text or ""))
+    return re.sub(r"[\s_\-/]+", "", unicodedata.normalize("NFKC", text).casefold()).lstrip("\ufeff")
 
 
 @dataclass
@@ -130,7 +133,7 @@ def read_table(stream: BinaryIO, filename: str, columns: list[Column], *, max_by
     stream.seek(0)
     if head.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
         return _read_xlsx(stream, columns)
-    if b"\x00" in head:
+    if head.count(b"\x00") * 10 > len(head):  # a binary (or UTF-16) file; text carries at most a stray NUL
         raise _file_error(_l("This is not a CSV or XLSX file."))
     return _read_csv(stream, columns)
 
@@ -151,7 +154,9 @@ def _map_headers(header: list[object], columns: list[Column]) -> dict[int, Colum
 
 
 def _written(header: list[object], positions: dict[int, Column]) -> dict[str, str]:
-    return {column.key: str(header[index]).strip().lstrip("\ufeff") for index, column in positions.items()}
+    return {
+        column.key: without_controls(str(header[index])).strip().lstrip("\ufeff") for index, column in positions.items()
+    }
 
 
 def _detect_encoding(stream: BinaryIO) -> str:
@@ -192,12 +197,10 @@ def _read_csv(stream: BinaryIO, columns: list[Column]) -> Table:
     def rows():
         try:
             for number, values in enumerate(reader, start=2):
-                if not any(value.strip() for value in values):
+                cells = [without_controls(value).strip() for value in values]
+                if not any(cells):
                     continue
-                yield (
-                    number,
-                    {column.key: (values[i].strip() if i < len(values) else "") for i, column in positions.items()},
-                )
+                yield number, {column.key: (cells[i] if i < len(cells) else "") for i, column in positions.items()}
         finally:
             text.detach()  # the caller's stream stays open: a second pass reads it again
 
@@ -216,7 +219,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float):
         # Excel stores numbers as binary floats; their shortest repr is what Excel shows.
         return format(Decimal(repr(value)).normalize(), "f") if value == value else ""
-    return str(value).strip()
+    return without_controls(str(value)).strip()
 
 
 def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
@@ -227,8 +230,12 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
         raise _file_error(_l("This is not a CSV or XLSX file.")) from None
     sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = next(values, None)
+    values = sheet.iter_rows(values_only=True)  # the sheet is parsed as it is read, so damage shows up here
+    try:
+        header = next(values, None)
+    except Exception:  # a damaged sheet, or a character no XML may hold (&#0;)
+        workbook.close()
+        raise _file_error(_l("This is not a CSV or XLSX file.")) from None
     if not header or not any(cell is not None for cell in header):
         workbook.close()
         raise _file_error(_l("The file is empty."))
@@ -241,28 +248,38 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
                 if not any(cells):
                     continue
                 yield number, {column.key: (cells[i] if i < len(cells) else "") for i, column in positions.items()}
+        except Exception:  # damage further down the sheet: the whole file is refused, as at its start
+            raise _file_error(_l("This is not a CSV or XLSX file.")) from None
         finally:
             workbook.close()
 
     return Table(rows(), columns, _written(list(header), positions), "xlsx")
 
 
-def write_xlsx(headers: list[str], rows: list[list[object]]) -> bytes:
-    """A one-sheet workbook: templates and exports."""
+def write_xlsx(headers: list[str], rows: Iterable[list[object]]) -> bytes:
+    """A one-sheet workbook: templates and exports, every cell as export_cell() makes it."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(headers)
+    sheet.append([export_cell(header) for header in headers])
     for row in rows:
-        sheet.append([escape_formula(value) for value in row])
+        sheet.append([export_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+def export_cell(value: object) -> object:
+    """A value as an export writes it (XLSX and CSV): text without the control characters no XLSX may hold, as
+    rows stored before the intake removed them may still carry, and never run as a formula."""
+    if isinstance(value, str):
+        return escape_formula(without_controls(value, multiline=True))
+    return value
+
+
 def escape_formula(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
         return "'" + value
     return value

@@ -14,6 +14,8 @@ def without_controls(value: str, *, multiline: bool = False) -> str:
     """`value` with its control characters removed. A multi-line field keeps tabs and line breaks (Windows
     line ends made plain); a one-line field gets a space for them, as a pasted spreadsheet cell carries
     them in by accident."""
+    if value.isprintable():  # nearly every value: no character above is printable, and this test is cheap
+        return value
     value = _CONTROL.sub("", value)
     if multiline:
         return value.replace("\r\n", "\n").replace("\r", "\n")
