@@ -10,12 +10,12 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import date, time
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orders import rollup
 from orders.models import Customer, Product, SalesLine, Submission, SubmissionSource, SubmissionStatus
@@ -27,6 +27,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from portal.security import PARTNER_ROLES, PermissionDenied
 from portal.tabular import Column, ImportProblems, RowChecker, RowError
+from portal.text import without_controls
 
 COLUMNS = [
     Column("partner_code", ("partner_code", "伙伴编码"), required=False),
@@ -49,8 +50,14 @@ def columns_for(actor: User) -> list[Column]:
     return COLUMNS if actor.role not in PARTNER_ROLES else COLUMNS[1:]
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# Numbers and dates as every door takes them, and as README's "Numbers and dates" states it: a number is digits with
+# an optional sign and decimal point, its whole part either plain or grouped in threes by commas; a date is
+# YYYY-MM-DD, alone or with the time of day Excel writes after it. Full-width digits and signs (a Chinese input
+# method's) count as the ASCII ones.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
+_WHOLE = re.compile(r"[0-9]{1,6}")
+_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?))?")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９，．＋－", "0123456789,.+-")
 FOUR_PLACES = Decimal("0.0001")
 MAX_MAGNITUDE = Decimal("1e13")  # fits Numeric(18, 4)
 
@@ -101,15 +108,37 @@ class IntakeResult(ImportProblems):
 
 
 def parse_number(text: str) -> Decimal | None:
-    """A decimal as partners type it ("1,234.5", " 12 "), or None when it is not a finite number."""
-    text = text.strip().replace(" ", "")
-    if _THOUSANDS.match(text):
-        text = text.replace(",", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    """A decimal written "1234.5", "-3" or "1,234.5" (spaces around it set aside), or None for anything else:
+    "1e3", "1 000", "1,23", "NaN" are refused, not guessed at."""
+    text = text.strip().translate(_FULL_WIDTH)
+    return Decimal(text.replace(",", "")) if _NUMBER.fullmatch(text) else None
+
+
+def number_problem(text: str):
+    """What to tell someone whose text parse_number() refused: the forms it accepts."""
+    text = text.strip()
+    if not text:
+        return _l("Fill in this field.")
+    return _l(
+        "%(text)s is not a number: write it as 1234.5, -3 or 1,234.5 "
+        "(commas only between groups of three digits; no spaces, no exponent).",
+        text=text[:20],
+    )
+
+
+def parse_date(text: str) -> date | None:
+    """A day written YYYY-MM-DD, alone or followed by a time of day as Excel writes a date cell
+    ("2026-11-15 00:00:00", "2026-11-15T08:30:00"): the time must be a real one, and then only the day counts.
+    None for anything else."""
+    match = _DATE.fullmatch(text.strip().translate(_FULL_WIDTH))
+    if match is None:
         return None
-    return value if value.is_finite() else None
+    try:
+        if match[2]:
+            time.fromisoformat(match[2])
+        return date.fromisoformat(match[1])
+    except ValueError:
+        return None
 
 
 class _Catalog:
@@ -131,6 +160,7 @@ class _Catalog:
 def _parse(
     row: int, values: dict[str, str], catalog: _Catalog, rules: ReportingRules
 ) -> tuple[ParsedLine | None, list[RowError]]:
+    values = {key: without_controls(value or "") for key, value in values.items()}  # the form's and the API's too
     check = RowChecker(row, values)
     errors, wrong, text = check.errors, check.wrong, check.text
 
@@ -150,22 +180,24 @@ def _parse(
         partner_id = catalog.partners[code][0]
 
     order_no = text("order_no", 64)
-    line_text = (values.get("line_no") or "").strip()
-    line_no = int(line_text) if line_text.isdigit() and 0 < int(line_text) < 1_000_000 else None
+    line_text = (values.get("line_no") or "").strip().translate(_FULL_WIDTH)
+    line_no = int(line_text) if _WHOLE.fullmatch(line_text) and int(line_text) > 0 else None
     if line_no is None:
         wrong("line_no", _l("Use a whole number from 1."))
 
     date_text = (values.get("order_date") or "").strip()
-    order_date = None
+    order_date = parse_date(date_text)
     if not date_text:
         wrong("order_date", _l("Fill in this field."))
-    elif not _DATE.match(date_text[:10]) or len(date_text) not in (10, 19):
-        wrong("order_date", _l("Write the date as YYYY-MM-DD."))
-    else:
-        try:
-            order_date = date.fromisoformat(date_text[:10])
-        except ValueError:
-            wrong("order_date", _l("%(text)s is not a date.", text=date_text[:10]))
+    elif order_date is None:
+        wrong(
+            "order_date",
+            _l(
+                "%(text)s is not a date: write it as YYYY-MM-DD, alone or with a time of day as Excel writes it "
+                "(2026-11-15 08:30:00).",
+                text=date_text[:30],
+            ),
+        )
     if order_date is not None:
         if order_date > rules.today:
             wrong("order_date", _l("The date is in the future."))
@@ -191,7 +223,7 @@ def _parse(
             return default
         value = parse_number(raw)
         if value is None:
-            wrong(key, _l("%(text)s is not a number.", text=raw[:20]) if raw else _l("Fill in this field."))
+            wrong(key, number_problem(raw))
         elif abs(value) >= MAX_MAGNITUDE:
             wrong(key, _l("The number is too large."))
         elif value != value.quantize(FOUR_PLACES):
@@ -269,7 +301,51 @@ def record_sales_lines(
     row the rest is only checked, and the savepoint is rolled back, so nothing is written when any row is wrong.
     Duplicate detection keeps one 64-bit hash per line, not the lines, so a million-line file stays small; a
     hash seen twice is confirmed by comparing real keys in a second, rare scan (`read_rows` is called again).
-    The caller commits."""
+    A delivery that collides with another one written at the same moment is written again, a few times at
+    most, from the start. The caller commits."""
+    for attempt in range(1, COLLISION_ATTEMPTS + 1):
+        try:
+            return _record_once(
+                read_rows, actor=actor, source=source, filename=filename, rules=rules, progress=progress
+            )
+        except _Collided:
+            if attempt == COLLISION_ATTEMPTS:
+                break
+    result = IntakeResult()
+    result.errors.append(
+        RowError(
+            0,
+            "",
+            _l(
+                "Another delivery for the same partner was being written at the same moment. "
+                "Nothing of this one was written: send it again."
+            ),
+        )
+    )
+    return result
+
+
+COLLISION_ATTEMPTS = 3
+
+
+class _Collided(Exception):
+    """Another transaction wrote one of these lines, or locked these partners in the other order, first."""
+
+
+def _collided(error: DBAPIError) -> bool:
+    """A unique key taken by another delivery, or PostgreSQL's deadlock and serialisation failures."""
+    return isinstance(error, IntegrityError) or getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def _record_once(
+    read_rows: Callable[[], Rows],
+    *,
+    actor: User,
+    source: SubmissionSource,
+    filename: str | None,
+    rules: ReportingRules,
+    progress: Callable[[str, int], None] | None,
+) -> IntakeResult:
     if actor.role in PARTNER_ROLES and actor.partner_id is None:
         raise PermissionDenied()
     catalog = _Catalog(actor)
@@ -314,21 +390,11 @@ def record_sales_lines(
             _write_chunk(chunk, submissions, actor, source, filename)
         db.session.flush()
         savepoint.commit()
-    except IntegrityError:
-        # Another delivery for the same partner wrote one of these lines first (two users at once, PostgreSQL):
-        # its lines stand, nothing of this one is written, and the user is told to send it again.
+    except DBAPIError as error:
         savepoint.rollback()
-        result.errors.append(
-            RowError(
-                0,
-                "",
-                _l(
-                    "Another delivery for the same partner was being written at the same moment. "
-                    "Nothing of this one was written: send it again."
-                ),
-            )
-        )
-        return result
+        if _collided(error):
+            raise _Collided() from error
+        raise
     except BaseException:
         savepoint.rollback()
         raise
@@ -368,6 +434,7 @@ def _write_chunk(
 ) -> int:
     """Customers first, then the lines: new ones inserted, known ones (same partner, order, line) updated, each
     with one executemany. The lookups use plain IN lists, whose compiled SQL is cached across chunks."""
+    rollup.hold_partners({line.partner_id for line in lines})
     customers = _upsert_customers(lines)
     keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
     wanted = set(keys)

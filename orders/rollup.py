@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, case, func, select
 
 from orders.models import CustomerMonthlySales, MonthlySales, SalesLine
+from partners.models import Partner
 from portal.database import exact_sum, utcnow
 from portal.extensions import db
 
@@ -37,6 +38,21 @@ class Deltas:
         customer[0] += sign * net
         customer[1] += 0 if is_return else sign
         customer[2] += sign
+
+
+def hold_partners(partner_ids) -> None:
+    """Make this transaction the only one writing these partners' lines and roll-ups until it ends, so that two
+    deliveries at once neither lose a roll-up change nor collide on a line. PostgreSQL: a row lock on each
+    partner, taken in id order (FOR NO KEY UPDATE, which foreign-key checks pass; taking it again is free).
+    SQLite needs nothing: a writing transaction holds the database's one write lock from its start
+    (portal/database.py)."""
+    if db.session.get_bind().dialect.name == "postgresql" and partner_ids:
+        db.session.execute(
+            select(Partner.id)
+            .where(Partner.id.in_(sorted(set(partner_ids))))
+            .order_by(Partner.id)
+            .with_for_update(key_share=True)
+        ).all()
 
 
 def apply(deltas: Deltas) -> None:

@@ -136,6 +136,7 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         raise RuleViolation(_l("Only a completed submission can be reverted."))
     if submission.held_count == 0:
         raise RuleViolation(_l("Nothing to revert: later deliveries replaced every line of this submission."))
+    rollup.hold_partners([submission.partner_id])
     deltas = rollup.Deltas()
     for partner_id, period, net_amount, is_return, customer_id in db.session.execute(
         select(
@@ -287,7 +288,8 @@ DEAL_EXPORT_HEADERS = [
 ]
 
 
-def deal_export_rows(rows, partner_code) -> list[list[object]]:
+def deal_export_rows(rows, partner_code, *, today: date) -> list[list[object]]:
+    """One row per registration, in its state on `today` (an overdue one is expired)."""
     return [
         [
             d.id,
@@ -297,7 +299,7 @@ def deal_export_rows(rows, partner_code) -> list[list[object]]:
             d.products,
             to_cents(d.estimated_value),
             d.expected_close.isoformat(),
-            d.status.value,
+            d.status_on(today).value,
             d.protected_until.isoformat() if d.protected_until else "",
             d.conflict_note or "",
             d.won_order_no or "",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextvars
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -144,16 +146,52 @@ class OptionalPartnerOwned:
         return mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
 
 
+# Seconds a SQLite writer waits for the write lock before the request is answered "busy, try again" (503).
+SQLITE_BUSY_SECONDS = 20
+_WRITES = contextvars.ContextVar("qudao.writes", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Outside a request, the transactions begun here will write (a worker's task): on SQLite they take the
+    write lock when they begin."""
+    token = _WRITES.set(True)
+    try:
+        yield
+    finally:
+        _WRITES.reset(token)
+
+
+def _will_write() -> bool:
+    from flask import has_request_context, request
+
+    if _WRITES.get():
+        return True
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Foreign keys on and WAL for the embedded database; other drivers are left alone."""
+    """Foreign keys on and WAL for the embedded database; other drivers are left alone. pysqlite's own
+    transaction handling is switched off, so that _sqlite_begin() decides how each transaction begins."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cursor.close()
         dbapi_connection.create_aggregate("decimal_sum", 1, _DecimalSum)
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """A transaction that will write takes SQLite's write lock up front (BEGIN IMMEDIATE), waiting its turn
+    for up to SQLITE_BUSY_SECONDS. Begun deferred, it would read first and then fail at once with "database is
+    locked" when another writer got in between: SQLite cannot wait there, as the snapshot it read is stale.
+    Reads (GET requests, commands) stay deferred and never wait: WAL lets them run beside a writer."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _will_write() else "BEGIN")
 
 
 _ENUM_LABELS: dict[tuple[type, str], object] = {}

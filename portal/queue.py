@@ -21,6 +21,8 @@ from pathlib import Path
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 
+from portal.database import writing
+
 QUEUE_NAME = "qudao"
 
 
@@ -43,7 +45,14 @@ def init_app(app: Flask, tasks: Iterable[Callable]) -> Huey:
     """Give the app its queue and register each task body on it."""
     huey = create_huey(app.config)
     app.extensions["huey"] = huey
-    app.extensions["huey.tasks"] = {task: huey.task(name=task.__name__)(_as_worker(app, task)) for task in tasks}
+    app.extensions["huey.tasks"] = {
+        task: huey.task(
+            name=f"{task.__module__}.{task.__name__}",
+            retries=getattr(task, "retries", 0),  # a task that may fail for a while says how often to try again
+            retry_delay=getattr(task, "retry_delay", 0),
+        )(_as_worker(app, task))
+        for task in tasks
+    }
     return huey
 
 
@@ -64,7 +73,7 @@ def _as_worker(app: Flask, task: Callable) -> Callable:
     @functools.wraps(task)
     def run(*args, **kwargs):
         def in_app_context():
-            with app.app_context():
+            with app.app_context(), writing():
                 return task(*args, **kwargs)
 
         # An empty context: no request, so no request session, `g` or tenant scope leaks in (immediate mode).

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import event
+from sqlalchemy import event, false, literal_column
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 
@@ -77,10 +79,38 @@ def every_partner(session: Session | None = None, *, reason: str) -> Iterator[No
             session.info[VISIBLE_PARTNERS] = previous
 
 
-def _touches_partner_data(state: ORMExecuteState) -> bool:
-    return any(
-        isinstance(mapper.class_, type) and issubclass(mapper.class_, _TENANT_CLASSES) for mapper in state.all_mappers
+@functools.cache
+def _partner_tables() -> dict[str, str]:
+    """Name of each table of partner data → the column that names its partner (every model is imported by
+    create_app() before the first query)."""
+    from portal.database import Base
+
+    tables = {}
+    for mapper in Base.registry.mappers:
+        if issubclass(mapper.class_, (PartnerOwned, OptionalPartnerOwned)):
+            tables[mapper.local_table.name] = "partner_id"
+        elif issubclass(mapper.class_, TenantRoot):
+            tables[mapper.local_table.name] = "id"
+    return tables
+
+
+def _tables_touched(state: ORMExecuteState) -> tuple[set[str], bool]:
+    """The partner tables the statement reads or writes (subqueries, joins and column references count), and
+    whether it is plain Core, naming no ORM entity at all: with_loader_criteria() cannot reach such a
+    statement, while it limits every entity of an ORM one, joined ones too."""
+    partner_tables = _partner_tables()
+    tables = find_tables(
+        state.statement,
+        check_columns=True,
+        include_aliases=True,
+        include_joins=True,
+        include_selects=True,
+        include_crud=True,
     )
+    touched = {table.name for table in tables if getattr(table, "name", None) in partner_tables}
+    mapped = {mapper.local_table.name for mapper in state.all_mappers}
+    orm = bool(mapped) or any("parententity" in getattr(table, "_annotations", {}) for table in tables)
+    return touched | (mapped & set(partner_tables)), not orm
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -88,13 +118,27 @@ def _limit_to_visible_partners(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     visible = state.session.info.get(VISIBLE_PARTNERS, UNDECIDED)
+    if visible is EVERY_PARTNER or state.is_relationship_load:
+        return
+    touched, core = _tables_touched(state)
+    if not touched:
+        return
     if visible is UNDECIDED:
-        if _touches_partner_data(state) and not state.is_relationship_load:
-            raise ScopeNotSet("partner data queried before anyone decided whose")
-        return
-    if visible is EVERY_PARTNER:
-        return
-    state.statement = state.statement.options(
+        raise ScopeNotSet("partner data queried before anyone decided whose")
+    statement = state.statement
+    if core:
+        table = getattr(statement, "table", None)
+        if (state.is_update or state.is_delete) and getattr(table, "name", None) in touched:
+            # A Core UPDATE or DELETE of a partner table: limited to the visible partners' rows here. The ids
+            # are written into the SQL, as an executemany (the roll-ups) may not carry an expanding IN.
+            ids = [literal_column(str(int(partner_id))) for partner_id in visible]
+            statement = statement.where(table.c[_partner_tables()[table.name]].in_(ids) if ids else false())
+        else:
+            raise ScopeNotSet(
+                f"Core statement on partner data ({', '.join(sorted(touched))}) under a limited scope: select ORM "
+                "entities or columns, so that the scope applies, or name the bypass with every_partner()"
+            )
+    state.statement = statement.options(
         with_loader_criteria(PartnerOwned, lambda cls: cls.partner_id.in_(visible), include_aliases=True),
         with_loader_criteria(OptionalPartnerOwned, lambda cls: cls.partner_id.in_(visible), include_aliases=True),
         with_loader_criteria(TenantRoot, lambda cls: cls.id.in_(visible), include_aliases=True),

@@ -43,6 +43,7 @@ def live_server(app):
     from performance.demo import seed_demo as seed_performance
     from portal import tenancy
     from portal.extensions import db, limiter
+    from tests.conftest import delete_committed_rows
     from training.demo import seed_demo as seed_training
 
     with app.app_context():
@@ -62,10 +63,7 @@ def live_server(app):
         server.shutdown()
         thread.join(timeout=10)
         with app.app_context():
-            for table in reversed(db.metadata.sorted_tables):
-                if table.name != "regions":
-                    db.session.execute(table.delete())
-            db.session.commit()
+            delete_committed_rows()
             db.session.remove()
         limiter.reset()
 

@@ -28,6 +28,7 @@ from portal import create_app, tenancy
 from portal.extensions import db
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_user
+from tests.conftest import delete_committed_rows, session_of
 
 ROOT = Path(__file__).resolve().parents[2]
 HUEY_CONSUMER = Path(sys.executable).with_name("huey_consumer")
@@ -142,10 +143,7 @@ def web(app, tmp_path):
     finally:
         web.stop_workers()
         with app_with_queue.app_context():  # everything committed here, the region tree excepted
-            for table in reversed(db.metadata.sorted_tables):
-                if table.name != "regions":
-                    db.session.execute(table.delete())
-            db.session.commit()
+            delete_committed_rows()
             db.session.remove()
             db.engine.dispose()
 
@@ -163,11 +161,11 @@ def _log_in(web: Web, role: Role):
         partner = make_partner()
         make_product("DRILL", price="10")
         user = make_user(partner, role=role) if role is Role.PARTNER_USER else make_user(role=role)
-        return partner.id, partner.code, user.get_id()
+        return partner.id, partner.code, session_of(user)
 
     partner_id, partner_code, session_id = _committed(web, build)
     with web.client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = session_id, True
+        session.update(session_id)
     return partner_id, partner_code
 
 
