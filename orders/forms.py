@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.forms import max_length, required
+from portal.forms import CreateForm, PortalForm, max_length, required
 
 
-class ProductForm(FlaskForm):
+class ProductForm(CreateForm):
     sku = StringField(_l("SKU"), validators=[required(), max_length(64)])
     name_en = StringField(_l("Name (English)"), validators=[required(), max_length(200)])
     name_zh = StringField(_l("Name (Chinese)"), validators=[required(), max_length(200)])
@@ -27,15 +26,15 @@ class ProductForm(FlaskForm):
     is_active = BooleanField(_l("On sale"), default=True)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(CreateForm):
     file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(CreateForm):
     name = StringField(_l("Name"), validators=[required(), max_length(120)])
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(CreateForm):
     name = StringField(_l("Customer name"), validators=[required(), max_length(200)])
     region_text = StringField(_l("Region"), validators=[max_length(120)])
     industry = StringField(_l("Industry"), validators=[max_length(120)])
@@ -45,11 +44,11 @@ class CustomerForm(FlaskForm):
     email = StringField(_l("Email"), validators=[max_length(254)])
 
 
-class ErasureForm(FlaskForm):
+class ErasureForm(PortalForm):
     reason = TextAreaField(_l("Whose request, and when"), validators=[required(), max_length(500)])
 
 
-class DealForm(FlaskForm):
+class DealForm(CreateForm):
     customer_name = StringField(_l("Customer"), validators=[required(), max_length(200)])
     customer_region = StringField(_l("Customer region"), validators=[max_length(120)])
     products = StringField(_l("Products"), validators=[required(), max_length(500)])
@@ -64,6 +63,6 @@ class DealForm(FlaskForm):
     expected_close = DateField(_l("Expected close date"), validators=[InputRequired(message=_l("Fill in this field."))])
 
 
-class DealDecisionForm(FlaskForm):
+class DealDecisionForm(PortalForm):
     note = TextAreaField(_l("Reason"), validators=[max_length(500)])
     order_no = StringField(_l("Order number of the win"), validators=[max_length(64)])

@@ -13,13 +13,23 @@ from sqlalchemy import select
 
 from orders import api_tokens, catalog, customers, deals, intake, periods, services, tasks, uploads
 from orders.forms import CustomerForm, DealDecisionForm, DealForm, ErasureForm, ProductForm, TokenForm, UploadForm
-from orders.models import ApiToken, Customer, DealRegistration, Product, SalesLine, Submission, SubmissionSource
+from orders.models import (
+    DEAL_STATUS_LABELS,
+    ApiToken,
+    Customer,
+    DealRegistration,
+    DealStatus,
+    Product,
+    SalesLine,
+    Submission,
+    SubmissionSource,
+)
 from partners.models import OnboardingStep, Partner, ProductLine
 from partners.services import regions_with_partners
 from partners.views import StepPage
 from portal.exports import requested_export, table_response
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import claim_submission, new_submission_key, options
 from portal.home import HomePanel
 from portal.htmx import local_path, redirect_after_post, render
 from portal.i18n import is_chinese
@@ -175,6 +185,9 @@ def _form_total(rows) -> Decimal | None:
 @require_role(*PARTNER_ROLES)
 def report_form():
     errors, indexes = [], list(range(1, FORM_LINES + 1))
+    submission_key = request.form.get("submission_key") or new_submission_key()
+    if request.method == "POST" and not claim_submission(submission_key):  # a second click on "Record"
+        return redirect_after_post(url_for("orders.submissions"))
     if request.method == "POST":
         rows = _form_rows()
         indexes = [int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()] or indexes
@@ -198,6 +211,7 @@ def report_form():
         labels=REPORT_FIELD_LABELS,
         indexes=indexes,
         values=request.form,
+        submission_key=submission_key,
         today=periods.local_today().isoformat(),
         status=422 if request.method == "POST" else 200,
     )
@@ -559,10 +573,12 @@ def revoke_token(token_id: int):
 
 @bp.get("/deals")
 def deals_list():
-    deals.expire_deals(periods.local_today())  # expiry applies when read, not only when the daily command runs
-    db.session.commit()
+    today = periods.local_today()  # a deal past its date shows as expired before the daily command records it
+    status = request.args.get("status", "")
     query = deals.deals_query(
+        today=today,
         partner_id=request.args.get("partner", type=int),
+        status=DealStatus(status) if status in DEAL_STATUS_LABELS else None,
         closed_in=(
             services.parse_month(request.args.get("closed_first", "")),
             services.parse_month(request.args.get("closed_last", "")),
@@ -573,10 +589,12 @@ def deals_list():
             export,
             "deal-registrations",
             services.DEAL_EXPORT_HEADERS,
-            services.deal_export_rows(db.session.scalars(query).all(), partner_code),
+            services.deal_export_rows(db.session.scalars(query).all(), partner_code, today=today),
         )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
-    return render("orders/deals.html", deals=page.items, page=page)
+    return render(
+        "orders/deals.html", deals=page.items, page=page, today=today, state=status, states=DEAL_STATUS_LABELS
+    )
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])
@@ -605,7 +623,13 @@ def register_deal():
 @bp.get("/deals/<int:deal_id>")
 def deal(deal_id: int):
     row = db.get_or_404(DealRegistration, deal_id)
-    return render("orders/deal.html", deal=row, form=DealDecisionForm(), won_lines=deals.won_lines(row))
+    return render(
+        "orders/deal.html",
+        deal=row,
+        state=row.status_on(periods.local_today()),
+        form=DealDecisionForm(),
+        won_lines=deals.won_lines(row),
+    )
 
 
 def _deal_action(deal_id: int, act):
@@ -635,7 +659,10 @@ def approve_deal(deal_id: int):
 @require_role(*BRAND_ROLES)
 def reject_deal(deal_id: int):
     return _deal_action(
-        deal_id, lambda row, form: deals.reject_deal(row, actor=current_user, reason=form.note.data or "")
+        deal_id,
+        lambda row, form: deals.reject_deal(
+            row, actor=current_user, reason=form.note.data or "", today=periods.local_today()
+        ),
     )
 
 
@@ -644,14 +671,18 @@ def reject_deal(deal_id: int):
 def deal_won(deal_id: int):
     return _deal_action(
         deal_id,
-        lambda row, form: deals.close_deal(row, actor=current_user, won=True, order_no=form.order_no.data or ""),
+        lambda row, form: deals.close_deal(
+            row, actor=current_user, won=True, today=periods.local_today(), order_no=form.order_no.data or ""
+        ),
     )
 
 
 @bp.post("/deals/<int:deal_id>/lost")
 @require_role(*PARTNER_ROLES)
 def deal_lost(deal_id: int):
-    return _deal_action(deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=False))
+    return _deal_action(
+        deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=False, today=periods.local_today())
+    )
 
 
 @bp.app_template_filter("plain_decimal")

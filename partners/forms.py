@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,14 +23,14 @@ from partners.models import (
     PartnerTier,
     PartnerType,
 )
-from portal.forms import max_length, options, required
+from portal.forms import CreateForm, PortalForm, max_length, options, required
 
 
 def _choices(labels) -> list[SelectChoice]:
     return options((member.value, label) for member, label in labels.items())
 
 
-class RegionPickerForm(FlaskForm):
+class RegionPickerForm(PortalForm):
     """Country, then subdivision, then (where the tree has them) city; a city outside the tree as text.
     The view fills the choices from partners.regions, narrowing each list by the one above."""
 
@@ -41,20 +40,20 @@ class RegionPickerForm(FlaskForm):
     city_text = StringField(_l("City (if not listed)"), validators=[max_length(120)])
 
 
-class PartnerForm(RegionPickerForm):
+class PartnerForm(CreateForm, RegionPickerForm):
     code = StringField(_l("Partner code"), validators=[required(), max_length(32)])
     legal_name = StringField(_l("Legal name"), validators=[required(), max_length(200)])
     partner_type = SelectField(_l("Partner type"), choices=_choices(PARTNER_TYPE_LABELS), validators=[required()])
     tier = SelectField(_l("Tier"), choices=_choices(PARTNER_TIER_LABELS), validators=[required()])
 
 
-class PartnerStandingForm(FlaskForm):
+class PartnerStandingForm(PortalForm):
     status = SelectField(_l("Status"), choices=_choices(PARTNER_STATUS_LABELS), validators=[required()])
     tier = SelectField(_l("Tier"), choices=_choices(PARTNER_TIER_LABELS), validators=[required()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(500)])
 
 
-class PartnerFilterForm(FlaskForm):
+class PartnerFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -106,7 +105,7 @@ class ApplicationRegionsForm(RegionPickerForm):
     regions_applied = SelectMultipleField(_l("Regions applied for"), validate_choice=True)
 
 
-class PartnerApplicationForm(ApplicationRegionsForm):
+class PartnerApplicationForm(CreateForm, ApplicationRegionsForm):
     legal_name = StringField(_l("Legal name"), validators=[required(), max_length(200)])
     partner_type = SelectField(_l("Partner type"), choices=_choices(PARTNER_TYPE_LABELS), validators=[required()])
     registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
@@ -123,15 +122,15 @@ class PartnerApplicationForm(ApplicationRegionsForm):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     note = TextAreaField(_l("Reason or question"), validators=[max_length(2000)])
 
 
-class AgreementAcceptanceForm(FlaskForm):
+class AgreementAcceptanceForm(PortalForm):
     agreement_version = StringField(validators=[required()])
 
 
-class AgreementPublishForm(FlaskForm):
+class AgreementPublishForm(CreateForm):
     version = StringField(_l("Version"), validators=[required(), max_length(20)])
     title_en = StringField(_l("Title (English)"), validators=[required(), max_length(200)])
     title_zh = StringField(_l("Title (Chinese)"), validators=[required(), max_length(200)])
@@ -139,7 +138,7 @@ class AgreementPublishForm(FlaskForm):
     body_zh = TextAreaField(_l("Text (Chinese)"), validators=[required(), max_length(50_000)])
 
 
-class PartnerProfileForm(FlaskForm):
+class PartnerProfileForm(PortalForm):
     registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
     address = StringField(_l("Address"), validators=[max_length(300)])
     phone = StringField(_l("Phone"), validators=[max_length(40)])
@@ -148,5 +147,5 @@ class PartnerProfileForm(FlaskForm):
     product_lines = SelectMultipleField(_l("Product lines"), coerce=int, validate_choice=True)
 
 
-class PartnerImportForm(FlaskForm):
+class PartnerImportForm(CreateForm):
     file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])

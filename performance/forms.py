@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,14 +18,14 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from partners.forms import RegionPickerForm
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
 from performance.kpis import SCORED_KPIS
-from portal.forms import max_length, options, required
+from portal.forms import CreateForm, PortalForm, max_length, options, required
 
 
 def _labels(labels) -> list:
     return options((member.value, label) for member, label in labels.items())
 
 
-class TargetForm(FlaskForm):
+class TargetForm(CreateForm):
     partner_code = StringField(_l("Partner code"), validators=[required(), max_length(32)])
     period = StringField(_l("Month (YYYY-MM)"), validators=[required(), max_length(7)])
     amount = DecimalField(
@@ -34,11 +33,11 @@ class TargetForm(FlaskForm):
     )
 
 
-class TargetImportForm(FlaskForm):
+class TargetImportForm(CreateForm):
     file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])
 
 
-class RulesForm(FlaskForm):
+class RulesForm(CreateForm):
     based_on = HiddenField()
     silver_min = IntegerField(_l("Silver from score"), validators=[InputRequired(message=_l("Fill in this field."))])
     gold_min = IntegerField(_l("Gold from score"), validators=[InputRequired(message=_l("Fill in this field."))])
@@ -69,13 +68,13 @@ for _name in SCORED_KPIS:
     )
 
 
-class TierDecisionForm(FlaskForm):
+class TierDecisionForm(PortalForm):
     tier = SelectField(_l("Tier"), choices=_labels(PARTNER_TIER_LABELS))
     reason = StringField(_l("Reason"), validators=[max_length(300)])
     version = HiddenField()
 
 
-class EvaluationFilterForm(FlaskForm):
+class EvaluationFilterForm(PortalForm):
     class Meta:
         csrf = False
 
@@ -102,7 +101,7 @@ class EvaluationFilterForm(FlaskForm):
     page = IntegerField(validators=[Optional()])
 
 
-class CoverageForm(RegionPickerForm):
+class CoverageForm(CreateForm, RegionPickerForm):
     """Assign a region (picked country › province › city) and a product line to a partner."""
 
     product_line_id = SelectField(_l("Product line"), default="")  # "" for every line; the view fills the lines
@@ -112,7 +111,7 @@ class CoverageForm(RegionPickerForm):
     version = HiddenField()
 
 
-class CoverageEndForm(FlaskForm):
+class CoverageEndForm(PortalForm):
     effective_to = DateField(_l("Ends on"), validators=[InputRequired(message=_l("Fill in this field."))])
     reason = StringField(_l("Reason"), validators=[required(), max_length(300)])
     version = HiddenField()

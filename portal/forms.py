@@ -1,10 +1,24 @@
-"""Field shapes shared by every form: text with a length limit the user sees as a message."""
+"""What every form shares: the base classes (clean text; a form that creates something creates it once), and
+field shapes such as text with a length limit the user sees as a message."""
 
 from __future__ import annotations
 
+import functools
+import secrets
+from datetime import datetime, timedelta
+
+from flask import flash
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
+from flask_wtf import FlaskForm
+from sqlalchemy import String, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
+
+from portal.database import utcnow
+from portal.extensions import db
+from portal.text import without_controls
 
 
 def required() -> DataRequired:
@@ -18,3 +32,74 @@ def max_length(n: int) -> Length:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the options of a SelectField."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class FormSubmission(db.Model):
+    """The key of each form that created something, so that the same form sent twice creates it once."""
+
+    __tablename__ = "form_submissions"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+KEPT_FOR = timedelta(days=2)  # a form kept open longer than this gets no protection against a second send
+
+
+class PortalForm(FlaskForm):
+    """Every form's base. Text fields lose the control characters nothing may store (portal/text.py): tabs and
+    line breaks stay in text areas only."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, StringField) and not issubclass(
+                unbound_field.field_class, PasswordField
+            ):
+                multiline = issubclass(unbound_field.field_class, TextAreaField)
+                options["filters"] = (*options.get("filters", ()), functools.partial(_clean, multiline=multiline))
+            return unbound_field.bind(form=form, **options)
+
+
+def _clean(value, *, multiline: bool):
+    return without_controls(value, multiline=multiline) if isinstance(value, str) else value
+
+
+class CreateForm(PortalForm):
+    """A form that creates something. Its page carries a key made when the form is shown; the first request
+    with that key claims it in the database, and a second one (a double click, a resent page, the same page
+    in two tabs) is told the form was sent already instead of creating the thing again. Templates render the
+    key with form.hidden_tag()."""
+
+    submission_key = HiddenField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.submission_key.data:  # shown afresh (or sent by a script without one)
+            self.submission_key.data = new_submission_key()
+        self.sent_already = False
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        if not super().validate_on_submit(extra_validators):
+            return False
+        if not claim_submission(self.submission_key.data):
+            self.sent_already = True
+            return False
+        return True
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def claim_submission(key: str) -> bool:
+    """True for the first request that sends `key` (kept in the caller's transaction, so a request that fails
+    leaves the key free for the next try); False, with the person told so, when another request has it. Two
+    requests at once: PostgreSQL makes the second wait for the first to end; SQLite's write lock lets one in
+    at a time. For forms that are no CreateForm (a page's own inputs), with new_submission_key() in the page."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(FormSubmission(key=key[:64]))
+    except IntegrityError:
+        flash(_l("This form was sent already: what it creates is saved once. Open the list to see it."), "error")
+        return False
+    db.session.execute(delete(FormSubmission).where(FormSubmission.at < utcnow() - KEPT_FOR))
+    return True

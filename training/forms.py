@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
-from portal.forms import max_length, options, required
+from portal.forms import CreateForm, max_length, options, required
 
 
 def _number(label, low, high, default):
@@ -22,7 +21,7 @@ def _number(label, low, high, default):
     )
 
 
-class CourseForm(FlaskForm):
+class CourseForm(CreateForm):
     title_en = StringField(_l("Title (English)"), validators=[required(), max_length(200)])
     title_zh = StringField(_l("Title (Chinese)"), validators=[required(), max_length(200)])
     summary_en = TextAreaField(_l("Summary (English)"), validators=[max_length(2000)])
@@ -44,14 +43,14 @@ class CourseForm(FlaskForm):
     max_attempts = _number(_l("Attempts allowed"), 1, 20, 3)
 
 
-class LessonForm(FlaskForm):
+class LessonForm(CreateForm):
     title_en = StringField(_l("Title (English)"), validators=[required(), max_length(200)])
     title_zh = StringField(_l("Title (Chinese)"), validators=[required(), max_length(200)])
     body_en = TextAreaField(_l("Lesson (English, Markdown)"), validators=[max_length(100_000)])
     body_zh = TextAreaField(_l("Lesson (Chinese, Markdown)"), validators=[max_length(100_000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(CreateForm):
     text_en = StringField(_l("Question (English)"), validators=[required(), max_length(1000)])
     text_zh = StringField(_l("Question (Chinese)"), validators=[required(), max_length(1000)])
     is_multiple = BooleanField(_l("Several answers may be right"))

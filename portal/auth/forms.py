@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, Length
 
-from portal.forms import max_length, required
+from portal.forms import CreateForm, PortalForm, max_length, required
 
 
 def email_field(label=None) -> EmailField:
@@ -17,17 +16,17 @@ def email_field(label=None) -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[required(), max_length(128)])
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         _l("New password"), validators=[required(), Length(min=10, max=128, message=_l("Use 10 to 128 characters."))]
     )
@@ -41,11 +40,11 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(_l("Current password"), validators=[required(), max_length(128)])
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(CreateForm):
     name = StringField(_l("Name"), validators=[required(), max_length(120)])
     email = email_field()
     role = SelectField(_l("Role"), validators=[required()])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     role = SelectField(_l("Role"), validators=[required()])
