@@ -19,12 +19,11 @@ from partners.models import (
 from partners.onboarding import PRIVACY_NOTICE_VERSION
 from partners.regions import load_regions, region_by_code
 from portal.auth.models import User
+from portal.auth.passwords import DEMO_PASSWORD
 from portal.auth.services import hash_password
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import Role
-
-DEMO_PASSWORD = "qudao-demo-2026"
 
 PARTNERS = [
     # code, legal name, type, tier, region, city outside the tree

@@ -27,7 +27,7 @@ from partners.models import (
     ProductLine,
     Region,
 )
-from portal import audit, tenancy
+from portal import audit, tenancy, throttle
 from portal.auth.models import User
 from portal.auth.services import find_user_by_email, invite_user, normalise_email
 from portal.database import utcnow
@@ -150,7 +150,8 @@ def submit_application(fields: ApplicationFields) -> SubmittedApplication:
     )
     db.session.add(application)
     db.session.flush()
-    send_mail(email, "partners/mail/application_received.txt", locale=fields.locale, application=application)
+    if throttle.count(current_app.config["APPLY_MAIL_LIMIT"], "application-mail", email):
+        send_mail(email, "partners/mail/application_received.txt", locale=fields.locale, application=application)
     return SubmittedApplication(application, already_received=False)
 
 

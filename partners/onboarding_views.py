@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,6 +19,8 @@ from partners.forms import (
 )
 from partners.models import AgreementVersion, ApplicationStatus, PartnerApplication, PartnerType, ProductLine
 from partners.views import bp
+from portal import throttle
+from portal.auth.services import normalise_email
 from portal.extensions import db
 from portal.forms import options
 from portal.htmx import partial_or_redirect, redirect_after_post, render
@@ -63,10 +66,33 @@ def _application_form(**kwargs) -> PartnerApplicationForm:
     return form
 
 
+def _applications_wait(form) -> int | None:
+    """Minutes to wait when this address or this contact email has sent its share of applications; counts
+    this one otherwise."""
+    config, address = current_app.config, get_remote_address()
+    email = normalise_email(form.contact_email.data or "")
+    for limit, key in ((config["APPLY_LIMIT_PER_ADDRESS"], address), (config["APPLY_LIMIT_PER_EMAIL"], email)):
+        if wait := throttle.minutes_to_wait(limit, "apply", key):
+            return wait
+    throttle.count(config["APPLY_LIMIT_PER_ADDRESS"], "apply", address)
+    throttle.count(config["APPLY_LIMIT_PER_EMAIL"], "apply", email)
+    return None
+
+
 @bp.route("/apply", methods=["GET", "POST"])
 @public
 def apply():
     form = _application_form()
+    if form.is_submitted() and (wait := _applications_wait(form)):
+        flash(
+            ngettext(
+                "Too many applications from here. Your form is kept: send it again in %(num)d minute.",
+                "Too many applications from here. Your form is kept: send it again in %(num)d minutes.",
+                wait,
+            ),
+            "error",
+        )
+        return render("partners/apply.html", form=form, action_url=url_for("partners.apply"), status=429)
     if form.validate_on_submit():
         try:
             result = onboarding.submit_application(_application_fields(form))

@@ -52,8 +52,10 @@ def register_queue(app: Flask) -> None:
     """The background queue named by the configuration, with every domain's tasks (see portal/queue.py)."""
     from orders.tasks import TASKS as order_tasks
     from portal import queue
+    from portal.auth.services import send_password_reset
+    from portal.mail import deliver_messages
 
-    queue.init_app(app, tasks=order_tasks)
+    queue.init_app(app, tasks=[deliver_messages, send_password_reset, *order_tasks])
 
 
 def select_locale() -> str:
@@ -122,7 +124,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from partners.services import visible_partner_ids
-    from portal import layout, tenancy
+    from portal import headers, layout, tenancy
     from portal.security import install_login_gate
 
     tenancy.configure(visible_partner_ids)
@@ -136,12 +138,7 @@ def register_request_hooks(app: Flask) -> None:
 
         db.session.remove()  # the session belongs to this request (see extensions._session_scope)
 
-    @app.after_request
-    def secure_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    headers.install(app)
 
 
 def _connect_domain_signals() -> None:
@@ -156,9 +153,11 @@ def _connect_domain_signals() -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from portal.errors import install
+    from orders.api import error_response
+    from portal.errors import answer_json_under, install
 
     install(app)
+    answer_json_under(app, "/api/", error_response)  # every API error is JSON, unknown /api/ addresses too
 
 
 def register_commands(app: Flask) -> None:

@@ -87,6 +87,7 @@ class Config:
     SALES_UPLOAD_MAX_BYTES = env("SALES_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, int)
     DEAL_PROTECTION_DAYS = env("DEAL_PROTECTION_DAYS", 90, int)
     API_MAX_LINES = env("API_MAX_LINES", 10_000, int)
+    API_MAX_BYTES = env("API_MAX_BYTES", 16 * 1024 * 1024, int)  # an API body is parsed whole: far below uploads'
     PARTNER_IMPORT_MAX_BYTES = env("PARTNER_IMPORT_MAX_BYTES", 5 * 1024 * 1024, int)
 
     # The background queue (portal/queue.py): SQLite in the instance folder unless HUEY_URL names another
@@ -110,13 +111,25 @@ class Config:
 
     PORTAL_URL = env("PORTAL_URL", "")  # links in mail sent outside a request; "": where HOST and PORT serve
     PASSWORD_RESET_MAX_AGE = env("PASSWORD_RESET_MAX_AGE", 2 * 3600, int)
+    # New passwords (portal/auth/passwords.py): zxcvbn's score of 0–4 a password needs (3: "safely
+    # unguessable", about 10^10 guesses); the demo's published password is refused in production.
+    PASSWORD_MIN_SCORE = env("PASSWORD_MIN_SCORE", 3, int)
+    REFUSE_DEMO_PASSWORD = env("REFUSE_DEMO_PASSWORD", False, flag)
     INVITATION_MAX_AGE = env("INVITATION_MAX_AGE", 7 * 24 * 3600, int)
 
     # Login throttling (Flask-Limiter). One process may count in memory; several instances need a
     # shared store such as redis://host:6379/0 — ProductionConfig refuses memory:// for that reason.
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STRATEGY = "moving-window"  # no burst at a window's edge
+    # Wrong passwords: an account at its limit is locked (its right password too); an address over its limit
+    # is refused wrong passwords only, so that one office's shared address does not lock out its colleagues.
     LOGIN_LIMIT_PER_ACCOUNT = env("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = env("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # The public application form: applications per address and per contact email, and at most this many
+    # confirmation mails to one address (whatever address was typed: the form must not become a mail cannon).
+    APPLY_LIMIT_PER_ADDRESS = env("APPLY_LIMIT_PER_ADDRESS", "10 per hour")
+    APPLY_LIMIT_PER_EMAIL = env("APPLY_LIMIT_PER_EMAIL", "3 per hour")
+    APPLY_MAIL_LIMIT = env("APPLY_MAIL_LIMIT", "1 per hour")
     RATELIMIT_HEADERS_ENABLED = False
 
     @classmethod
@@ -167,6 +180,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    REFUSE_DEMO_PASSWORD = True
 
     @classmethod
     def complete(cls, settings: dict[str, Any], environ: Mapping[str, str]) -> None:

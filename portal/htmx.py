@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, request
@@ -44,13 +45,18 @@ def redirect_after_post(url: str) -> Response:
     return redirect(url, code=303)
 
 
+# Browsers drop tabs and line breaks from a URL and read a backslash as a slash.
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+
+
 def local_path(target: str | None, default: str) -> str:
-    """A `next` path taken from a form or link, if it stays on this site: never an open redirect."""
+    """A `next` path taken from a form or link, if it stays on this site: never an open redirect. A path
+    with a space, a control character or a backslash is refused, as "/<tab>/evil.example" reaches another site."""
     if (
         target
         and target.startswith("/")
+        and not _UNSAFE_IN_PATH.search(target)
         and not target.startswith("//")
-        and "\\" not in target
         and not urlsplit(target).netloc
     ):
         return target

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal import queue
 from portal.database import LabelledEnum, enum_column, enum_labels, utcnow
 from portal.extensions import db
 
@@ -113,15 +114,33 @@ def deliver_queued() -> int:
 
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session: Session) -> None:
+    """Committed messages go to the worker: SMTP never runs inside a request, so a slow mail server slows no
+    page, and whether a page sent mail does not show in how long it took."""
     pending = session.info.pop(PENDING_DELIVERY, None)
-    if not pending:
-        return
-    ids = [message.id for message in pending]
-    # A new session: the committed one may not start new work inside its own after_commit hook.
-    with Session(bind=session.get_bind()) as delivery:
-        for message in delivery.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
-            deliver(message)
-        delivery.commit()
+    if pending:
+        queue.enqueue(deliver_messages, [message.id for message in pending])
+
+
+def deliver_messages(ids: list[int]) -> None:
+    """The task: deliver these outbox messages. A refused delivery is retried by the queue, then left for
+    `flask outbox deliver`."""
+    messages = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id.in_(ids), OutboxMessage.status.in_([MailStatus.QUEUED, MailStatus.FAILED])
+        )
+    ).all()
+    for message in messages:
+        deliver(message)
+    db.session.commit()
+    if any(message.status is MailStatus.FAILED for message in messages):
+        raise MailNotDelivered([message.id for message in messages if message.status is MailStatus.FAILED])
+
+
+deliver_messages.retries, deliver_messages.retry_delay = 3, 60  # type: ignore[attr-defined]
+
+
+class MailNotDelivered(RuntimeError):
+    """The mail server refused or could not be reached; the queue tries again."""
 
 
 @event.listens_for(Session, "after_rollback")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from portal import create_app, tenancy
+from portal.auth.sessions import SESSION_KEY, UserSession
 from portal.config import TestConfig
 from portal.extensions import db as _db
 from portal.extensions import limiter
@@ -63,9 +65,7 @@ def app():
     app.test_client_class = IsolatedClient
     with app.app_context():
         engine = _db.engine
-        if engine.dialect.name == "sqlite":
-            _use_sqlite_savepoints(engine)
-        else:
+        if engine.dialect.name != "sqlite":
             with engine.begin() as connection:  # a clean schema every run
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
@@ -83,20 +83,6 @@ def app():
     with app.app_context():
         _db.engine.dispose()
     shutil.rmtree(tmp_dir, ignore_errors=True)
-
-
-def _use_sqlite_savepoints(engine) -> None:
-    """pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe takes over."""
-
-    @event.listens_for(engine, "connect")
-    def _no_pysqlite_transactions(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
-
-    engine.dispose()
 
 
 @pytest.fixture()
@@ -123,14 +109,32 @@ def client(app, db):
     return app.test_client()
 
 
+def delete_committed_rows() -> None:
+    """Empty every table but those the schema fills (the region tree, version 1 of the scoring rules), for the
+    tests that commit for real (another process or thread must see their rows)."""
+    with tenancy.every_partner(_db.session(), reason="removing a test's committed rows"):
+        for table in reversed(_db.metadata.sorted_tables):
+            if table.name not in ("regions", "scoring_rules"):
+                _db.session.execute(table.delete())
+        _db.session.commit()
+
+
+def session_of(user) -> dict:
+    """The cookie values of a logged-in browser of `user`, with its session recorded on the server (flushed into
+    the caller's transaction, or committed by the caller)."""
+    key = secrets.token_urlsafe(32)
+    _db.session.add(UserSession(user_id=user.id, key_hash=hashlib.sha256(key.encode()).hexdigest()))
+    _db.session.flush()
+    return {"_user_id": user.get_id(), "_fresh": True, SESSION_KEY: key}
+
+
 @pytest.fixture()
 def login(client):
     """Log a user in by writing Flask-Login's session keys (only the auth tests use the form)."""
 
     def log_in(user):
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+            session.update(session_of(user))
         return client
 
     return log_in

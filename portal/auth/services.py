@@ -14,8 +14,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import audit, tenancy
+from portal import audit, queue, tenancy
+from portal.auth import sessions
 from portal.auth.models import User, new_session_token
+from portal.auth.passwords import check_password_rules
 from portal.database import utcnow
 from portal.extensions import db
 from portal.mail import external_url, send_mail
@@ -31,8 +33,6 @@ user_invited = signals.signal("user-invited")
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist costs the same time as a real check.
 _DUMMY_HASH = _hasher.hash("qudao-no-such-account")
-MIN_PASSWORD = 10
-MAX_PASSWORD = 128
 AUDITED = ("email", "name", "role", "is_active", "partner_id")
 
 
@@ -49,16 +49,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise RuleViolation(_l("Use at least %(n)d characters.", n=MIN_PASSWORD), field="password")
-    if len(password) > MAX_PASSWORD:
-        raise RuleViolation(_l("Use at most %(n)d characters.", n=MAX_PASSWORD), field="password")
-
-
 def find_user_by_email(email: str) -> User | None:
     with tenancy.every_partner(reason="looking up an account by its address"):
         return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def may_log_in(user: User | None) -> bool:
+    """`user.may_log_in`, read with the user's partner loaded whoever asks: before login nobody's scope is
+    decided, and a partner hidden by the anonymous scope would read as no partner, so as no suspension."""
+    if user is None:
+        return False
+    with tenancy.every_partner(reason="checking the standing of the account's partner"):
+        return user.may_log_in
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -69,7 +71,7 @@ def authenticate(email: str, password: str) -> User | None:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.may_log_in:
+    if not may_log_in(user):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -82,20 +84,22 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's loader: the session names the user and their session token; a rotated token, a
-    deactivated account or a suspended partner ends the session."""
+    """Flask-Login's loader: the cookie names the user, their session token and a session kept on the server;
+    a rotated token, an ended session, a deactivated account or a suspended partner ends it."""
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
     with tenancy.every_partner(reason="loading the logged-in user"):
         user = db.session.get(User, int(user_id))
-        allowed = user is not None and user.session_token == token and user.may_log_in
-    return user if allowed else None
+    if user is None or user.session_token != token or not sessions.is_open(user.id):
+        return None
+    return user if may_log_in(user) else None
 
 
 def end_sessions(user: User) -> None:
     """Every session and emailed link of this user stops working. The caller commits."""
     user.session_token = new_session_token()
+    sessions.end_all(user)
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -131,7 +135,7 @@ def user_for_link_token(token: str, purpose: str) -> User:
 
 def set_password(user: User, password: str) -> None:
     """Set a new password and end every other session and link of the user. The caller commits."""
-    check_password_rules(password)
+    check_password_rules(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     end_sessions(user)
 
@@ -145,9 +149,16 @@ def change_password(user: User, *, current: str, new: str) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link when the address belongs to an account that may log in; do nothing otherwise."""
+    """Hand the request to the worker, whatever the address: the page does the same work, in the same time, for
+    an address with an account and one without, so it tells nobody which addresses have one."""
+    queue.enqueue(send_password_reset, normalise_email(email))
+
+
+def send_password_reset(email: str) -> None:
+    """The task: mail a reset link when the address belongs to an account that may log in; nothing otherwise.
+    The link is made from PORTAL_URL, never from a request's Host header."""
     user = find_user_by_email(email)
-    if user is None or not user.may_log_in:
+    if not may_log_in(user):
         return
     link = external_url("auth.reset_password", token=make_link_token(user, LinkPurpose.RESET))
     send_mail(
@@ -158,6 +169,7 @@ def request_password_reset(email: str) -> None:
         link=link,
         hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
     )
+    db.session.commit()
 
 
 def can_manage_users_of(actor: User, partner_id: int | None) -> bool:

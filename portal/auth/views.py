@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth import services
+from portal.auth import services, sessions, throttle
 from portal.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -31,43 +32,46 @@ def get_locale_code() -> str | None:
     return str(locale) if locale else None
 
 
-def _login_account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
-
-
-def _login_failed(response) -> bool:
-    return response.status_code == 401
-
-
 def _safe_next(target: str | None) -> str:
     return local_path(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_login_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=422 if form.is_submitted() else 200)
+    email, address = services.normalise_email(form.email.data), get_remote_address()
+    locked = throttle.account_locked_for(email)
+    if locked:  # the right password too: checking it would tell a guesser when they hit it
+        error = ngettext(
+            "Too many wrong passwords for this account. It is locked: try again in %(num)d minute.",
+            "Too many wrong passwords for this account. It is locked: try again in %(num)d minutes.",
+            locked,
+        )
+        return render("auth/login.html", form=form, error=error, status=429)
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
+        waited = throttle.address_throttled_for(address)
+        throttle.count_failure(email, address)
         db.session.commit()
+        if waited:
+            error = ngettext(
+                "Too many failed logins from your network. Wait %(num)d minute, or type the password carefully.",
+                "Too many failed logins from your network. Wait %(num)d minutes, or type the password carefully.",
+                waited,
+            )
+            return render("auth/login.html", form=form, error=error, status=429)
         return render(
             "auth/login.html",
             form=form,
             error=_("The email or password is not right, or the account may not log in."),
             status=401,
         )
-    login_user(user)  # listeners may note a first login: commit after
+    sessions.log_in(user)  # listeners may note a first login: commit after
     db.session.commit()
     return redirect_after_post(_safe_next(form.next.data))
 
@@ -75,8 +79,19 @@ def login():
 @bp.post("/logout")
 @public
 def logout():
-    logout_user()
+    sessions.log_out_here()
+    db.session.commit()
     flash(_("You have logged out."), "success")
+    return redirect_after_post(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere():
+    """End every session of this account: other browsers, phones, and any copied cookie."""
+    sessions.end_all(current_user)
+    sessions.log_out_here()
+    db.session.commit()
+    flash(_("You have logged out on every device."), "success")
     return redirect_after_post(url_for("auth.login"))
 
 
@@ -105,8 +120,8 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
         except RuleViolation as error:
             form.password.errors.append(error.message)
         else:
-            if user.may_log_in:
-                login_user(user)
+            if services.may_log_in(user):
+                sessions.log_in(user)
             db.session.commit()
             flash(done_message, "success")
             return redirect_after_post(url_for("home.index"))
@@ -138,8 +153,8 @@ def change_password():
         except RuleViolation as error:
             getattr(form, error.field or "password").errors.append(error.message)
         else:
+            sessions.log_in(current_user._get_current_object())  # token rotated: keep this session, end the others
             db.session.commit()
-            login_user(current_user._get_current_object())  # token rotated: keep this session, end the others
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect_after_post(url_for("home.index"))
     return render("auth/change_password.html", form=form, status=422 if form.is_submitted() else 200)

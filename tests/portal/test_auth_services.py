@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -13,6 +14,7 @@ from portal.auth.models import User
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import PASSWORD, make_partner, make_user
+from tests.conftest import session_of
 
 
 @pytest.fixture()
@@ -38,10 +40,12 @@ def test_deactivated_user_cannot_log_in(partner):
 
 
 @pytest.mark.parametrize("status", [PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED])
-def test_users_of_a_suspended_or_terminated_partner_cannot_log_in(db, every_partner, status):
+def test_users_of_a_suspended_or_terminated_partner_cannot_log_in(app, db, every_partner, status):
     user = make_user(make_partner(status=status))
     assert services.authenticate(user.email, PASSWORD) is None
-    assert services.load_user_for_session(user.get_id()) is None
+    with app.test_request_context():
+        flask.session.update(session_of(user))
+        assert services.load_user_for_session(user.get_id()) is None
 
 
 def test_invited_user_without_password_cannot_log_in(partner):
@@ -49,13 +53,15 @@ def test_invited_user_without_password_cannot_log_in(partner):
     assert services.authenticate(user.email, "") is None
 
 
-def test_session_ends_when_the_token_rotates(partner):
+def test_session_ends_when_the_token_rotates(app, partner):
     user = make_user(partner)
     session_id = user.get_id()
-    assert services.load_user_for_session(session_id) is user
-    services.end_sessions(user)
-    assert services.load_user_for_session(session_id) is None
-    assert services.load_user_for_session("garbage") is None
+    with app.test_request_context():
+        flask.session.update(session_of(user))
+        assert services.load_user_for_session(session_id).id == user.id
+        services.end_sessions(user)
+        assert services.load_user_for_session(session_id) is None
+        assert services.load_user_for_session("garbage") is None
 
 
 def test_reset_link_works_once(app, partner):

@@ -9,8 +9,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
-from portal.auth.services import request_password_reset
-from portal.mail import MailStatus, OutboxMessage
+from portal.mail import MailStatus, OutboxMessage, send_mail
 from portal.security import Role
 from tests.builders import make_partner, make_user
 
@@ -39,9 +38,15 @@ def smtp_server(app, monkeypatch):
     controller.stop()
 
 
+def _mail(user) -> None:
+    """A message in the outbox, not yet committed: a reset link, as a request for one puts there."""
+    link = "http://localhost/password/reset/t"
+    send_mail(user.email, "auth/mail/reset_password.txt", locale=user.locale, user=user, link=link, hours=2)
+
+
 def test_without_smtp_the_message_waits_in_the_outbox_for_the_admin(client, login, db, every_partner):
     user = make_user(make_partner(), email="clerk@example.com", locale="zh_Hans_CN")
-    request_password_reset(user.email)
+    _mail(user)
     db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
     assert message.status is MailStatus.STORED and "/password/reset/" in message.body
@@ -53,7 +58,7 @@ def test_without_smtp_the_message_waits_in_the_outbox_for_the_admin(client, logi
 
 def test_with_smtp_the_message_is_delivered_after_commit(db, every_partner, smtp_server):
     user = make_user(make_partner(), email="clerk@example.com")
-    request_password_reset(user.email)
+    _mail(user)
     assert smtp_server.messages == []  # nothing leaves before the change is committed
     db.session.commit()
     assert len(smtp_server.messages) == 1
@@ -66,7 +71,7 @@ def test_with_smtp_the_message_is_delivered_after_commit(db, every_partner, smtp
 
 def test_a_rolled_back_change_sends_nothing(db, every_partner, smtp_server):
     user = make_user(make_partner(), email="clerk@example.com")
-    request_password_reset(user.email)
+    _mail(user)
     db.session.rollback()
     assert smtp_server.messages == []
 
@@ -76,7 +81,7 @@ def test_refused_delivery_is_kept_as_failed_for_a_retry(app, db, every_partner, 
     monkeypatch.setitem(app.config, "MAIL_PORT", 9)  # nothing listens on the discard port here
     monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
     user = make_user(make_partner(), email="clerk@example.com")
-    request_password_reset(user.email)
+    _mail(user)
     db.session.commit()
     message = db.session.scalars(select(OutboxMessage)).one()
     db.session.refresh(message)
@@ -85,6 +90,6 @@ def test_refused_delivery_is_kept_as_failed_for_a_retry(app, db, every_partner, 
 
 def test_mail_is_written_in_the_recipients_language(db, every_partner):
     user = make_user(make_partner(), email="clerk@example.com", locale="zh_Hans_CN")
-    request_password_reset(user.email)
+    _mail(user)
     message = db.session.scalars(select(OutboxMessage)).one()
     assert message.subject != "Set a new Qudao password"  # translated, whatever the words
