@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,11 +64,15 @@ def is_open(user_id: int) -> bool:
 
 
 def log_out_here() -> None:
-    """End this browser's session: a copy of its cookie opens nothing afterwards. The caller commits."""
+    """End this browser's session: a copy of its cookie opens nothing afterwards. The login page that follows
+    keeps the person's language. The caller commits."""
     key = session.pop(SESSION_KEY, None)
     if isinstance(key, str):
         db.session.execute(delete(UserSession).where(UserSession.key_hash == _hash(key)))
+    locale = getattr(current_user, "locale", None)
     logout_user()
+    if locale:
+        session["locale"] = locale
 
 
 def end_all(user: User) -> None:

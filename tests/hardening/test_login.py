@@ -246,3 +246,10 @@ def test_changing_language_never_redirects_off_the_site(client, db, target):
 def test_login_next_takes_the_same_rule(client, clerk):
     response = client.post("/login", data={"email": clerk.email, "password": PASSWORD, "next": "/\t/evil.example"})
     assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+def test_the_login_page_after_logout_keeps_the_persons_language(client, db, every_partner):
+    user = make_user(make_partner(), email="zhao@example.com", locale="zh_Hans_CN")
+    assert _login(client, user.email).status_code == 303
+    client.post("/logout")
+    assert 'lang="zh' in client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
