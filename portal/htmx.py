@@ -46,21 +46,25 @@ def redirect_after_post(url: str) -> Response:
 
 
 # Browsers drop tabs and line breaks from a URL and read a backslash as a slash.
-_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def stays_on_this_site(url: str) -> bool:
+    """A URL with no scheme and no host, that a browser cannot read as another site's either: no space,
+    control character or backslash ("/<tab>/evil.example" and "/\\evil.example" reach evil.example), and
+    no "//" at its start. A path ("/users") or a relative one ("pictures/drill.png")."""
+    if not url or url.startswith("//") or _UNSAFE_IN_URL.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "[" of a broken IPv6 host
+        return False
+    return not parts.scheme and not parts.netloc
 
 
 def local_path(target: str | None, default: str) -> str:
-    """A `next` path taken from a form or link, if it stays on this site: never an open redirect. A path
-    with a space, a control character or a backslash is refused, as "/<tab>/evil.example" reaches another site."""
-    if (
-        target
-        and target.startswith("/")
-        and not _UNSAFE_IN_PATH.search(target)
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return default
+    """A `next` path taken from a form or link, if it stays on this site: never an open redirect."""
+    return target if target and target.startswith("/") and stays_on_this_site(target) else default
 
 
 def redirect_to_login(url: str) -> Response:
