@@ -120,6 +120,9 @@ def _limit_to_visible_partners(state: ORMExecuteState) -> None:
     visible = state.session.info.get(VISIBLE_PARTNERS, UNDECIDED)
     if visible is EVERY_PARTNER or state.is_relationship_load:
         return
+    if visible is not UNDECIDED and state.all_mappers:  # an ORM statement under a scope: the criteria do it all
+        state.statement = _with_scope(state.statement, visible)
+        return
     touched, core = _tables_touched(state)
     if not touched:
         return
@@ -138,7 +141,11 @@ def _limit_to_visible_partners(state: ORMExecuteState) -> None:
                 f"Core statement on partner data ({', '.join(sorted(touched))}) under a limited scope: select ORM "
                 "entities or columns, so that the scope applies, or name the bypass with every_partner()"
             )
-    state.statement = statement.options(
+    state.statement = _with_scope(statement, visible)
+
+
+def _with_scope(statement, visible: tuple[int, ...]):
+    return statement.options(
         with_loader_criteria(PartnerOwned, lambda cls: cls.partner_id.in_(visible), include_aliases=True),
         with_loader_criteria(OptionalPartnerOwned, lambda cls: cls.partner_id.in_(visible), include_aliases=True),
         with_loader_criteria(TenantRoot, lambda cls: cls.id.in_(visible), include_aliases=True),
