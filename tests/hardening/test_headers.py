@@ -269,6 +269,7 @@ def test_brand_staff_use_the_scorecard_at_risk_and_a_submissions_revert_under_th
     with page.expect_navigation():
         page.fill("input[name=period]", "2026-01")
         page.locator("input[name=period]").dispatch_event("change")
+    page.wait_for_load_state("networkidle")  # fill() may send a change of its own: let both navigations end
     assert "period=2026-01" in page.url
 
     _open(page, f"{live_server}/performance/evaluation")
