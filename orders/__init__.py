@@ -1,1 +1,2 @@
-"""Sales and customer reporting (issue 4): catalog, sales lines, end customers, deal registration."""
+"""Sales and customer reporting: the catalog, sales lines from the form, files and the API, end customers,
+reporting periods and their deadlines, deal registration, and the monthly roll-ups."""

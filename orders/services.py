@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from orders import rollup
 from orders.customers import CustomerRow, mask
-from orders.models import Customer, SalesLine, Submission, SubmissionStatus
+from orders.models import SalesLine, Submission, SubmissionStatus
 from partners.identity import normalise_company_name
 from partners.models import Partner, Region
 from portal import audit
@@ -229,10 +229,6 @@ def customer_export_rows(rows: list[CustomerRow]) -> list[list[object]]:
         ]
         for r in rows
     ]
-
-
-def customer_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Customer)) or 0
 
 
 # `lines` and `net_amount` are what each submission holds now, so the column adds up to the partners' sales;

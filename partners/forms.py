@@ -126,10 +126,6 @@ class ReviewForm(PortalForm):
     note = TextAreaField(_l("Reason or question"), validators=[max_length(2000)])
 
 
-class AgreementAcceptanceForm(PortalForm):
-    agreement_version = StringField(validators=[required()])
-
-
 class AgreementPublishForm(CreateForm):
     version = StringField(_l("Version"), validators=[required(), max_length(20)])
     title_en = StringField(_l("Title (English)"), validators=[required(), max_length(200)])

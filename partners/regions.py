@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pycountry
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from partners.models import Region, RegionLevel
 from portal.extensions import db
@@ -101,24 +101,6 @@ def child_regions(parent: Region | None) -> list[Region]:
     alphabetically in English."""
     query = select(Region).where(Region.parent_id == parent.id if parent else Region.parent_id.is_(None))
     return sorted(db.session.scalars(query), key=lambda region: sort_key(region.name))
-
-
-def search_regions(text: str, limit: int = 20) -> list[Region]:
-    """Regions whose code or name (either language) contains `text`."""
-    pattern = f"%{text.strip().lower()}%"
-    query = (
-        select(Region)
-        .where(
-            or_(
-                func.lower(Region.code).like(pattern),
-                func.lower(Region.name_en).like(pattern),
-                Region.name_zh.like(pattern),
-            )
-        )
-        .order_by(func.length(Region.path), Region.code)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
 
 
 def fill_region_choices(form) -> None:

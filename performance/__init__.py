@@ -1,1 +1,2 @@
-"""Scorecards, channel evaluation and coverage (issue 6)."""
+"""How partners perform: sales targets, KPIs, versioned scoring rules, scorecards (page and PDF), the channel
+evaluation, segments and coverage of regions."""

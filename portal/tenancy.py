@@ -56,10 +56,6 @@ def set_scope(session: Session, user: User | None) -> None:
     session.info[VISIBLE_PARTNERS] = visible if visible is EVERY_PARTNER else tuple(visible)
 
 
-def current_scope(session: Session) -> object:
-    return session.info.get(VISIBLE_PARTNERS, UNDECIDED)
-
-
 @contextmanager
 def every_partner(session: Session | None = None, *, reason: str) -> Iterator[None]:
     """A deliberate, named bypass of the scope (login loader, duplicate checks, CLI)."""

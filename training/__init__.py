@@ -1,1 +1,1 @@
-"""Training and certification (issue 5)."""
+"""Training and certification: courses, lessons, quizzes with limited attempts, and verifiable certificates."""

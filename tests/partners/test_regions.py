@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from partners.models import Region, RegionLevel
-from partners.regions import load_regions, region_by_code, search_regions
+from partners.regions import load_regions, region_by_code
 
 
 def test_every_iso_country_is_loaded_with_both_names(db):
@@ -33,11 +33,6 @@ def test_loading_again_changes_nothing(db):
     before = db.session.scalar(select(func.count()).select_from(Region))
     assert load_regions() == 0
     assert db.session.scalar(select(func.count()).select_from(Region)) == before
-
-
-def test_search_finds_regions_in_either_language(db):
-    assert region_by_code("CN-440300") in search_regions("深圳")
-    assert region_by_code("DE-BY") in search_regions("bayern")
 
 
 def test_every_province_of_china_has_an_english_name_and_a_chinese_one(db):
