@@ -32,7 +32,7 @@ def render(template: str, *, fragment: str | None = None, status: int = 200, **c
     else:
         body = render_template(template, **context)
     response = make_response(body, status)
-    response.headers["Vary"] = "HX-Request"
+    response.vary.add("HX-Request")  # added to what else varies the answer (the session cookie), not instead
     return response
 
 
@@ -77,10 +77,6 @@ def redirect_to_login(url: str) -> Response:
 
 def partial_or_redirect(template: str, url: str, **context) -> Response:
     """After a POST from a list: htmx swaps in the one changed item (`template`); a plain form goes back to `url`."""
-    from flask import render_template
-
     if wants_fragment():
-        response = make_response(render_template(template, **context))
-        response.headers["Vary"] = "HX-Request"
-        return response
+        return render(template, **context)
     return redirect(url, code=303)
