@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 DOMAINS := portal partners orders performance training
 
-.PHONY: run test lint bench install install-dev system-deps translations messages clean
+.PHONY: run test test-quick lint fmt bench install install-dev system-deps translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ lint: install-dev
 
 test: system-deps install-dev lint
 	bash scripts/test-all.sh
+
+## The inner loop: SQLite only, no browser (the crawl and journeys run in `make test`).
+test-quick: install-dev
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -x -m "not browser"
+
+## Fix what `make lint` finds that ruff can fix, and the format.
+fmt: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-artifacts
