@@ -1,0 +1,85 @@
+"""End customers: the list, one customer, and their personal data."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from orders import customers, services
+from orders.forms import CustomerForm, ErasureForm
+from orders.models import Customer
+from orders.views import bp
+from portal.exports import requested_export, table_response
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.paging import page_number
+from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
+
+
+@bp.get("/customers")
+def customer_list():
+    text = request.args.get("q", "")
+    if export := requested_export():
+        return table_response(
+            export,
+            "customers",
+            services.CUSTOMER_EXPORT_HEADERS,
+            services.customer_export_rows(customers.list_customers(text)),
+        )
+    page = customers.customers_page(text, page=page_number(request.args.get("page")))
+    shared = customers.shared_customers() if current_user.role in BRAND_ROLES else []
+    return render(
+        "orders/customers.html",
+        fragment="customer_rows",
+        rows=page.items,
+        page=page,
+        q=text,
+        shared=shared,
+        mask=customers.mask,
+    )
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+def customer(customer_id: int):
+    row = db.get_or_404(Customer, customer_id)
+    form = CustomerForm(obj=row) if request.method == "GET" else CustomerForm()
+    if form.validate_on_submit():
+        try:
+            customers.update_customer(row, form.data, actor=current_user)
+        except RuleViolation as error:
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Customer saved."), "success")
+            return redirect_after_post(url_for("orders.customer", customer_id=row.id))
+    return render(
+        "orders/customer.html",
+        customer=row,
+        form=form,
+        erasure=ErasureForm(),
+        status=422 if form.is_submitted() else 200,
+    )
+
+
+@bp.get("/customers/<int:customer_id>/personal-data")
+@require_role(Role.ADMIN, Role.PARTNER_ADMIN)
+def customer_personal_data(customer_id: int):
+    row = db.get_or_404(Customer, customer_id)
+    response = jsonify(customers.personal_data(row))
+    response.headers["Content-Disposition"] = f"attachment; filename=customer-{row.code}.json"
+    return response
+
+
+@bp.post("/customers/<int:customer_id>/erase")
+@require_role(Role.ADMIN, Role.PARTNER_ADMIN)
+def erase_customer(customer_id: int):
+    row = db.get_or_404(Customer, customer_id)
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        flash(_("Say whose request this is."), "error")
+        return redirect_after_post(url_for("orders.customer", customer_id=row.id))
+    customers.erase_personal_data(row, actor=current_user, reason=form.reason.data)
+    db.session.commit()
+    flash(_("The personal data is erased; the sales stay."), "success")
+    return redirect_after_post(url_for("orders.customer", customer_id=row.id))

@@ -1,0 +1,97 @@
+"""Submissions and the sales lines they hold."""
+
+from __future__ import annotations
+
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from orders import periods, services
+from orders.models import SalesLine, Submission
+from orders.views import PER_PAGE, bp
+from orders.views.filters import partner_code
+from partners.services import regions_with_partners
+from portal.exports import requested_export, table_response
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.paging import page_number, paginate
+from portal.security import PARTNER_ROLES, Role, RuleViolation, require_role, sees_many_partners
+
+
+@bp.get("/submissions")
+def submissions():
+    query = select(Submission).order_by(Submission.id.desc())
+    if export := requested_export():
+        return table_response(
+            export,
+            "submissions",
+            services.SUBMISSION_EXPORT_HEADERS,
+            services.submission_export_rows(db.session.scalars(query).all(), partner_code),
+        )
+    page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
+    return render("orders/submissions.html", submissions=page.items, page=page)
+
+
+@bp.get("/submissions/<int:submission_id>")
+def submission(submission_id: int):
+    row = db.get_or_404(Submission, submission_id)
+    page = paginate(
+        select(SalesLine).where(SalesLine.submission_id == row.id).order_by(SalesLine.order_no, SalesLine.line_no),
+        page=page_number(request.args.get("page")),
+        per_page=services.LINES_PER_PAGE,
+        total=row.held_count,
+    )
+    to_declare = periods.months_to_declare(row) if current_user.role in PARTNER_ROLES else []
+    return render("orders/submission.html", submission=row, lines=page.items, page=page, to_declare=to_declare)
+
+
+@bp.post("/submissions/<int:submission_id>/revert")
+@require_role(Role.ADMIN)
+def revert_submission(submission_id: int):
+    row = db.get_or_404(Submission, submission_id)
+    try:
+        removed = services.revert_submission(row, actor=current_user)
+    except RuleViolation as error:
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Submission reverted: %(count)d lines removed.", count=removed), "success")
+    return redirect_after_post(url_for("orders.submission", submission_id=row.id))
+
+
+@bp.get("/lines")
+def lines():
+    """Every line in scope, a page at a time, with their count and exact total; brand staff filter by partner
+    and region. Drill-downs from a scorecard name the partner and the months."""
+    is_brand = sees_many_partners(current_user)
+    regions = regions_with_partners() if is_brand else []
+    region_code = request.args.get("region", "") if is_brand else ""
+    criteria = services.LineCriteria(
+        period=services.parse_month(request.args.get("period", "")),
+        first=services.parse_month(request.args.get("first", "")),
+        last=services.parse_month(request.args.get("last", "")),
+        partner_id=request.args.get("partner", type=int),
+        partner_text=request.args.get("q", "")[:100] if is_brand else "",
+        region=next((region for region in regions if region.code == region_code), None),
+        returns_only=request.args.get("returns") == "1",
+    )
+    if export := requested_export():
+        return table_response(
+            export,
+            "sales-lines",
+            services.LINE_EXPORT_HEADERS,
+            services.line_export_rows(services.list_lines(criteria)),
+        )
+    summary = services.summarise_lines(criteria)
+    page = services.lines_page(criteria, page=page_number(request.args.get("page")), total=summary[0])
+    return render(
+        "orders/lines.html",
+        page=page,
+        lines=page.items,
+        criteria=criteria,
+        months=services.reported_months(),
+        regions=regions,
+        summary=summary,
+        show_partner=is_brand,
+    )
