@@ -334,9 +334,6 @@ def open_applications() -> list[PartnerApplication]:
     return list(db.session.scalars(applications_query("open")))
 
 
-# The checklist ---------------------------------------------------------------------------------------------
-
-
 def record_milestone(partner_id: int, step: OnboardingStep, *, at: datetime | None = None) -> bool:
     """Note the first time a partner reaches a step; later times change nothing. True when it is new.
     Other domains call this (a first course, a first sales report). The caller commits."""

@@ -83,8 +83,6 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    import partners.onboarding_views  # noqa: F401  (adds its routes to the partners blueprint)
-    import performance.coverage_views  # noqa: F401  (adds its routes to the performance blueprint)
     from orders.api import bp as api_bp
     from orders.views import HOME_PANELS as order_panels
     from orders.views import STEP_PAGES as order_steps

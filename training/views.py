@@ -175,9 +175,6 @@ def verify(code: str):
     )
 
 
-# Authoring -------------------------------------------------------------------------------------------------
-
-
 @bp.route("/admin/courses/new", methods=["GET", "POST"], defaults={"course_id": None})
 @bp.route("/admin/courses/<int:course_id>", methods=["GET", "POST"])
 @require_role(Role.ADMIN)

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from partners.demo import DEMO_PASSWORD
 from performance import charts, scoring
-from performance import views as performance_views
 from performance.models import SalesTarget
+from performance.views import scorecards as performance_views
 from portal.security import Role
 from tests.browser.fixtures import log_in
 from tests.builders import joined, make_course, make_partner, make_sales_line, make_user

@@ -1,27 +1,23 @@
-"""Partner pages: the directory, one partner, creating partners, their standing, manager regions, region lists."""
+"""The partner directory: lists, a partner's page and standing, creating partners, and who covers which region."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from partners import metrics, onboarding, regions, services
+from partners import onboarding, regions, services
 from partners.forms import ApplicationRegionsForm, PartnerFilterForm, PartnerForm, PartnerStandingForm, RegionPickerForm
-from partners.models import OnboardingStep, Partner, PartnerStatus, PartnerTier, PartnerType, Region
+from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
+from partners.views import bp
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.views import invitation_page
 from portal.extensions import db
 from portal.forms import options
-from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
-
-bp = Blueprint("partners", __name__, url_prefix="/partners", template_folder="templates")
 
 
 @bp.get("/")
@@ -172,64 +168,3 @@ def _manager_or_404(user_id: int) -> User:
     if manager.role is not Role.CHANNEL_MANAGER:
         abort(404)
     return manager
-
-
-def _partner_panel() -> dict:
-    partner = current_user.partner
-    agreement = onboarding.current_agreement()
-    return {
-        "partner": partner,
-        "colleagues": sum(1 for user in partner.users if user.is_active),
-        "checklist": onboarding.checklist(partner),
-        "agreement_pending": agreement is not None and onboarding.acceptance_of(partner, agreement) is None,
-    }
-
-
-def _manager_panel() -> dict:
-    return {"partners": services.list_partners(limit=20)}
-
-
-def _admin_panel() -> dict:
-    return {
-        "onboarding": metrics.onboarding_by_month(),
-        "open_applications": len(onboarding.open_applications()),
-        "by_status": services.count_partners_by_status(),
-        "users": db.session.scalar(select(func.count()).select_from(User)),
-        "managers": db.session.scalars(select(User).where(User.role == Role.CHANNEL_MANAGER).order_by(User.name)).all(),
-    }
-
-
-@dataclass(frozen=True)
-class StepPage:
-    """Where a partner's user does a checklist step, for the users whose role may do it there."""
-
-    step: OnboardingStep
-    endpoint: str
-    roles: tuple[Role, ...]
-
-
-_step_pages: dict[OnboardingStep, StepPage] = {}
-
-
-def register_step_pages(pages: list[StepPage]) -> None:
-    """create_app() passes each domain's pages: the checklist lives here, the training and the reports elsewhere."""
-    _step_pages.update({page.step: page for page in pages})
-
-
-@bp.app_template_global()
-def checklist_step_url(step: OnboardingStep) -> str | None:
-    page = _step_pages.get(step)
-    return url_for(page.endpoint) if page and current_user.role in page.roles else None
-
-
-STEP_PAGES = [
-    StepPage(OnboardingStep.AGREEMENT, "partners.agreement", PARTNER_ROLES),
-    StepPage(OnboardingStep.PROFILE, "partners.profile", (Role.PARTNER_ADMIN,)),
-    StepPage(OnboardingStep.COLLEAGUE, "auth.invite", (Role.PARTNER_ADMIN,)),
-]
-
-HOME_PANELS = [
-    HomePanel("partners/_home_partner.html", PARTNER_ROLES, _partner_panel),
-    HomePanel("partners/_home_manager.html", (Role.CHANNEL_MANAGER,), _manager_panel),
-    HomePanel("partners/_home_admin.html", (Role.ADMIN,), _admin_panel),
-]

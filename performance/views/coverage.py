@@ -1,5 +1,5 @@
 """Coverage pages: the region × type / product line matrix as of any day, a partner's assignments and their
-adjustments. Routes of the performance blueprint (imported by create_app)."""
+adjustments."""
 
 from __future__ import annotations
 

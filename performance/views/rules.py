@@ -1,0 +1,67 @@
+"""The scoring rules: their versions, and a new one."""
+
+from __future__ import annotations
+
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from performance import scoring
+from performance.forms import RulesForm
+from performance.kpis import (
+    KPI_LABELS,
+    SCORED_KPIS,
+)
+from performance.models import ScoringRules
+from performance.views import bp
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.security import Role, RuleViolation, require_role
+
+
+@bp.route("/rules", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def rules_page():
+    rules = scoring.current_rules()
+    if request.method == "GET":
+        form = RulesForm(obj=rules, based_on=rules.version, **rules.weights)
+    else:
+        form = RulesForm()
+    if form.validate_on_submit():
+        fields = scoring.RulesFields(
+            weights={name: getattr(form, name).data for name in SCORED_KPIS},
+            silver_min=form.silver_min.data,
+            gold_min=form.gold_min.data,
+            platinum_min=form.platinum_min.data,
+            recommendation_months=form.recommendation_months.data,
+            note=form.note.data or "",
+        )
+        try:
+            saved = scoring.save_rules(fields, actor=current_user, based_on=int(form.based_on.data or 0))
+        except RuleViolation as error:
+            db.session.rollback()
+            if error.field == "weights":
+                form.form_errors.append(error.message)
+            else:
+                getattr(form, error.field if error.field in form else "silver_min").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Version %(version)d of the scoring rules is saved. Compute the scorecards to use it.",
+                    version=saved.version,
+                ),
+                "success",
+            )
+            return redirect_after_post(url_for("performance.rules_page"))
+    versions = db.session.scalars(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(20)).all()
+    return render(
+        "performance/rules.html",
+        form=form,
+        rules=rules,
+        versions=versions,
+        kpi_labels=KPI_LABELS,
+        kpis=SCORED_KPIS,
+        status=422 if form.is_submitted() else 200,
+    )

@@ -1,0 +1,101 @@
+"""Sales targets: set one by one or imported from a file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, current_app, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from orders.periods import add_months, local_today
+from orders.services import parse_month
+from partners.models import Partner
+from performance import targets
+from performance.forms import TargetForm, TargetImportForm
+from performance.views import bp
+from portal.extensions import db
+from portal.htmx import redirect_after_post, render
+from portal.imports import run_import
+from portal.security import BRAND_ROLES, RuleViolation, require_role
+
+
+def _target_window() -> tuple[date, date]:
+    return targets.open_target_months(local_today(), current_app.config["REPORTING_OPEN_MONTHS"])
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+def targets_page():
+    """Brand staff set targets; a partner reads its own (the drill-down of its scorecard's target)."""
+    if request.method == "POST" and current_user.role not in BRAND_ROLES:
+        abort(403)
+    first = parse_month(request.args.get("first", "")) or add_months(local_today().replace(day=1), -3)
+    last = parse_month(request.args.get("last", "")) or add_months(local_today().replace(day=1), 12)
+    code = request.args.get("partner", "").strip().upper()
+    form = TargetForm(partner_code=code or None)
+    if form.validate_on_submit():
+        partner = db.session.scalar(select(Partner).where(Partner.code == form.partner_code.data.strip().upper()))
+        period = parse_month(form.period.data.strip())
+        if partner is None:
+            form.partner_code.errors.append(_("Unknown partner code %(code)s.", code=form.partner_code.data))
+        elif period is None:
+            form.period.errors.append(_("Write the month as YYYY-MM."))
+        else:
+            try:
+                targets.set_target(partner, period, form.amount.data, actor=current_user, window=_target_window())
+            except RuleViolation as error:
+                getattr(form, "period" if error.field == "period" else "amount").errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(
+                    _("Target of %(code)s for %(month)s is saved.", code=partner.code, month=period.strftime("%Y-%m")),
+                    "success",
+                )
+                return redirect_after_post(url_for("performance.targets_page", partner=partner.code))
+    rows = targets.list_targets(first=first, last=last, partner_code=code)
+    return render(
+        "performance/targets.html",
+        form=form,
+        rows=rows,
+        first=first,
+        last=last,
+        code=code,
+        import_form=TargetImportForm(),
+        status=422 if form.is_submitted() else 200,
+    )
+
+
+@bp.route("/targets/import", methods=["GET", "POST"])
+@require_role(*BRAND_ROLES)
+def import_targets():
+    form = TargetImportForm()
+    result = run_import(
+        form,
+        lambda stream, filename: targets.import_targets(
+            stream,
+            filename,
+            actor=current_user,
+            max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
+            window=_target_window(),
+        ),
+    )
+    if result and result.ok:
+        flash(
+            _(
+                "Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d unchanged.",
+                rows=result.rows,
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            ),
+            "success",
+        )
+        return redirect_after_post(url_for("performance.targets_page"))
+    return render(
+        "performance/import_targets.html",
+        form=form,
+        result=result,
+        columns=targets.COLUMNS,
+        status=422 if form.is_submitted() else 200,
+    )
