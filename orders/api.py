@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from orders import api_tokens, intake, periods, services
+from orders import api_tokens, intake, services
 from orders.models import SalesLine, SubmissionSource
 from portal import tenancy
 from portal.extensions import db
@@ -141,11 +141,7 @@ def post_sales_lines():
     if nested:
         return _error(422, _("Nothing was recorded: some lines are wrong."), nested)
     user = g.api_user
-    rules = intake.ReportingRules(
-        today=periods.local_today(),
-        open_months=current_app.config["REPORTING_OPEN_MONTHS"],
-        may_report_closed_periods=False,
-    )
+    rules = intake.ReportingRules.for_actor(user)
     result = intake.record_sales_lines(
         lambda: iter(rows), actor=user, source=SubmissionSource.API, filename=None, rules=rules
     )

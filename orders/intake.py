@@ -13,19 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orders import rollup
 from orders.models import Customer, Product, SalesLine, Submission, SubmissionSource, SubmissionStatus
+from orders.periods import local_today
 from partners.identity import normalise_company_name
 from partners.models import OnboardingStep, Partner, PartnerStatus
 from partners.onboarding import record_milestone
 from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from portal.security import PARTNER_ROLES, PermissionDenied
+from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied
 from portal.tabular import Column, ImportProblems, RowChecker, RowError
 from portal.text import without_controls
 
@@ -69,6 +71,16 @@ class ReportingRules:
     today: date
     open_months: int  # months before the current one that still take lines; older periods are closed
     may_report_closed_periods: bool  # brand staff loading history
+
+    @classmethod
+    def for_actor(cls, actor: User) -> ReportingRules:
+        """The rules as the portal is configured, today in its time zone: brand staff may load closed months
+        (history), partners only the open ones. One constructor for the form, the files and the API."""
+        return cls(
+            today=local_today(),
+            open_months=current_app.config["REPORTING_OPEN_MONTHS"],
+            may_report_closed_periods=actor.role in BRAND_ROLES,
+        )
 
     def first_open_period(self) -> date:
         months = self.today.year * 12 + self.today.month - 1 - self.open_months

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from orders.intake import COLUMNS, IntakeResult, ReportingRules, record_sales_lines
 from orders.models import SalesUpload, SubmissionSource, UploadStatus
-from orders.periods import local_today
 from portal import tenancy
 from portal.auth.models import User
 from portal.database import utcnow
@@ -55,11 +54,7 @@ def run_upload(upload_id: int, report) -> IntakeResult:
     def read_rows():
         return read_table(io.BytesIO(content), filename, COLUMNS, max_bytes=max_bytes)
 
-    rules = ReportingRules(
-        today=local_today(),
-        open_months=current_app.config["REPORTING_OPEN_MONTHS"],
-        may_report_closed_periods=actor.role in BRAND_ROLES,
-    )
+    rules = ReportingRules.for_actor(actor)
     try:
         result = record_sales_lines(
             read_rows, actor=actor, source=SubmissionSource.UPLOAD, filename=filename, rules=rules, progress=report

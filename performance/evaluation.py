@@ -10,7 +10,7 @@ from sqlalchemy import Float, and_, cast, select
 
 from orders.services import to_cents
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
-from performance.kpis import KPI_LABELS, MONEY_KPIS, SCORED_KPIS
+from performance.kpis import DISPLAY_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
 from performance.scoring import is_out_of_date, lines_changed_at, newest_scorecards
 from portal.extensions import db
@@ -101,9 +101,6 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
     return Page(rows, listing.number, listing.per_page, listing.total)
 
 
-EXPORT_KPIS = ("net_sales", "target", *[name for name in SCORED_KPIS if name != "net_sales"])
-
-
 def export_headers() -> list[str]:
     from flask_babel import gettext as _
 
@@ -118,7 +115,7 @@ def export_headers() -> list[str]:
         _("Rules version"),
         _("Computed (UTC)"),
         _("Lines changed since"),
-    ] + [str(KPI_LABELS[name]) for name in EXPORT_KPIS]
+    ] + [str(KPI_LABELS[name]) for name in DISPLAY_KPIS]
 
 
 def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
@@ -128,7 +125,7 @@ def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
     table = []
     for row in rows:
         card, partner = row.card, row.partner
-        values = [to_cents(row.kpi(name)) if name in MONEY_KPIS else row.kpi(name) for name in EXPORT_KPIS]
+        values = [to_cents(row.kpi(name)) if name in MONEY_KPIS else row.kpi(name) for name in DISPLAY_KPIS]
         table.append(
             [
                 partner.code,

@@ -86,6 +86,8 @@ SCORED_KPIS = (
     "training_completion",
     "on_time_reporting",
 )
+# The order pages, exports and the PDF show the KPIs in: net sales with its target beside it, then the others.
+DISPLAY_KPIS = ("net_sales", "target", *[name for name in SCORED_KPIS if name != "net_sales"])
 KPI_LABELS = {
     "net_sales": _l("Net sales"),
     "target": _l("Target"),

@@ -25,14 +25,6 @@ from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
 FORM_LINES = 3  # empty line rows a new web report starts with
 
 
-def _rules() -> intake.ReportingRules:
-    return intake.ReportingRules(
-        today=periods.local_today(),
-        open_months=current_app.config["REPORTING_OPEN_MONTHS"],
-        may_report_closed_periods=current_user.role in BRAND_ROLES,
-    )
-
-
 ORDER_FIELDS = ("order_no", "order_date", "customer_code", "customer_name", "customer_region")
 # The report form's fields by the column names intake uses, so that a problem names the field the user sees.
 REPORT_FIELD_LABELS = {
@@ -83,7 +75,11 @@ def report_form():
         rows = _form_rows()
         indexes = [int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()] or indexes
         result = intake.record_sales_lines(
-            lambda: iter(rows), actor=current_user, source=SubmissionSource.FORM, filename=None, rules=_rules()
+            lambda: iter(rows),
+            actor=current_user,
+            source=SubmissionSource.FORM,
+            filename=None,
+            rules=intake.ReportingRules.for_actor(current_user),
         )
         if result.ok:
             db.session.commit()
@@ -165,7 +161,11 @@ def upload():
 
         try:
             result = intake.record_sales_lines(
-                read_rows, actor=current_user, source=SubmissionSource.UPLOAD, filename=filename, rules=_rules()
+                read_rows,
+                actor=current_user,
+                source=SubmissionSource.UPLOAD,
+                filename=filename,
+                rules=intake.ReportingRules.for_actor(current_user),
             )
         except TableRejected as rejected:
             result = intake.IntakeResult(errors=rejected.errors)

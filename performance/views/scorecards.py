@@ -15,10 +15,10 @@ from performance import charts, scoring
 from performance.forms import TierDecisionForm
 from performance.kpis import (
     COUNT_KPIS,
+    DISPLAY_KPIS,
     KPI_DEFINITIONS,
     KPI_LABELS,
     MONEY_KPIS,
-    SCORED_KPIS,
     MonthRange,
     compute_kpis,
     monthly_figures,
@@ -89,7 +89,7 @@ def scorecard_context(partner: Partner, months: MonthRange, *, for_pdf: bool = F
             "before": getattr(before_kpis, name),
             "link": _drill_down(partner, name, months),
         }
-        for name in ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])
+        for name in DISPLAY_KPIS
     ]
     return {
         "partner": partner,

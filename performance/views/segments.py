@@ -13,8 +13,8 @@ from partners.regions import region_by_code
 from partners.services import regions_with_partners
 from performance import charts, scoring, segments
 from performance.kpis import (
+    DISPLAY_KPIS,
     KPI_LABELS,
-    SCORED_KPIS,
     MonthRange,
     compute_kpis,
     monthly_figures,
@@ -77,7 +77,7 @@ def compare_page():
         [m.strftime("%Y-%m") for m in year.months()],
         {p.code: [f.net_sales for f in monthly_figures(p, year)] for p in partners},
     )
-    names = ("net_sales", "target", *[n for n in SCORED_KPIS if n != "net_sales"])
+    names = DISPLAY_KPIS
     return render(
         "performance/compare.html",
         period=period,
