@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from partners.models import (
@@ -23,6 +23,7 @@ from partners.regions import region_by_code
 from portal import tenancy
 from portal.auth.models import User
 from portal.auth.services import hash_password
+from portal.database import utcnow
 from portal.extensions import db
 from portal.security import Role
 
@@ -360,3 +361,8 @@ def _rollup_row(partner: Partner, model):
 
     with tenancy.every_partner(reason="test builder"):
         return db.session.scalars(select(model).where(model.partner_id == partner.id)).first()
+
+
+def just_now(moment) -> bool:
+    """A timestamp the code under test stamped a moment ago (not merely set)."""
+    return moment is not None and timedelta(0) <= utcnow() - moment < timedelta(minutes=1)

@@ -14,7 +14,7 @@ from portal.auth.models import User
 from portal.auth.services import invite_user
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
-from tests.builders import make_agreement, make_application, make_partner, make_product_line, make_user
+from tests.builders import just_now, make_agreement, make_application, make_partner, make_product_line, make_user
 
 
 @pytest.fixture()
@@ -109,7 +109,7 @@ def test_approval_creates_the_partner_and_invites_the_contact(db, admin):
     assert partner.status is PartnerStatus.ACTIVE and partner.registration_number == "91440101MA59UXJ41U"
     assert partner.product_lines == application.product_lines
     assert application.status is ApplicationStatus.APPROVED and application.partner is partner
-    assert application.approved_at is not None
+    assert just_now(application.approved_at)
     contact = db.session.scalars(select(User).where(User.email == "liu.yang@nanfang.example")).one()
     assert contact.role is Role.PARTNER_ADMIN and contact.partner is partner and contact.locale == "zh_Hans_CN"
     bodies = " ".join(m.body for m in _mail_to(db, "liu.yang@nanfang.example"))

@@ -13,7 +13,7 @@ from portal.auth import services
 from portal.auth.models import User
 from portal.mail import OutboxMessage
 from portal.security import PermissionDenied, Role, RuleViolation
-from tests.builders import PASSWORD, make_partner, make_user
+from tests.builders import PASSWORD, just_now, make_partner, make_user
 from tests.conftest import session_of
 
 
@@ -25,7 +25,7 @@ def partner(db, every_partner):
 def test_authenticate_accepts_the_right_password_case_insensitively(partner):
     user = make_user(partner, email="Clerk@Example.com")
     assert services.authenticate("  clerk@example.COM ", PASSWORD) is user
-    assert user.last_login_at is not None
+    assert just_now(user.last_login_at)
 
 
 @pytest.mark.parametrize("email, password", [("clerk@example.com", "wrong-password"), ("nobody@example.com", PASSWORD)])
@@ -174,4 +174,4 @@ def test_two_logins_of_one_account_at_once_both_succeed(db, partner):
     )
     assert services.authenticate("twice@example.com", PASSWORD) is user
     db.session.flush()  # a versioned UPDATE of the stale copy would raise StaleDataError here
-    assert user.last_login_at is not None
+    assert just_now(user.last_login_at)
