@@ -49,9 +49,16 @@ def _require_admin(actor: User) -> None:
         raise PermissionDenied()
 
 
-def check_price(value: Decimal) -> None:
+def price_problem(value: Decimal):
+    """What is wrong with a list price, or None: 0 or more, at most 4 decimal places."""
     if value < 0 or value >= MAX_MAGNITUDE or value != value.quantize(FOUR_PLACES):
-        raise RuleViolation(_l("Use a price of 0 or more with at most 4 decimal places."), field="list_price")
+        return _l("Use a price of 0 or more with at most 4 decimal places.")
+    return None
+
+
+def check_price(value: Decimal) -> None:
+    if problem := price_problem(value):
+        raise RuleViolation(problem, field="list_price")
 
 
 def save_product(fields: ProductFields, *, actor: User, product: Product | None = None) -> Product:
@@ -152,8 +159,8 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         price = parse_number(values["list_price"])
         if price is None:
             check.wrong("list_price", number_problem(values["list_price"]))
-        elif price < 0 or price >= MAX_MAGNITUDE or price != price.quantize(FOUR_PLACES):
-            check.wrong("list_price", _l("Use a price of 0 or more with at most 4 decimal places."))
+        elif problem := price_problem(price):
+            check.wrong("list_price", problem)
         active_text = values.get("active", "").strip().casefold()
         if active_text not in YES | NO:
             check.wrong("active", _l("Use 1 or 0 (yes or no)."))
