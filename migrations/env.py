@@ -24,6 +24,18 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def frozen_types(type_, obj, autogen_context):
+    """A new migration names the frozen copy of an app column type (portal/migration_types.py), so that a later
+    change to the app's type does not change what the migration does."""
+    import portal.migration_types
+
+    if type_ == "type" and type(obj).__module__ == "portal.database":
+        if hasattr(portal.migration_types, type(obj).__name__):
+            autogen_context.imports.add("import portal.migration_types")
+            return f"portal.migration_types.{obj!r}"
+    return False
+
+
 def run_migrations_online() -> None:
     def skip_empty(context_, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -32,6 +44,7 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
+    conf_args.setdefault("render_item", frozen_types)
     with _engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

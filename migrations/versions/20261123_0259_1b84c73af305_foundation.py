@@ -9,7 +9,7 @@ Create Date: 2026-11-23 02:59:45.886195
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "1b84c73af305"
@@ -23,7 +23,7 @@ def upgrade():
     op.create_table(
         "outbox_messages",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recipient", sa.String(length=254), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -32,7 +32,7 @@ def upgrade():
             sa.Enum("stored", "queued", "sent", "failed", name="mailstatus", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("sent_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
     )
@@ -84,8 +84,8 @@ def upgrade():
         sa.Column("region_id", sa.Integer(), nullable=False),
         sa.Column("city_text", sa.String(length=120), nullable=True),
         sa.Column("version_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["region_id"], ["regions.id"], name=op.f("fk_partners_region_id_regions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partners")),
         sa.UniqueConstraint("code", name=op.f("uq_partners_code")),
@@ -109,11 +109,11 @@ def upgrade():
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("locale", sa.String(length=16), nullable=True),
         sa.Column("session_token", sa.String(length=32), nullable=False),
-        sa.Column("last_login_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_users_partner_id_partners"), ondelete="SET NULL"
         ),
@@ -126,7 +126,7 @@ def upgrade():
     op.create_table(
         "audit_entries",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.Integer(), nullable=True),
         sa.Column("entity_type", sa.String(length=40), nullable=False),
         sa.Column("entity_id", sa.Integer(), nullable=False),

@@ -9,7 +9,7 @@ Create Date: 2026-11-23 03:29:09.449887
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "e75f840a4b1a"
@@ -28,7 +28,7 @@ def upgrade():
         sa.Column("title_zh", sa.String(length=200), nullable=False),
         sa.Column("body_en", sa.Text(), nullable=False),
         sa.Column("body_zh", sa.Text(), nullable=False),
-        sa.Column("published_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_versions")),
         sa.UniqueConstraint("version", name=op.f("uq_agreement_versions_version")),
     )
@@ -60,7 +60,7 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("reached_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reached_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"],
@@ -97,7 +97,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agreement_version_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("accepted_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ip_address", sa.String(length=45), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -155,12 +155,12 @@ def upgrade():
         sa.Column("duplicate_note", sa.String(length=500), nullable=True),
         sa.Column("review_note", sa.String(length=2000), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
-        sa.Column("reviewed_at", portal.database.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("approved_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reviewed_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"],
             ["partners.id"],
@@ -228,7 +228,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_partners_name_key"), ["name_key"], unique=False)
 
     # Existing partners get their name key, as Partner.legal_name's validator keeps it for new ones.
-    from partners.identity import normalise_company_name
+    from portal.migration_types import company_name_key_2026_11 as normalise_company_name
 
     connection = op.get_bind()
     partners = sa.table(

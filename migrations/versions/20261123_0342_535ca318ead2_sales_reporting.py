@@ -9,7 +9,7 @@ Create Date: 2026-11-23 03:42:07.363591
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "535ca318ead2"
@@ -28,10 +28,10 @@ def upgrade():
         sa.Column("name_zh", sa.String(length=200), nullable=False),
         sa.Column("product_line_id", sa.Integer(), nullable=False),
         sa.Column("unit", sa.String(length=16), nullable=False),
-        sa.Column("list_price", portal.database.ExactDecimal(precision=18, scale=4), nullable=False),
+        sa.Column("list_price", portal.migration_types.ExactDecimal(precision=18, scale=4), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["product_line_id"], ["product_lines.id"], name=op.f("fk_products_product_line_id_product_lines")
         ),
@@ -54,10 +54,10 @@ def upgrade():
         sa.Column("contact_person", sa.String(length=120), nullable=True),
         sa.Column("phone", sa.String(length=40), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
-        sa.Column("erased_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("erased_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_customers_partner_id_partners"), ondelete="CASCADE"
         ),
@@ -77,9 +77,9 @@ def upgrade():
         sa.Column("prefix", sa.String(length=12), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", portal.database.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_api_tokens_created_by_id_users")),
         sa.ForeignKeyConstraint(
@@ -100,7 +100,7 @@ def upgrade():
             sa.Enum("submitted", "no_sales", name="periodstatus", native_enum=False, length=32),
             nullable=False,
         ),
-        sa.Column("submitted_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("submitted_by_id", sa.Integer(), nullable=True),
         sa.Column("is_late", sa.Boolean(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
@@ -140,11 +140,11 @@ def upgrade():
         ),
         sa.Column("filename", sa.String(length=255), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("row_count", sa.Integer(), nullable=False),
-        sa.Column("total_amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("total_amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=True),
-        sa.Column("reverted_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reverted_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reverted_by_id", sa.Integer(), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -172,14 +172,14 @@ def upgrade():
         sa.Column("period", sa.Date(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
-        sa.Column("quantity", portal.database.ExactDecimal(precision=18, scale=4), nullable=False),
-        sa.Column("unit_price", portal.database.ExactDecimal(precision=18, scale=4), nullable=False),
-        sa.Column("discount", portal.database.ExactDecimal(precision=18, scale=4), nullable=False),
-        sa.Column("net_amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("quantity", portal.migration_types.ExactDecimal(precision=18, scale=4), nullable=False),
+        sa.Column("unit_price", portal.migration_types.ExactDecimal(precision=18, scale=4), nullable=False),
+        sa.Column("discount", portal.migration_types.ExactDecimal(precision=18, scale=4), nullable=False),
+        sa.Column("net_amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
         sa.Column("is_return", sa.Boolean(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_sales_lines_customer_id_customers")),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_sales_lines_partner_id_partners"), ondelete="CASCADE"

@@ -9,7 +9,7 @@ Create Date: 2026-11-23 03:45:15.196722
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "95db417f22fc"
@@ -27,7 +27,7 @@ def upgrade():
         sa.Column("customer_key", sa.String(length=200), nullable=False),
         sa.Column("customer_region", sa.String(length=120), nullable=True),
         sa.Column("products", sa.String(length=500), nullable=False),
-        sa.Column("estimated_value", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("estimated_value", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
         sa.Column("expected_close", sa.Date(), nullable=False),
         sa.Column(
             "status",
@@ -48,13 +48,13 @@ def upgrade():
         sa.Column("conflict_note", sa.String(length=500), nullable=True),
         sa.Column("decision_note", sa.String(length=500), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("decided_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("won_order_no", sa.String(length=64), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_deal_registrations_created_by_id_users"), ondelete="SET NULL"
         ),

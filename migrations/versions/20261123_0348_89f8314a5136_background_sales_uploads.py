@@ -9,7 +9,7 @@ Create Date: 2026-11-23 03:48:48.049178
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "89f8314a5136"
@@ -27,7 +27,7 @@ def upgrade():
         sa.Column("content", sa.LargeBinary(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -42,11 +42,11 @@ def upgrade():
             ),
             nullable=False,
         ),
-        sa.Column("started_at", portal.database.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("rows", sa.Integer(), nullable=False),
-        sa.Column("total_amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=True),
+        sa.Column("total_amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=True),
         sa.Column("errors", sa.JSON(), nullable=True),
         sa.Column("submission_ids", sa.JSON(), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=True),

@@ -9,7 +9,7 @@ Create Date: 2026-11-23 04:12:04.315973
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "1d994592c7f6"
@@ -35,8 +35,8 @@ def upgrade():
         sa.Column("pass_mark", sa.Integer(), nullable=False),
         sa.Column("max_attempts", sa.Integer(), nullable=False),
         sa.Column("is_published", sa.Boolean(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["product_line_id"], ["product_lines.id"], name=op.f("fk_courses_product_line_id_product_lines")
         ),
@@ -80,7 +80,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("lesson_id", sa.Integer(), nullable=False),
-        sa.Column("done_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["lesson_id"], ["lessons.id"], name=op.f("fk_lesson_progress_lesson_id_lessons"), ondelete="CASCADE"
@@ -121,8 +121,8 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("course_id", sa.Integer(), nullable=False),
-        sa.Column("started_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("submitted_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("layout", sa.JSON(), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=True),
         sa.Column("score", sa.Integer(), nullable=True),
@@ -151,9 +151,9 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("attempt_id", sa.Integer(), nullable=True),
-        sa.Column("issued_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("reminded_at", portal.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("issued_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reminded_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["attempt_id"],

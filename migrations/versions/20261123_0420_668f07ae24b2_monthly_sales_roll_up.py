@@ -9,7 +9,7 @@ Create Date: 2026-11-23 04:20:47.187210
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "668f07ae24b2"
@@ -24,8 +24,8 @@ def upgrade():
         "monthly_sales",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("net_amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
-        sa.Column("returns_amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("net_amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("returns_amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
         sa.Column("line_count", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(

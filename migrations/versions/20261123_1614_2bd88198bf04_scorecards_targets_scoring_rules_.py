@@ -9,7 +9,7 @@ Create Date: 2026-11-23 16:14:57.422738
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "2bd88198bf04"
@@ -23,11 +23,11 @@ def upgrade():
         "sales_targets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
         sa.Column("set_by_id", sa.Integer(), nullable=True),
         sa.Column("partner_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_sales_targets_partner_id_partners"), ondelete="CASCADE"
         ),
@@ -51,7 +51,7 @@ def upgrade():
         sa.Column("recommendation_months", sa.Integer(), nullable=False),
         sa.Column("note", sa.String(length=300), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_scoring_rules_created_by_id_users"), ondelete="SET NULL"
         ),
@@ -71,7 +71,7 @@ def upgrade():
         sa.Column("rank_in_region", sa.Integer(), nullable=True),
         sa.Column("peers_in_region", sa.Integer(), nullable=False),
         sa.Column("peer_median", sa.Numeric(precision=5, scale=2), nullable=True),
-        sa.Column("computed_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("computed_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_scorecards_partner_id_partners"), ondelete="CASCADE"

@@ -9,7 +9,7 @@ Create Date: 2026-11-23 16:28:27.103434
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "2ec2cc043a50"
@@ -30,7 +30,7 @@ def upgrade():
         sa.Column("reason", sa.String(length=300), nullable=False),
         sa.Column("end_reason", sa.String(length=300), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"],

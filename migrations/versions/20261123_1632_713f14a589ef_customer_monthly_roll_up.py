@@ -9,7 +9,7 @@ Create Date: 2026-11-23 16:32:48.058019
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "713f14a589ef"
@@ -24,7 +24,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("period", sa.Date(), nullable=False),
-        sa.Column("net_amount", portal.database.ExactDecimal(precision=24, scale=8), nullable=False),
+        sa.Column("net_amount", portal.migration_types.ExactDecimal(precision=24, scale=8), nullable=False),
         sa.Column("sale_lines", sa.Integer(), nullable=False),
         sa.Column("line_count", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
@@ -76,7 +76,7 @@ def _fill_from_the_lines():
         sa.column("partner_id"),
         sa.column("customer_id"),
         sa.column("period"),
-        sa.column("net_amount", portal.database.ExactDecimal(24, 8)),
+        sa.column("net_amount", portal.migration_types.ExactDecimal(24, 8)),
         sa.column("sale_lines"),
         sa.column("line_count"),
     )

@@ -9,7 +9,7 @@ Create Date: 2026-12-01 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "3c5e9a1f7b20"
@@ -21,7 +21,7 @@ depends_on = None
 def upgrade():
     # Months rolled up before keep NULL: nobody knows when their lines came, so no scorecard is called out of date.
     with op.batch_alter_table("monthly_sales", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("updated_at", portal.database.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("updated_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade():

@@ -9,7 +9,7 @@ Create Date: 2026-12-01 12:10:00
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "8d2f4b6c1e93"
@@ -24,7 +24,7 @@ def upgrade():
         batch_op.add_column(
             sa.Column(
                 "superseded_amount",
-                portal.database.ExactDecimal(precision=24, scale=8),
+                portal.migration_types.ExactDecimal(precision=24, scale=8),
                 server_default="0",
                 nullable=False,
             )
@@ -52,7 +52,7 @@ def _count_what_moved_away():
         sa.column("row_count"),
         sa.column("total_amount", sa.String),
         sa.column("superseded_count"),
-        sa.column("superseded_amount", portal.database.ExactDecimal(24, 8)),
+        sa.column("superseded_amount", portal.migration_types.ExactDecimal(24, 8)),
     )
     changes = []
     for submission_id, count, total in bind.execute(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "1decf0bd77d4"
@@ -46,7 +46,7 @@ def upgrade():
         sa.column("recommendation_months", sa.Integer),
         sa.column("note", sa.String),
         sa.column("created_by_id", sa.Integer),
-        sa.column("created_at", portal.database.UTCDateTime(timezone=True)),
+        sa.column("created_at", portal.migration_types.UTCDateTime(timezone=True)),
     )
     if bind.execute(sa.select(sa.func.count()).select_from(rules)).scalar():
         return  # an installation whose rules page created version 1 already

@@ -9,7 +9,7 @@ Create Date: 2026-12-01 14:20:00
 import sqlalchemy as sa
 from alembic import op
 
-import portal.database
+import portal.migration_types
 
 # revision identifiers, used by Alembic.
 revision = "5b7e2c9d4a18"
@@ -24,7 +24,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users"), ondelete="CASCADE"
         ),
@@ -36,7 +36,7 @@ def upgrade():
     op.create_table(
         "form_submissions",
         sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("at", portal.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_form_submissions")),
     )
     with op.batch_alter_table("form_submissions", schema=None) as batch_op:

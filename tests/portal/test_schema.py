@@ -105,3 +105,21 @@ def test_migrations_fill_what_they_add_from_the_lines_already_reported(tmp_path)
         (1, 1, "2026-10-01", Decimal("10.1236"), 2, 3),
     ]  # 0.2469 + 10.0001 − 0.1234
     assert [(i, count, Decimal(amount)) for i, count, amount in moved] == [(1, 0, 0), (2, 1, Decimal("3.0"))]
+
+
+def test_migrations_use_only_their_frozen_types_never_the_apps_modules():
+    """A migration replays history: importing the app's types or helpers would let a later change rewrite it."""
+    import re
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    app_modules = re.compile(
+        r"^\s*(?:from|import)\s+(portal\.(?!migration_types)|partners|orders|performance|training)"
+    )
+    offenders = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted(versions.glob("*.py"))
+        for line in path.read_text().splitlines()
+        if app_modules.match(line) or "portal.database." in line
+    ]
+    assert offenders == []
