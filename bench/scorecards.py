@@ -34,13 +34,13 @@ def build(partners: int, lines: int, months: int) -> date:
     from sqlalchemy import select, text
 
     from orders.models import Customer, CustomerMonthlySales, MonthlySales, PeriodReport, Product, SalesLine, Submission
-    from orders.periods import add_months, local_today, month_start
     from partners.models import Partner, ProductLine, Region
     from partners.regions import load_regions, region_by_code
     from performance.models import SalesTarget
     from portal import tenancy
     from portal.auth.models import User
     from portal.auth.services import hash_password
+    from portal.calendar import add_months, local_today, month_start
     from portal.extensions import db
     from portal.security import Role
 
@@ -242,9 +242,9 @@ def measure_scoring(last: date) -> None:
     """(a) One month's KPIs and scores for every partner, against one raw GROUP BY over the lines."""
     from sqlalchemy import text
 
-    from orders.periods import add_months
     from performance.scoring import compute_recent_scorecards, compute_scorecards
     from portal import tenancy
+    from portal.calendar import add_months
     from portal.extensions import db
 
     with tenancy.every_partner(reason="benchmark"):
@@ -393,7 +393,7 @@ def main() -> None:
         started = time.perf_counter()
         with app.app_context():
             if reuse:
-                from orders.periods import add_months, local_today
+                from portal.calendar import add_months, local_today
 
                 last = add_months(local_today().replace(day=1), -1)
             else:

@@ -11,11 +11,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from orders import api_tokens, intake, services
+from orders import api_tokens, intake
 from orders.models import SalesLine, SubmissionSource
 from portal import tenancy
+from portal.calendar import parse_month
 from portal.extensions import db
 from portal.i18n import read_as
+from portal.money import to_cents
 from portal.security import public
 from portal.tabular import RowError
 
@@ -155,7 +157,7 @@ def post_sales_lines():
             "submission_id": submission.id,
             "lines": result.rows,
             "returns": result.returns,
-            "net_amount": str(services.to_cents(result.total)),
+            "net_amount": str(to_cents(result.total)),
         }
     ), 201
 
@@ -165,7 +167,7 @@ def post_sales_lines():
 def get_sales_lines():
     """The partner's lines of one month (?period=YYYY-MM), or of one order (?order_no=…)."""
     query = select(SalesLine).order_by(SalesLine.order_no, SalesLine.line_no).limit(10_000)
-    period = services.parse_month(request.args.get("period", ""))
+    period = parse_month(request.args.get("period", ""))
     if request.args.get("order_no"):
         query = query.where(SalesLine.order_no == request.args["order_no"])
     elif period is not None:

@@ -7,8 +7,8 @@ import click
 from flask.cli import AppGroup
 
 from orders.deals import expire_deals
-from orders.periods import local_today
 from portal import tenancy
+from portal.calendar import local_today
 from portal.extensions import db
 
 deals_group = AppGroup("deals", help="Deal registrations.")

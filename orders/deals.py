@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
 from orders.models import ACTIVE_DEAL_STATUSES, DealRegistration, DealStatus, SalesLine
-from orders.periods import add_months, month_begins
 from partners.models import Partner
 from portal import audit, tenancy
 from portal.auth.models import User
+from portal.calendar import add_months, month_begins
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied, RuleViolation

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import DealRegistration, DealStatus, PeriodReport, PeriodStatus, Product, SubmissionSource
-from orders.periods import add_months, local_today, month_start
 from partners.models import OnboardingStep, Partner, ProductLine
 from partners.onboarding import record_milestone
 from portal.auth.models import User
+from portal.calendar import add_months, local_today, month_start
 from portal.extensions import db
 from portal.security import Role
 

@@ -20,11 +20,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from orders import rollup
 from orders.models import Customer, Product, SalesLine, Submission, SubmissionSource, SubmissionStatus
-from orders.periods import local_today
 from partners.identity import normalise_company_name
 from partners.models import OnboardingStep, Partner, PartnerStatus
 from partners.onboarding import record_milestone
 from portal.auth.models import User
+from portal.calendar import add_months, local_today, month_start
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied
@@ -83,8 +83,7 @@ class ReportingRules:
         )
 
     def first_open_period(self) -> date:
-        months = self.today.year * 12 + self.today.month - 1 - self.open_months
-        return date(months // 12, months % 12 + 1, 1)
+        return add_months(month_start(self.today), -self.open_months)
 
 
 @dataclass

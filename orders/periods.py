@@ -15,18 +15,10 @@ from orders.models import MonthlySales, PeriodReport, PeriodStatus, SalesLine, S
 from partners.models import OnboardingStep, Partner
 from partners.onboarding import record_milestone
 from portal.auth.models import User
+from portal.calendar import add_months, local_today, month_start
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import PARTNER_ROLES, PermissionDenied, RuleViolation
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def deadline(period: date) -> datetime:
@@ -34,16 +26,6 @@ def deadline(period: date) -> datetime:
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     day = add_months(period, 1).replace(day=current_app.config["REPORTING_DEADLINE_DAY"])
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-
-
-def month_begins(period: date) -> datetime:
-    """The UTC moment a month begins in the brand's time zone."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(month_start(period), time(0), tzinfo=zone).astimezone(UTC)
-
-
-def local_today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 @dataclass(frozen=True)

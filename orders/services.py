@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
@@ -20,28 +19,9 @@ from portal import audit
 from portal.auth.models import User
 from portal.database import exact_sum, utcnow
 from portal.extensions import db
+from portal.money import to_cents
 from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation
-
-CENT = Decimal("0.01")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def to_cents(amount: Decimal | None) -> Decimal | None:
-    """Half-up to cents: for display and export only; the stored amount stays exact."""
-    return None if amount is None else Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def money(amount: Decimal | None) -> str:
-    return "—" if amount is None else f"{to_cents(amount):,.2f}"
-
-
-def parse_month(text: str) -> date | None:
-    match = _MONTH.match(text or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
 
 LINES_PER_PAGE = 100
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from orders.periods import add_months, local_today
 from performance.scoring import compute_recent_scorecards, current_rules
 from portal import tenancy
+from portal.calendar import add_months, local_today
 from portal.extensions import db
 
 performance_group = AppGroup("performance", help="Scorecards.")

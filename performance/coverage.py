@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from orders.models import MonthlySales, Product, SalesLine
-from orders.periods import add_months, month_start
 from partners.coverage import Overlap, assignments_on, exclusive_overlaps, status_on
 from partners.models import PARTNER_TYPE_LABELS, Partner, PartnerStatus, ProductLine, Region
 from partners.regions import child_regions
+from portal.calendar import add_months, month_start
 from portal.database import exact_sum
 from portal.extensions import db
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from orders.periods import add_months, local_today, month_start
 from partners.models import CoverageAssignment, Partner, ProductLine
 from partners.regions import region_by_code
 from performance.models import SalesTarget
 from performance.scoring import compute_recent_scorecards
+from portal.calendar import add_months, local_today, month_start
 from portal.extensions import db
 
 # Monthly targets (net sales) that the demo's sales meet some months and miss others.

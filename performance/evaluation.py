@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from sqlalchemy import Float, and_, cast, select
 
-from orders.services import to_cents
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
 from performance.kpis import DISPLAY_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
 from performance.scoring import is_out_of_date, lines_changed_at, newest_scorecards
 from portal.extensions import db
+from portal.money import to_cents
 from portal.paging import Page, paginate
 
 PAGE_SIZE = 50

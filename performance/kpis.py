@@ -13,42 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from orders.models import CustomerMonthlySales, DealRegistration, DealStatus, MonthlySales, PeriodReport
-from orders.periods import add_months, deadline, month_begins, month_start
+from orders.periods import deadline
 from partners.models import Partner
 from performance.models import SalesTarget
+from portal.calendar import MonthRange, add_months, month_begins, month_start
 from portal.database import among, utcnow
 from portal.extensions import db
 from training.services import required_completion_rates
-
-
-@dataclass(frozen=True)
-class MonthRange:
-    """The months from `first` to `last`, both included (first days of months)."""
-
-    first: date
-    last: date
-
-    @classmethod
-    def month(cls, period: date) -> MonthRange:
-        return cls(month_start(period), month_start(period))
-
-    @property
-    def length(self) -> int:
-        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
-
-    def months(self) -> list[date]:
-        return [add_months(self.first, n) for n in range(self.length)]
-
-    def previous(self) -> MonthRange:
-        """The range of the same length just before this one."""
-        return MonthRange(add_months(self.first, -self.length), add_months(self.first, -1))
-
-    def last_year(self) -> MonthRange:
-        return MonthRange(add_months(self.first, -12), add_months(self.last, -12))
-
-    def label(self) -> str:
-        first, last = self.first.strftime("%Y-%m"), self.last.strftime("%Y-%m")
-        return first if first == last else f"{first} – {last}"
 
 
 @dataclass(frozen=True)

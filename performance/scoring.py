@@ -15,12 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from orders.models import MonthlySales
-from orders.periods import add_months, month_start
 from partners.models import Partner, PartnerStatus, PartnerTier, Region
-from performance.kpis import SCORED_KPIS, MonthRange, compute_kpis
+from performance.kpis import SCORED_KPIS, compute_kpis
 from performance.models import Scorecard, ScoringRules
 from portal import audit
 from portal.auth.models import User
+from portal.calendar import MonthRange, add_months, month_start
 from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation

@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from orders.models import CustomerMonthlySales, MonthlySales, PeriodReport
-from orders.periods import add_months, deadline
+from orders.periods import deadline
 from partners.models import Partner, PartnerStatus, Region
+from portal.calendar import add_months, months_between
 from portal.database import utcnow
 from portal.extensions import db
 from training.services import required_completion_rates
@@ -65,7 +66,7 @@ def _rfm(months: dict[object, dict[date, Decimal]], last: date) -> dict[object, 
     for key, bought in months.items():
         in_window = {m: v for m, v in bought.items() if first <= m <= last}
         latest = max(in_window, default=None)
-        recency = None if latest is None else (last.year - latest.year) * 12 + last.month - latest.month
+        recency = None if latest is None else months_between(latest, last)
         raw[key] = (recency, len(in_window), sum(in_window.values(), Decimal(0)))
     threshold = _top_fifth([monetary for _, _, monetary in raw.values()])
     return {key: Rfm(r, f, m, classify(r, f, m, threshold)) for key, (r, f, m) in raw.items()}

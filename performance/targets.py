@@ -11,12 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, number_problem, parse_date, parse_number
-from orders.periods import add_months
-from orders.services import parse_month
 from partners.models import Partner
 from performance.models import SalesTarget
 from portal import audit
 from portal.auth.models import User
+from portal.calendar import add_months, parse_month
 from portal.extensions import db
 from portal.security import BRAND_ROLES, PermissionDenied, RuleViolation
 from portal.tabular import Column, ImportCounts, RowChecker, RowError, read_table

@@ -45,8 +45,11 @@ def page_url(page: int, name: str = "page") -> str:
 
 
 def install(app: Flask) -> None:
+    from portal import money
     from portal.auth.services import can_manage_users_of
     from portal.exports import problems_csv_uri
+
+    money.install(app)
 
     @app.context_processor
     def layout_context():

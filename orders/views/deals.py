@@ -6,11 +6,12 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from orders import deals, periods, services
+from orders import deals, services
 from orders.forms import DealDecisionForm, DealForm
 from orders.models import DEAL_STATUS_LABELS, DealRegistration, DealStatus
 from orders.views import PER_PAGE, bp
 from orders.views.filters import partner_code
+from portal.calendar import local_today, parse_month
 from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
@@ -20,15 +21,15 @@ from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_r
 
 @bp.get("/deals")
 def deals_list():
-    today = periods.local_today()  # a deal past its date shows as expired before the daily command records it
+    today = local_today()  # a deal past its date shows as expired before the daily command records it
     status = request.args.get("status", "")
     query = deals.deals_query(
         today=today,
         partner_id=request.args.get("partner", type=int),
         status=DealStatus(status) if status in DEAL_STATUS_LABELS else None,
         closed_in=(
-            services.parse_month(request.args.get("closed_first", "")),
-            services.parse_month(request.args.get("closed_last", "")),
+            parse_month(request.args.get("closed_first", "")),
+            parse_month(request.args.get("closed_last", "")),
         ),
     )
     if export := requested_export():
@@ -57,7 +58,7 @@ def register_deal():
             expected_close=form.expected_close.data,
         )
         try:
-            deal = deals.register_deal(fields, actor=current_user, today=periods.local_today())
+            deal = deals.register_deal(fields, actor=current_user, today=local_today())
         except RuleViolation as error:
             getattr(form, error.field or "customer_name").errors.append(error.message)
         else:
@@ -73,7 +74,7 @@ def deal(deal_id: int):
     return render(
         "orders/deal.html",
         deal=row,
-        state=row.status_on(periods.local_today()),
+        state=row.status_on(local_today()),
         form=DealDecisionForm(),
         won_lines=deals.won_lines(row),
     )
@@ -97,9 +98,7 @@ def _deal_action(deal_id: int, act):
 @bp.post("/deals/<int:deal_id>/approve")
 @require_role(*BRAND_ROLES)
 def approve_deal(deal_id: int):
-    return _deal_action(
-        deal_id, lambda row, form: deals.approve_deal(row, actor=current_user, today=periods.local_today())
-    )
+    return _deal_action(deal_id, lambda row, form: deals.approve_deal(row, actor=current_user, today=local_today()))
 
 
 @bp.post("/deals/<int:deal_id>/reject")
@@ -107,9 +106,7 @@ def approve_deal(deal_id: int):
 def reject_deal(deal_id: int):
     return _deal_action(
         deal_id,
-        lambda row, form: deals.reject_deal(
-            row, actor=current_user, reason=form.note.data or "", today=periods.local_today()
-        ),
+        lambda row, form: deals.reject_deal(row, actor=current_user, reason=form.note.data or "", today=local_today()),
     )
 
 
@@ -119,7 +116,7 @@ def deal_won(deal_id: int):
     return _deal_action(
         deal_id,
         lambda row, form: deals.close_deal(
-            row, actor=current_user, won=True, today=periods.local_today(), order_no=form.order_no.data or ""
+            row, actor=current_user, won=True, today=local_today(), order_no=form.order_no.data or ""
         ),
     )
 
@@ -128,5 +125,5 @@ def deal_won(deal_id: int):
 @require_role(*PARTNER_ROLES)
 def deal_lost(deal_id: int):
     return _deal_action(
-        deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=False, today=periods.local_today())
+        deal_id, lambda row, form: deals.close_deal(row, actor=current_user, won=False, today=local_today())
     )

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import select
 
-from orders import services
 from orders.views import bp
 from partners.models import Partner
 from portal.extensions import db
-
-
-@bp.app_template_filter("plain_decimal")
-def plain_decimal(value) -> str:
-    """10, 12.5, 3.1416 — never 1E+1 or 12.5000."""
-    return "" if value is None else format(Decimal(value).normalize(), "f")
-
-
-@bp.app_template_filter("money")
-def money_filter(amount) -> str:
-    return services.money(amount)
 
 
 @bp.app_template_global()

@@ -11,14 +11,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from orders import catalog, intake, periods, services, tasks, uploads
+from orders import catalog, intake, tasks, uploads
 from orders.forms import UploadForm
 from orders.models import SubmissionSource
 from orders.views import bp
+from portal.calendar import local_today
 from portal.extensions import db
 from portal.forms import claim_submission, new_submission_key
 from portal.htmx import redirect_after_post, render
 from portal.i18n import is_chinese
+from portal.money import money
 from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_role
 from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
 
@@ -84,7 +86,7 @@ def report_form():
         if result.ok:
             db.session.commit()
             flash(
-                _("%(rows)d lines recorded, net %(total)s.", rows=result.rows, total=services.money(result.total)),
+                _("%(rows)d lines recorded, net %(total)s.", rows=result.rows, total=money(result.total)),
                 "success",
             )
             return redirect_after_post(url_for("orders.submission", submission_id=result.submissions[0].id))
@@ -99,7 +101,7 @@ def report_form():
         indexes=indexes,
         values=request.form,
         submission_key=submission_key,
-        today=periods.local_today().isoformat(),
+        today=local_today().isoformat(),
         status=422 if request.method == "POST" else 200,
     )
 
@@ -176,7 +178,7 @@ def upload():
                     "%(rows)d lines recorded (%(returns)d returns), net %(total)s.",
                     rows=result.rows,
                     returns=result.returns,
-                    total=services.money(result.total),
+                    total=money(result.total),
                 ),
                 "success",
             )
@@ -228,7 +230,7 @@ def upload_template():
     example = [
         "SO-2026-0001",
         1,
-        periods.local_today().replace(day=1).isoformat(),
+        local_today().replace(day=1).isoformat(),
         "C-900",  # a code no demo customer has: trying the template changes no one's name
         "深圳市宏达机电有限公司" if chinese else "Hongda Machinery Co., Ltd.",
         "广东省深圳市" if chinese else "Shenzhen",

@@ -6,9 +6,10 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from orders import periods, services
+from orders import periods
 from orders.views import bp
 from partners.models import Partner
+from portal.calendar import parse_month
 from portal.extensions import db
 from portal.htmx import local_path, redirect_after_post, render
 from portal.security import PARTNER_ROLES, RuleViolation, require_role
@@ -32,7 +33,7 @@ def periods_page():
 @bp.post("/periods/<period>/declare")
 @require_role(*PARTNER_ROLES)
 def declare_period(period: str):
-    month = services.parse_month(period)
+    month = parse_month(period)
     if month is None:
         abort(404)
     try:

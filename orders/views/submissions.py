@@ -12,6 +12,7 @@ from orders.models import SalesLine, Submission
 from orders.views import PER_PAGE, bp
 from orders.views.filters import partner_code
 from partners.services import regions_with_partners
+from portal.calendar import parse_month
 from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
@@ -68,9 +69,9 @@ def lines():
     regions = regions_with_partners() if is_brand else []
     region_code = request.args.get("region", "") if is_brand else ""
     criteria = services.LineCriteria(
-        period=services.parse_month(request.args.get("period", "")),
-        first=services.parse_month(request.args.get("first", "")),
-        last=services.parse_month(request.args.get("last", "")),
+        period=parse_month(request.args.get("period", "")),
+        first=parse_month(request.args.get("first", "")),
+        last=parse_month(request.args.get("last", "")),
         partner_id=request.args.get("partner", type=int),
         partner_text=request.args.get("q", "")[:100] if is_brand else "",
         region=next((region for region in regions if region.code == region_code), None),

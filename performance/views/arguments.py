@@ -6,8 +6,7 @@ from datetime import date
 
 from flask import request
 
-from orders.periods import add_months, local_today
-from orders.services import parse_month
+from portal.calendar import add_months, local_today, parse_month
 
 
 def last_complete_month() -> date:

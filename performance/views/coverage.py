@@ -11,13 +11,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from orders.periods import local_today
 from partners import coverage as partner_coverage_services
 from partners.models import CoverageAssignment, Partner, ProductLine
 from partners.regions import fill_region_choices, picked_region, region_by_code
 from performance import coverage
 from performance.forms import CoverageEndForm, CoverageForm
 from performance.views import bp
+from portal.calendar import local_today
 from portal.extensions import db
 from portal.forms import options
 from portal.htmx import redirect_after_post, render

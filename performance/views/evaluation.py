@@ -9,8 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from orders.periods import local_today
-from orders.services import parse_month
 from partners.models import PartnerTier, PartnerType, ProductLine
 from partners.regions import region_by_code
 from partners.services import regions_with_partners
@@ -22,6 +20,7 @@ from performance.kpis import (
 from performance.views import bp
 from performance.views.arguments import last_complete_month
 from portal import tenancy
+from portal.calendar import local_today, parse_month
 from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.forms import options

@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from orders.periods import add_months, local_today
-from orders.services import money, parse_month
 from partners.models import PARTNER_TIER_LABELS, Partner, PartnerTier
 from partners.services import change_partner_tier
 from performance import charts, scoring
@@ -25,8 +23,10 @@ from performance.kpis import (
 )
 from performance.views import bp
 from performance.views.arguments import month_arg
+from portal.calendar import add_months, local_today, parse_month
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
+from portal.money import money
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_role
 

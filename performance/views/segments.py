@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from orders.periods import add_months
 from partners.models import Partner
 from partners.regions import region_by_code
 from partners.services import regions_with_partners
@@ -21,6 +20,7 @@ from performance.kpis import (
 )
 from performance.views import bp
 from performance.views.arguments import month_arg
+from portal.calendar import add_months
 from portal.extensions import db
 from portal.htmx import render
 from portal.security import BRAND_ROLES, require_role

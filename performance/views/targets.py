@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from orders.periods import add_months, local_today
-from orders.services import parse_month
 from partners.models import Partner
 from performance import targets
 from performance.forms import TargetForm, TargetImportForm
 from performance.views import bp
+from portal.calendar import add_months, local_today, parse_month
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.imports import run_import

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from orders.periods import add_months, month_start
 from partners.demo import DEMO_PASSWORD
 from partners.models import Partner
 from portal import tenancy
+from portal.calendar import add_months, month_start
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from tests.browser.fixtures import ARTIFACTS, log_in
@@ -268,9 +268,9 @@ def test_a_channel_manager_filters_the_evaluation_and_decides_a_tier(app, page, 
 
 
 def test_a_channel_manager_compares_adjusts_coverage_and_accepts_a_recommendation(app, page, live_server):
-    from orders.periods import local_today
     from partners.models import CoverageAssignment, PartnerTier
     from performance.scoring import recommend_tier
+    from portal.calendar import local_today
 
     cascade, alpen = _partner_id(app, "P-US-0001"), _partner_id(app, "P-DE-0001")
     with app.app_context(), tenancy.every_partner(reason="test set-up"):

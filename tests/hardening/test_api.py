@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from orders import api_tokens
 from orders.models import Customer, SalesLine
-from orders.periods import add_months, month_start
 from portal import tenancy
+from portal.calendar import add_months, month_start
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_user
 

@@ -12,8 +12,8 @@ from werkzeug.test import encode_multipart
 
 from orders import rollup
 from orders.models import SalesLine, Submission
-from orders.periods import add_months, month_start
 from portal import tenancy
+from portal.calendar import add_months, month_start
 from portal.extensions import db
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_user

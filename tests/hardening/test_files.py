@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from orders.catalog import import_products
 from orders.models import Customer, SalesLine
-from orders.periods import add_months, month_start
 from partners.bulk_import import import_partners
 from partners.models import Partner
 from performance import targets
 from portal import tenancy
+from portal.calendar import add_months, month_start
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_product_line, make_user
 

@@ -139,7 +139,7 @@ def test_the_report_form_sent_twice_records_one_submission(client, db, login, ev
     from datetime import date
 
     from orders.models import Submission
-    from orders.periods import add_months, month_start
+    from portal.calendar import add_months, month_start
     from tests.builders import make_product
 
     partner = make_partner()

@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 
 from orders import deals
 from orders.models import DealRegistration, DealStatus, SalesUpload
-from orders.periods import local_today
 from performance import scoring
 from performance.kpis import SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
 from portal import create_app, tenancy
 from portal.audit import AuditEntry
 from portal.auth.models import User
+from portal.calendar import local_today
 from portal.extensions import db
 from portal.security import Role, RuleViolation
 from tests.builders import make_partner, make_user

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from orders import tasks, uploads
 from orders.models import SalesLine, SalesUpload, UploadStatus
-from orders.periods import add_months, month_start
+from portal.calendar import add_months, month_start
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_user
 

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import Customer, SalesLine, Submission, SubmissionSource
-from orders.services import revert_submission, to_cents
+from orders.services import revert_submission
 from partners.models import PartnerStatus
 from portal.database import exact_sum
+from portal.money import to_cents
 from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import make_partner, make_product, make_user
 

@@ -22,9 +22,9 @@ from werkzeug.test import encode_multipart
 
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import CustomerMonthlySales, MonthlySales, SalesLine, SalesUpload, SubmissionSource, UploadStatus
-from orders.periods import add_months, local_today, month_start
 from partners.models import Partner
 from portal import create_app, tenancy
+from portal.calendar import add_months, local_today, month_start
 from portal.extensions import db
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_user

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from orders import api_tokens
 from orders.models import PeriodReport, SalesLine
-from orders.periods import add_months, month_start
 from partners.models import PartnerStatus
 from portal import tenancy
+from portal.calendar import add_months, month_start
 from portal.security import Role
 from tests.builders import just_now, make_partner, make_product, make_sales_line, make_user
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from orders.models import DealRegistration, DealStatus, PeriodReport, PeriodStatus
-from performance.kpis import MonthRange, compute_kpis
+from performance.kpis import compute_kpis
 from performance.models import SalesTarget
+from portal.calendar import MonthRange
 from portal.extensions import db
 from portal.security import Role
 from tests.builders import joined, make_course, make_partner, make_sales_line, make_user

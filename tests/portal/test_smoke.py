@@ -29,3 +29,25 @@ def test_partial_or_redirect_swaps_one_item_for_htmx_and_redirects_a_plain_form(
         assert swapped.status_code == 200 and "HX-Request" in swapped.vary
     with app.test_request_context("/"):
         assert partial_or_redirect("errors/error.html", "/elsewhere").headers["Location"] == "/elsewhere"
+
+
+def test_months_count_across_years_and_ranges_know_their_length():
+    from datetime import date
+
+    from portal.calendar import MonthRange, add_months, months_between, parse_month
+
+    assert add_months(date(2026, 11, 1), 3) == date(2027, 2, 1) and add_months(date(2026, 1, 1), -1) == date(
+        2025, 12, 1
+    )
+    assert months_between(date(2025, 12, 1), date(2027, 2, 1)) == 14
+    assert MonthRange(date(2025, 12, 1), date(2026, 2, 1)).length == 3
+    assert parse_month("2026-13") is None and parse_month("2026-02") == date(2026, 2, 1)
+
+
+def test_money_rounds_half_up_to_cents_for_display_only():
+    from decimal import Decimal
+
+    from portal.money import money, plain_decimal, to_cents
+
+    assert to_cents(Decimal("0.005")) == Decimal("0.01") and money(Decimal("1234.565")) == "1,234.57"
+    assert money(None) == "—" and plain_decimal(Decimal("12.5000")) == "12.5"

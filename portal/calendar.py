@@ -1,0 +1,77 @@
+"""Months as the portal counts them: the first day of each month stands for the month, and "today" is the
+brand's day (BABEL_DEFAULT_TIMEZONE), not the server's."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from portal.database import utcnow
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(earlier: date, later: date) -> int:
+    """How many months `later`'s month is after `earlier`'s (0 for the same month)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def local_today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def month_begins(period: date) -> datetime:
+    """The UTC moment a month begins in the brand's time zone."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(month_start(period), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def parse_month(text: str) -> date | None:
+    """ "2026-11" as the first day of that month; None for anything else."""
+    match = _MONTH.match(text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    """The months from `first` to `last`, both included (first days of months)."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def month(cls, period: date) -> MonthRange:
+        return cls(month_start(period), month_start(period))
+
+    @property
+    def length(self) -> int:
+        return months_between(self.first, self.last) + 1
+
+    def months(self) -> list[date]:
+        return [add_months(self.first, n) for n in range(self.length)]
+
+    def previous(self) -> MonthRange:
+        """The range of the same length just before this one."""
+        return MonthRange(add_months(self.first, -self.length), add_months(self.first, -1))
+
+    def last_year(self) -> MonthRange:
+        return MonthRange(add_months(self.first, -12), add_months(self.last, -12))
+
+    def label(self) -> str:
+        first, last = self.first.strftime("%Y-%m"), self.last.strftime("%Y-%m")
+        return first if first == last else f"{first} – {last}"
