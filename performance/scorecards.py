@@ -1,0 +1,114 @@
+"""A partner's scorecard as its page and its PDF show it: the same numbers in both, built once here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import Decimal
+
+from flask import url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from partners.models import Partner
+from performance import charts, scoring
+from performance.kpis import DISPLAY_KPIS, KPI_DEFINITIONS, KPI_LABELS, compute_kpis, monthly_figures
+from performance.models import Scorecard
+from performance.scoring import TierRecommendation
+from portal.calendar import MonthRange, add_months
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """KPIs over `months` (against the range just before), the score, rank and recommendation of its last
+    month, and the two 12-month charts."""
+
+    partner: Partner
+    period: date
+    months: MonthRange
+    is_range: bool
+    tiles: list[dict]
+    kpi_definitions: dict
+    card: Scorecard | None
+    card_is_out_of_date: bool
+    version: int | None
+    median: Decimal | None
+    recommendation: TierRecommendation
+    sales_chart: Markup
+    score_chart: Markup
+
+    def context(self) -> dict:
+        """The template's variables, one per field."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+
+def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = False) -> ScorecardView:
+    """The PDF's charts carry their own CSS (see performance/charts.py)."""
+    period = months.last
+    now_kpis = compute_kpis([partner], months)[partner.id]
+    before_kpis = compute_kpis([partner], months.previous())[partner.id]
+    year = MonthRange(add_months(period, -11), period)
+    figures = monthly_figures(partner, year)
+    history = scoring.scorecard_history(partner, period)
+    labels = [m.strftime("%Y-%m") for m in year.months()]
+    card = history.get(period)
+    tiles = [
+        {
+            "name": name,
+            "label": KPI_LABELS[name],
+            "value": getattr(now_kpis, name),
+            "before": getattr(before_kpis, name),
+            "link": _drill_down(partner, name, months),
+        }
+        for name in DISPLAY_KPIS
+    ]
+    return ScorecardView(
+        partner=partner,
+        period=period,
+        months=months,
+        is_range=months.length > 1,
+        tiles=tiles,
+        kpi_definitions=KPI_DEFINITIONS,
+        card=card,
+        card_is_out_of_date=card is not None
+        and scoring.is_out_of_date(card, scoring.lines_changed_at([partner.id], period)),
+        version=card.rules.version if card else None,
+        median=card.peer_median if card else None,
+        recommendation=scoring.recommend_tier(partner, period),
+        sales_chart=charts.sales_against_target(
+            _("Net sales against target, 12 months"),
+            labels,
+            [f.net_sales for f in figures],
+            [f.target for f in figures],
+            _("Net sales"),
+            _("Target"),
+            with_style=for_pdf,
+        ),
+        score_chart=charts.score_trend(
+            _("Score, 12 months"),
+            labels,
+            [history[m].score if m in history else None for m in year.months()],
+            _("Median of %(type)s partners", type=partner.partner_type.label),
+            [history[m].peer_median if m in history else None for m in year.months()],
+            _("Score"),
+            with_style=for_pdf,
+        ),
+    )
+
+
+def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
+    """The page that lists the lines or records behind a KPI."""
+    span = {"first": months.first.strftime("%Y-%m"), "last": months.last.strftime("%Y-%m")}
+    if name in ("net_sales", "growth_yoy", "growth_prev", "active_customers", "new_customers"):
+        return url_for("orders.lines", partner=partner.id, **span)  # the lines name their customers
+    if name == "returns_ratio":
+        return url_for("orders.lines", partner=partner.id, returns=1, **span)
+    if name in ("target", "target_attainment"):
+        return url_for("performance.targets_page", partner=partner.code, **span)
+    if name == "deal_win_rate":
+        return url_for("orders.deals_list", partner=partner.id, closed_first=span["first"], closed_last=span["last"])
+    if name == "training_completion":
+        return url_for("training.index")
+    if name == "on_time_reporting":
+        return url_for("orders.periods_page", partner=partner.id)
+    return None
