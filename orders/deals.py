@@ -112,11 +112,25 @@ def _decide(deal: DealRegistration, actor: User, status: DealStatus, note: str |
     db.session.flush()
 
 
+def may_decide(deal: DealRegistration, actor: User, today: date) -> bool:
+    """Brand staff (who see the partner) approve or reject a registration while it waits for approval."""
+    return actor.role in BRAND_ROLES and deal.status_on(today) is DealStatus.SUBMITTED
+
+
+def may_close(deal: DealRegistration, actor: User, today: date) -> bool:
+    """The partner's own users report the outcome of an approved registration while it is protected."""
+    return (
+        actor.role in PARTNER_ROLES
+        and actor.partner_id == deal.partner_id
+        and deal.status_on(today) is DealStatus.APPROVED
+    )
+
+
 def approve_deal(deal: DealRegistration, *, actor: User, today: date) -> None:
     """Brand staff who see the partner protect the deal for DEAL_PROTECTION_DAYS. Caller commits."""
     if actor.role not in BRAND_ROLES:
         raise PermissionDenied()
-    if deal.status_on(today) is not DealStatus.SUBMITTED:
+    if not may_decide(deal, actor, today):
         raise RuleViolation(_l("Only a registration waiting for approval can be approved."))
     deal.protected_until = today + timedelta(days=current_app.config["DEAL_PROTECTION_DAYS"])
     _decide(deal, actor, DealStatus.APPROVED, None)
@@ -125,7 +139,7 @@ def approve_deal(deal: DealRegistration, *, actor: User, today: date) -> None:
 def reject_deal(deal: DealRegistration, *, actor: User, reason: str, today: date) -> None:
     if actor.role not in BRAND_ROLES:
         raise PermissionDenied()
-    if deal.status_on(today) is not DealStatus.SUBMITTED:
+    if not may_decide(deal, actor, today):
         raise RuleViolation(_l("Only a registration waiting for approval can be rejected."))
     if not reason.strip():
         raise RuleViolation(_l("Say why the registration is rejected."), field="note")
@@ -137,7 +151,7 @@ def close_deal(deal: DealRegistration, *, actor: User, won: bool, today: date, o
     lines it brought."""
     if actor.role not in PARTNER_ROLES or actor.partner_id != deal.partner_id:
         raise PermissionDenied()
-    if deal.status_on(today) is not DealStatus.APPROVED:
+    if not may_close(deal, actor, today):
         raise RuleViolation(_l("Only an approved registration can be closed."))
     if won:
         order_no = order_no.strip()

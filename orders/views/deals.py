@@ -70,11 +70,13 @@ def register_deal():
 
 @bp.get("/deals/<int:deal_id>")
 def deal(deal_id: int):
-    row = db.get_or_404(DealRegistration, deal_id)
+    row, today = db.get_or_404(DealRegistration, deal_id), local_today()
     return render(
         "orders/deal.html",
         deal=row,
-        state=row.status_on(local_today()),
+        state=row.status_on(today),
+        may_decide=deals.may_decide(row, current_user, today),
+        may_close=deals.may_close(row, current_user, today),
         form=DealDecisionForm(),
         won_lines=deals.won_lines(row),
     )

@@ -103,3 +103,17 @@ def test_deal_pages(client, login, db, world):
     deal_id = int(deal_url.rsplit("/", 1)[1])
     assert client.post(f"/orders/deals/{deal_id}/approve").status_code == 303
     assert "Approved" in client.get(deal_url).get_data(as_text=True)
+
+
+def test_who_may_decide_or_close_a_deal_is_what_the_service_enforces(app, world):
+    deal = deals.register_deal(fields(), actor=world["clerk_a"], today=TODAY)
+    manager, own, other = world["manager"], world["clerk_a"], world["clerk_b"]
+    assert deals.may_decide(deal, manager, TODAY) and not deals.may_decide(deal, own, TODAY)
+    assert not deals.may_close(deal, own, TODAY)  # waiting for approval
+    deals.approve_deal(deal, actor=manager, today=TODAY)
+    assert not deals.may_decide(deal, manager, TODAY)
+    assert deals.may_close(deal, own, TODAY) and not deals.may_close(deal, other, TODAY)
+    after_protection = deal.protected_until + timedelta(days=1)
+    assert not deals.may_close(deal, own, after_protection)  # expired, recorded or not
+    with pytest.raises(RuleViolation):
+        deals.close_deal(deal, actor=own, won=False, today=after_protection)
