@@ -114,10 +114,12 @@ def _limit_to_visible_partners(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     visible = state.session.info.get(VISIBLE_PARTNERS, UNDECIDED)
-    if visible is EVERY_PARTNER or state.is_relationship_load:
+    if visible is EVERY_PARTNER:
         return
     if visible is not UNDECIDED and state.all_mappers:  # an ORM statement under a scope: the criteria do it all
         state.statement = _with_scope(state.statement, visible)
+        return
+    if visible is UNDECIDED and state.is_relationship_load:  # of a row loaded under a scope decided before
         return
     touched, core = _tables_touched(state)
     if not touched:

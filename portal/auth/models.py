@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from portal import tenancy
 from portal.database import OptionalPartnerOwned, TimestampMixin, enum_column
 from portal.extensions import db
 from portal.security import Role
@@ -46,10 +47,15 @@ class User(OptionalPartnerOwned, TimestampMixin, UserMixin, db.Model):
 
     @property
     def may_log_in(self) -> bool:
-        """Active, has set a password, and (for partner users) the partner is active."""
+        """Active, has set a password, and (for partner users) the partner is active. The partner is read
+        whoever asks: before login nobody's scope is decided, and a partner hidden by the anonymous scope would
+        read as no partner, so as no suspension."""
         if not self.is_active or not self.password_hash:
             return False
-        return self.partner is None or self.partner.is_active
+        if self.partner_id is None:
+            return True
+        with tenancy.every_partner(object_session(self), reason="checking the standing of the account's partner"):
+            return self.partner is not None and self.partner.is_active
 
     @property
     def is_brand_staff(self) -> bool:

@@ -54,15 +54,6 @@ def find_user_by_email(email: str) -> User | None:
         return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-def may_log_in(user: User | None) -> bool:
-    """`user.may_log_in`, read with the user's partner loaded whoever asks: before login nobody's scope is
-    decided, and a partner hidden by the anonymous scope would read as no partner, so as no suspension."""
-    if user is None:
-        return False
-    with tenancy.every_partner(reason="checking the standing of the account's partner"):
-        return user.may_log_in
-
-
 def authenticate(email: str, password: str) -> User | None:
     """The user when the password is right and the account may log in; None otherwise, whatever the cause,
     so that the answer never tells whether an account exists."""
@@ -71,7 +62,7 @@ def authenticate(email: str, password: str) -> User | None:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if not may_log_in(user):
+    if user is None or not user.may_log_in:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -93,7 +84,7 @@ def load_user_for_session(session_id: str) -> User | None:
         user = db.session.get(User, int(user_id))
     if user is None or user.session_token != token or not sessions.is_open(user.id):
         return None
-    return user if may_log_in(user) else None
+    return user if user.may_log_in else None
 
 
 def end_sessions(user: User) -> None:
@@ -158,7 +149,7 @@ def send_password_reset(email: str) -> None:
     """The task: mail a reset link when the address belongs to an account that may log in; nothing otherwise.
     The link is made from PORTAL_URL, never from a request's Host header."""
     user = find_user_by_email(email)
-    if not may_log_in(user):
+    if user is None or not user.may_log_in:
         return
     link = external_url("auth.reset_password", token=make_link_token(user, LinkPurpose.RESET))
     send_mail(

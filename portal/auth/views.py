@@ -120,7 +120,7 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
         except RuleViolation as error:
             form.password.errors.append(error.message)
         else:
-            if services.may_log_in(user):
+            if user.may_log_in:
                 sessions.log_in(user)
             db.session.commit()
             flash(done_message, "success")

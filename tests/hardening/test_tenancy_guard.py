@@ -76,3 +76,21 @@ def test_statements_on_other_tables_need_no_scope(db):
 
     _unscoped(db)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_relationship_loaded_under_a_partners_scope_is_limited_to_it_too(db, as_user):
+    """A stranger's row reached through a relationship (here: a user of another partner) loads as nothing."""
+    from sqlalchemy.orm import Session
+
+    from portal.auth.models import User
+
+    mine, theirs, user = _two_partners_with_customers(db)
+    with tenancy.every_partner(db.session(), reason="test setup"):
+        stranger_id = make_user(theirs).id
+    db.session.expunge_all()
+    as_user(user)
+    with Session(bind=db.session.get_bind()) as other:  # the stranger's row, loaded without its partner
+        other.info[tenancy.VISIBLE_PARTNERS] = tenancy.EVERY_PARTNER
+        stranger = other.get(User, stranger_id)
+        other.info[tenancy.VISIBLE_PARTNERS] = (mine.id,)
+        assert stranger.partner is None
