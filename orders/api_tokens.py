@@ -48,6 +48,11 @@ def create_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     return token, plain
 
 
+def tokens() -> list[ApiToken]:
+    """The tokens of the partner in scope, newest first."""
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
 def revoke_token(token: ApiToken, *, actor: User) -> None:
     if actor.role is not Role.PARTNER_ADMIN or actor.partner_id != token.partner_id:
         raise PermissionDenied()

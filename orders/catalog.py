@@ -10,12 +10,14 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, number_problem, parse_number
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
 from orders.models import Product
 from partners.models import ProductLine
+from partners.product_lines import product_lines
 from portal import audit
 from portal.auth.models import User
 from portal.extensions import db
+from portal.money import number_problem, parse_number
 from portal.security import PermissionDenied, Role, RuleViolation
 from portal.tabular import Column, ImportCounts, RowChecker, RowError, read_table
 
@@ -71,21 +73,13 @@ def save_product(fields: ProductFields, *, actor: User, product: Product | None 
     if holder is not None and holder is not product:
         raise RuleViolation(_l("SKU %(sku)s exists already.", sku=sku), field="sku")
     check_price(fields.list_price)
-    before = audit.snapshot(product, Product.AUDITED) if product else {}
-    if product is None:
-        product = Product()
-        db.session.add(product)
-    product.sku, product.name_en, product.name_zh = sku, fields.name_en.strip(), fields.name_zh.strip()
-    product.product_line, product.unit = fields.product_line, fields.unit.strip()
-    product.list_price, product.is_active = fields.list_price, fields.is_active
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        row=product,
-        action="update" if before else "create",
-        before=before,
-        after=audit.snapshot(product, Product.AUDITED),
-    )
+    with audit.tracking(product, Product.AUDITED, actor=actor) as tracked:
+        if product is None:
+            product = tracked.row = Product()
+            db.session.add(product)
+        product.sku, product.name_en, product.name_zh = sku, fields.name_en.strip(), fields.name_zh.strip()
+        product.product_line, product.unit = fields.product_line, fields.unit.strip()
+        product.list_price, product.is_active = fields.list_price, fields.is_active
     return product
 
 
@@ -139,7 +133,7 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     lines = {
         key: line
-        for line in db.session.scalars(select(ProductLine))
+        for line in product_lines()
         for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}
     }
     result, parsed, first_row_of = CatalogImportResult(headers=table.headers), [], {}

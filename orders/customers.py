@@ -79,18 +79,10 @@ def customers_page(text: str = "", *, page: int) -> Page[CustomerRow]:
 def update_customer(customer: Customer, values: dict[str, str], *, actor: User) -> None:
     if customer.erased_at is not None:
         raise RuleViolation(_l("The personal data of this customer was erased; it cannot be edited."))
-    before = audit.snapshot(customer, EDITABLE)
-    for name in EDITABLE:
-        if name in values:
-            setattr(customer, name, (values[name] or "").strip() or (None if name != "name" else customer.name))
-    audit.record(
-        actor=actor,
-        row=customer,
-        action="update",
-        before=before,
-        after=audit.snapshot(customer, EDITABLE),
-        partner_id=customer.partner_id,
-    )
+    with audit.tracking(customer, EDITABLE, actor=actor, partner_id=customer.partner_id):
+        for name in EDITABLE:
+            if name in values:
+                setattr(customer, name, (values[name] or "").strip() or (None if name != "name" else customer.name))
     db.session.flush()
 
 

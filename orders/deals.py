@@ -95,20 +95,11 @@ def register_deal(fields: DealFields, *, actor: User, today: date) -> DealRegist
 
 
 def _decide(deal: DealRegistration, actor: User, status: DealStatus, note: str | None) -> None:
-    before = audit.snapshot(deal, AUDITED)
-    deal.status = status
-    deal.decision_note = note
-    deal.decided_by_id = actor.id
-    deal.decided_at = utcnow()
-    audit.record(
-        actor=actor,
-        row=deal,
-        action="update",
-        before=before,
-        after=audit.snapshot(deal, AUDITED),
-        partner_id=deal.partner_id,
-        reason=note,
-    )
+    with audit.tracking(deal, AUDITED, actor=actor, partner_id=deal.partner_id, reason=note):
+        deal.status = status
+        deal.decision_note = note
+        deal.decided_by_id = actor.id
+        deal.decided_at = utcnow()
     db.session.flush()
 
 
@@ -177,16 +168,8 @@ def expire_deals(today: date) -> int:
         )
     ).all()
     for deal in overdue:
-        before = audit.snapshot(deal, AUDITED)
-        deal.status = DealStatus.EXPIRED
-        audit.record(
-            actor=None,
-            row=deal,
-            action="expire",
-            before=before,
-            after=audit.snapshot(deal, AUDITED),
-            partner_id=deal.partner_id,
-        )
+        with audit.tracking(deal, AUDITED, actor=None, action="expire", partner_id=deal.partner_id):
+            deal.status = DealStatus.EXPIRED
     db.session.flush()
     return len(overdue)
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import DealRegistration, DealStatus, PeriodReport, PeriodStatus, Product, SubmissionSource
-from partners.models import OnboardingStep, Partner, ProductLine
+from partners.models import OnboardingStep, Partner
 from partners.onboarding import record_milestone
+from partners.product_lines import product_lines_by_code
 from portal.auth.models import User
 from portal.calendar import add_months, local_today, month_start
 from portal.extensions import db
@@ -44,7 +45,7 @@ CUSTOMERS = {
 
 def seed_demo() -> list[tuple[str, str, str]]:
     """Products, then eleven months of sales through the real intake. The caller commits."""
-    lines = {line.code: line for line in db.session.scalars(select(ProductLine))}
+    lines = product_lines_by_code()
     db.session.add_all(
         Product(sku=sku, name_en=en, name_zh=zh, product_line=lines[code], unit=unit, list_price=Decimal(price))
         for sku, en, zh, code, unit, price in PRODUCTS

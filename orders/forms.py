@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DecimalField, FileField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import BooleanField, DateField, FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired
 
-from portal.forms import CreateForm, PortalForm, max_length, required
+from portal.forms import AmountField, CreateForm, PortalForm, max_length, required
 
 
 class ProductForm(CreateForm):
@@ -15,14 +15,7 @@ class ProductForm(CreateForm):
     name_zh = StringField(_l("Name (Chinese)"), validators=[required(), max_length(200)])
     product_line_id = SelectField(_l("Product line"), coerce=int, validate_choice=True)
     unit = StringField(_l("Unit"), validators=[required(), max_length(16)])
-    list_price = DecimalField(
-        _l("List price"),
-        places=None,
-        validators=[
-            InputRequired(message=_l("Fill in this field.")),
-            NumberRange(min=0, message=_l("Use a number of 0 or more.")),
-        ],
-    )
+    list_price = AmountField(_l("List price"))
     is_active = BooleanField(_l("On sale"), default=True)
 
 
@@ -52,14 +45,7 @@ class DealForm(CreateForm):
     customer_name = StringField(_l("Customer"), validators=[required(), max_length(200)])
     customer_region = StringField(_l("Customer region"), validators=[max_length(120)])
     products = StringField(_l("Products"), validators=[required(), max_length(500)])
-    estimated_value = DecimalField(
-        _l("Estimated value"),
-        places=None,
-        validators=[
-            InputRequired(message=_l("Fill in this field.")),
-            NumberRange(min=0, message=_l("Use a number of 0 or more.")),
-        ],
-    )
+    estimated_value = AmountField(_l("Estimated value"))
     expected_close = DateField(_l("Expected close date"), validators=[InputRequired(message=_l("Fill in this field."))])
 
 

@@ -27,9 +27,10 @@ from portal.auth.models import User
 from portal.calendar import add_months, local_today, month_start
 from portal.database import utcnow
 from portal.extensions import db
+from portal.money import number_problem, parse_number
 from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied
 from portal.tabular import Column, ImportProblems, RowChecker, RowError
-from portal.text import without_controls
+from portal.text import FULL_WIDTH, without_controls
 
 COLUMNS = [
     Column("partner_code", ("partner_code", "伙伴编码"), required=False),
@@ -52,14 +53,10 @@ def columns_for(actor: User) -> list[Column]:
     return COLUMNS if actor.role not in PARTNER_ROLES else COLUMNS[1:]
 
 
-# Numbers and dates as every door takes them, and as README's "Numbers and dates" states it: a number is digits with
-# an optional sign and decimal point, its whole part either plain or grouped in threes by commas; a date is
-# YYYY-MM-DD, alone or with the time of day Excel writes after it. Full-width digits and signs (a Chinese input
-# method's) count as the ASCII ones.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?")
+# Dates as every door takes them, and as README's "Numbers and dates" states it (numbers: portal/money.py): a date
+# is YYYY-MM-DD, alone or with the time of day Excel writes after it.
 _WHOLE = re.compile(r"[0-9]{1,6}")
 _DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?))?")
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９，．＋－", "0123456789,.+-")
 FOUR_PLACES = Decimal("0.0001")
 MAX_MAGNITUDE = Decimal("1e13")  # fits Numeric(18, 4)
 
@@ -118,30 +115,11 @@ class IntakeResult(ImportProblems):
     submissions: list[Submission] = field(default_factory=list)
 
 
-def parse_number(text: str) -> Decimal | None:
-    """A decimal written "1234.5", "-3" or "1,234.5" (spaces around it set aside), or None for anything else:
-    "1e3", "1 000", "1,23", "NaN" are refused, not guessed at."""
-    text = text.strip().translate(_FULL_WIDTH)
-    return Decimal(text.replace(",", "")) if _NUMBER.fullmatch(text) else None
-
-
-def number_problem(text: str):
-    """What to tell someone whose text parse_number() refused: the forms it accepts."""
-    text = text.strip()
-    if not text:
-        return _l("Fill in this field.")
-    return _l(
-        "%(text)s is not a number: write it as 1234.5, -3 or 1,234.5 "
-        "(commas only between groups of three digits; no spaces, no exponent).",
-        text=text[:20],
-    )
-
-
 def parse_date(text: str) -> date | None:
     """A day written YYYY-MM-DD, alone or followed by a time of day as Excel writes a date cell
     ("2026-11-15 00:00:00", "2026-11-15T08:30:00"): the time must be a real one, and then only the day counts.
     None for anything else."""
-    match = _DATE.fullmatch(text.strip().translate(_FULL_WIDTH))
+    match = _DATE.fullmatch(text.strip().translate(FULL_WIDTH))
     if match is None:
         return None
     try:
@@ -191,7 +169,7 @@ def _parse(
         partner_id = catalog.partners[code][0]
 
     order_no = text("order_no", 64)
-    line_text = (values.get("line_no") or "").strip().translate(_FULL_WIDTH)
+    line_text = (values.get("line_no") or "").strip().translate(FULL_WIDTH)
     line_no = int(line_text) if _WHOLE.fullmatch(line_text) and int(line_text) > 0 else None
     if line_no is None:
         wrong("line_no", _l("Use a whole number from 1."))

@@ -7,12 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from orders import rollup
 from orders.customers import CustomerRow, mask
-from orders.models import SalesLine, Submission, SubmissionStatus
+from orders.models import DealRegistration, SalesLine, Submission, SubmissionStatus
 from partners.identity import normalise_company_name
 from partners.models import Partner, Region
 from portal import audit
@@ -105,6 +105,25 @@ def summarise_lines(criteria: LineCriteria) -> tuple[int, Decimal]:
 
 def reported_months() -> list[date]:
     return list(db.session.scalars(select(SalesLine.period).distinct().order_by(SalesLine.period.desc()).limit(36)))
+
+
+def submissions_query() -> Select[tuple[Submission]]:
+    """The submissions in scope, newest first."""
+    return select(Submission).order_by(Submission.id.desc())
+
+
+def submission_lines_query(submission: Submission) -> Select[tuple[SalesLine]]:
+    """The lines the submission still holds, in the order of its file."""
+    return (
+        select(SalesLine)
+        .where(SalesLine.submission_id == submission.id)
+        .order_by(SalesLine.order_no, SalesLine.line_no)
+    )
+
+
+def may_revert(submission: Submission, actor: User) -> bool:
+    """Admins take back a completed submission while some of its lines are still its own."""
+    return actor.role is Role.ADMIN and submission.status is SubmissionStatus.COMPLETED and submission.held_count > 0
 
 
 def revert_submission(submission: Submission, *, actor: User) -> int:
@@ -229,7 +248,7 @@ SUBMISSION_EXPORT_HEADERS = [
 ]
 
 
-def submission_export_rows(rows: list[Submission], partner_code) -> list[list[object]]:
+def submission_export_rows(query: Select[tuple[Submission]], partner_code) -> list[list[object]]:
     return [
         [
             s.id,
@@ -245,7 +264,7 @@ def submission_export_rows(rows: list[Submission], partner_code) -> list[list[ob
             to_cents(s.total_amount),
             s.superseded_count,
         ]
-        for s in rows
+        for s in db.session.scalars(query)
     ]
 
 
@@ -264,7 +283,7 @@ DEAL_EXPORT_HEADERS = [
 ]
 
 
-def deal_export_rows(rows, partner_code, *, today: date) -> list[list[object]]:
+def deal_export_rows(query: Select[tuple[DealRegistration]], partner_code, *, today: date) -> list[list[object]]:
     """One row per registration, in its state on `today` (an overdue one is expired)."""
     return [
         [
@@ -280,5 +299,5 @@ def deal_export_rows(rows, partner_code, *, today: date) -> list[list[object]]:
             d.conflict_note or "",
             d.won_order_no or "",
         ]
-        for d in rows
+        for d in db.session.scalars(query)
     ]

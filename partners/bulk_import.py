@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region, RegionLevel
-from partners.services import PARTNER_CODE
+from partners.services import PARTNER_CODE, add_partner
 from portal import audit, tenancy
 from portal.auth.models import User
 from portal.auth.services import invite_user, normalise_email
@@ -219,41 +219,27 @@ def _write_row(
 ) -> None:
     reason = f"import {filename[:200]}"
     if partner is None:
-        partner = Partner(
-            code=row.code,
-            legal_name=row.name,
-            partner_type=row.partner_type,
-            tier=row.tier or PartnerTier.REGISTERED,
-            status=PartnerStatus.ACTIVE,
-            region=row.region,
-            city_text=row.city_text,
-        )
-        db.session.add(partner)
-        db.session.flush()
-        audit.record(
+        partner = add_partner(
+            Partner(
+                code=row.code,
+                legal_name=row.name,
+                partner_type=row.partner_type,
+                tier=row.tier or PartnerTier.REGISTERED,
+                status=PartnerStatus.ACTIVE,
+                region=row.region,
+                city_text=row.city_text,
+            ),
             actor=actor,
-            row=partner,
-            action="create",
-            after=audit.snapshot(partner, Partner.AUDITED),
-            partner_id=partner.id,
             reason=reason,
         )
         result.created += 1
     else:
-        before = audit.snapshot(partner, Partner.AUDITED)
-        partner.legal_name, partner.partner_type = row.name, row.partner_type
-        partner.region, partner.city_text = row.region, row.city_text
-        if row.tier is not None:
-            partner.tier = row.tier
-        if audit.record(
-            actor=actor,
-            row=partner,
-            action="update",
-            before=before,
-            after=audit.snapshot(partner, Partner.AUDITED),
-            partner_id=partner.id,
-            reason=reason,
-        ):
+        with audit.tracking(partner, Partner.AUDITED, actor=actor, partner_id=partner.id, reason=reason) as tracked:
+            partner.legal_name, partner.partner_type = row.name, row.partner_type
+            partner.region, partner.city_text = row.region, row.city_text
+            if row.tier is not None:
+                partner.tier = row.tier
+        if tracked.entry:
             result.updated += 1
         else:
             result.unchanged += 1

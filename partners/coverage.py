@@ -119,18 +119,15 @@ def end_coverage(
             field="effective_to",
         )
     _touch(assignment.partner, expected_version)
-    before = audit.snapshot(assignment, CoverageAssignment.AUDITED)
-    assignment.effective_to, assignment.end_reason = effective_to, reason.strip()[:300]
-    db.session.flush()
-    audit.record(
+    with audit.tracking(
+        assignment,
+        CoverageAssignment.AUDITED,
         actor=actor,
-        row=assignment,
         action="end",
-        before=before,
-        after=audit.snapshot(assignment, CoverageAssignment.AUDITED),
         partner_id=assignment.partner_id,
         reason=reason.strip(),
-    )
+    ):
+        assignment.effective_to, assignment.end_reason = effective_to, reason.strip()[:300]
     return assignment
 
 

@@ -27,6 +27,7 @@ from partners.models import (
     ProductLine,
     Region,
 )
+from partners.services import add_partner
 from portal import audit, tenancy, throttle
 from portal.auth.models import User
 from portal.auth.services import find_user_by_email, invite_user, normalise_email
@@ -210,16 +211,7 @@ def approve_application(application: PartnerApplication, *, actor: User) -> Part
         phone=application.contact_phone,
         product_lines=list(application.product_lines),
     )
-    db.session.add(partner)
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        row=partner,
-        action="create",
-        after=audit.snapshot(partner, Partner.AUDITED),
-        partner_id=partner.id,
-        reason=f"application #{application.id}",
-    )
+    add_partner(partner, actor=actor, reason=f"application #{application.id}")
     _decide(application, actor, ApplicationStatus.APPROVED, note=None)
     application.partner = partner
     application.approved_at = application.reviewed_at
@@ -374,6 +366,11 @@ def checklist(partner: Partner) -> list[ChecklistItem]:
     return [ChecklistItem(step, reached.get(step)) for step in CHECKLIST]
 
 
+def agreement_versions() -> list[AgreementVersion]:
+    """Every published version, newest first."""
+    return list(db.session.scalars(select(AgreementVersion).order_by(AgreementVersion.id.desc())))
+
+
 def current_agreement() -> AgreementVersion | None:
     return db.session.scalars(
         select(AgreementVersion).order_by(AgreementVersion.published_at.desc(), AgreementVersion.id.desc())
@@ -388,12 +385,17 @@ def acceptance_of(partner: Partner, agreement: AgreementVersion) -> AgreementAcc
     ).first()
 
 
+def may_accept_agreement(user: User, partner: Partner) -> bool:
+    """The partner's administrator accepts the agreement on the partner's behalf."""
+    return user.role is Role.PARTNER_ADMIN and user.partner_id == partner.id
+
+
 def accept_agreement(
     partner: Partner, agreement: AgreementVersion, *, user: User, ip_address: str | None
 ) -> AgreementAcceptance:
     """The partner_admin accepts this version for the partner; the record keeps who, when, which version, from
     which address. Accepting again returns the first acceptance. The caller commits."""
-    if user.role is not Role.PARTNER_ADMIN or user.partner_id != partner.id:
+    if not may_accept_agreement(user, partner):
         raise PermissionDenied()
     existing = acceptance_of(partner, agreement)
     if existing is not None:
@@ -450,21 +452,13 @@ def update_profile(partner: Partner, fields: ProfileFields, *, actor: User) -> N
             )
         if holder:
             raise RuleViolation(_l("Another partner is registered with this number."), field="registration_number")
-    before = audit.snapshot(partner, Partner.AUDITED)
-    partner.registration_number = number
-    partner.address = fields.address.strip() or None
-    partner.phone = fields.phone.strip() or None
-    partner.website = fields.website.strip() or None
-    partner.description = fields.description.strip() or None
-    partner.product_lines = list(fields.product_lines)
-    audit.record(
-        actor=actor,
-        row=partner,
-        action="update",
-        before=before,
-        after=audit.snapshot(partner, Partner.AUDITED),
-        partner_id=partner.id,
-    )
+    with audit.tracking(partner, Partner.AUDITED, actor=actor, partner_id=partner.id):
+        partner.registration_number = number
+        partner.address = fields.address.strip() or None
+        partner.phone = fields.phone.strip() or None
+        partner.website = fields.website.strip() or None
+        partner.description = fields.description.strip() or None
+        partner.product_lines = list(fields.product_lines)
     db.session.flush()
     if partner.has_complete_profile:
         record_milestone(partner.id, OnboardingStep.PROFILE)

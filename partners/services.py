@@ -17,7 +17,7 @@ from portal.auth.models import User
 from portal.auth.services import end_sessions
 from portal.extensions import db
 from portal.paging import Page, paginate
-from portal.security import PermissionDenied, Role, RuleViolation
+from portal.security import PermissionDenied, Role, RuleViolation, sees_many_partners
 
 PARTNER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 
@@ -74,10 +74,20 @@ def create_partner(fields: PartnerFields, *, actor: User) -> Partner:
         region=fields.region,
         city_text=(fields.city_text or "").strip() or None,
     )
+    return add_partner(partner, actor=actor)
+
+
+def add_partner(partner: Partner, *, actor: User, reason: str | None = None) -> Partner:
+    """A new partner into the session, its creation audited: by hand, from an application, from a file."""
     db.session.add(partner)
     db.session.flush()
     audit.record(
-        actor=actor, row=partner, action="create", after=audit.snapshot(partner, Partner.AUDITED), partner_id=partner.id
+        actor=actor,
+        row=partner,
+        action="create",
+        after=audit.snapshot(partner, Partner.AUDITED),
+        partner_id=partner.id,
+        reason=reason,
     )
     return partner
 
@@ -91,20 +101,11 @@ def change_partner_standing(
         raise PermissionDenied()
     if not reason.strip():
         raise RuleViolation(_l("Say why the partner's standing changes."), field="reason")
-    before = audit.snapshot(partner, Partner.AUDITED)
-    partner.status, partner.tier = status, tier
-    if status is not PartnerStatus.ACTIVE:
-        for user in partner.users:
-            end_sessions(user)
-    audit.record(
-        actor=actor,
-        row=partner,
-        action="update",
-        before=before,
-        after=audit.snapshot(partner, Partner.AUDITED),
-        partner_id=partner.id,
-        reason=reason.strip(),
-    )
+    with audit.tracking(partner, Partner.AUDITED, actor=actor, partner_id=partner.id, reason=reason.strip()):
+        partner.status, partner.tier = status, tier
+        if status is not PartnerStatus.ACTIVE:
+            for user in partner.users:
+                end_sessions(user)
     db.session.flush()
     return partner
 
@@ -128,18 +129,8 @@ def change_partner_tier(
         )
     if not reason.strip():
         raise RuleViolation(_l("Say why the partner's standing changes."), field="reason")
-    before = audit.snapshot(partner, Partner.AUDITED)
-    partner.tier = tier
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        row=partner,
-        action="update",
-        before=before,
-        after=audit.snapshot(partner, Partner.AUDITED),
-        partner_id=partner.id,
-        reason=reason.strip(),
-    )
+    with audit.tracking(partner, Partner.AUDITED, actor=actor, partner_id=partner.id, reason=reason.strip()):
+        partner.tier = tier
     return partner
 
 
@@ -215,8 +206,14 @@ def count_partners_by_status() -> list[tuple[PartnerStatus, int]]:
     return [(status, counts.get(status, 0)) for status in PartnerStatus]
 
 
-def standing_history(entries: list[AuditEntry]) -> list[AuditEntry]:
-    """The audit entries that changed a partner's status or tier, newest first."""
+def standing_history(partner: Partner, *, actor: User, limit: int = 50) -> list[AuditEntry] | None:
+    """The audit entries that changed the partner's status or tier, newest first, among its last `limit`; for brand
+    staff only (None for the partner's own users)."""
+    if not sees_many_partners(actor):
+        return None
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.partner_id == partner.id).order_by(AuditEntry.id.desc()).limit(limit)
+    )
     return [
         entry
         for entry in entries
@@ -226,3 +223,19 @@ def standing_history(entries: list[AuditEntry]) -> list[AuditEntry]:
 
 def application_of(partner: Partner) -> PartnerApplication | None:
     return db.session.scalars(select(PartnerApplication).where(PartnerApplication.partner_id == partner.id)).first()
+
+
+def partner_codes() -> dict[int, str]:
+    """Every partner's code by id (those in the actor's scope), for lists that name the partner of each row."""
+    return {partner_id: code for partner_id, code in db.session.execute(select(Partner.id, Partner.code))}
+
+
+def partners_by_id(ids: list[int]) -> list[Partner]:
+    """The partners asked for that the actor may see, in code order."""
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Partner).where(Partner.id.in_(ids)).order_by(Partner.code)))
+
+
+def partner_by_code(code: str) -> Partner | None:
+    return db.session.scalar(select(Partner).where(Partner.code == code.strip().upper()))

@@ -13,7 +13,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from orders.models import MonthlySales, Product, SalesLine
 from partners.coverage import Overlap, assignments_on, exclusive_overlaps, status_on
-from partners.models import PARTNER_TYPE_LABELS, Partner, PartnerStatus, ProductLine, Region
+from partners.models import PARTNER_TYPE_LABELS, Partner, PartnerStatus, Region
+from partners.product_lines import product_lines
 from partners.regions import child_regions
 from portal.calendar import add_months, month_start
 from portal.database import exact_sum
@@ -80,8 +81,7 @@ def coverage_matrix(
     active = [p for p in partners if statuses[p.id] is PartnerStatus.ACTIVE]
     covered = _covered_regions(active, as_of)
     if by == "product_line":
-        lines = db.session.scalars(select(ProductLine).where(ProductLine.is_active).order_by(ProductLine.code)).all()
-        columns = [(str(line.id), line.name) for line in lines]
+        columns = [(str(line.id), line.name) for line in product_lines(active_only=True)]
     else:
         columns = [(kind.value, str(label)) for kind, label in PARTNER_TYPE_LABELS.items()]
     rows = child_regions(parent)

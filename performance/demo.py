@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from partners.models import CoverageAssignment, Partner, ProductLine
+from partners.models import CoverageAssignment, Partner
+from partners.product_lines import product_lines_by_code
 from partners.regions import region_by_code
 from performance.models import SalesTarget
 from performance.scoring import compute_recent_scorecards
@@ -44,7 +45,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
 def _seed_coverage(partners: dict[str, Partner]) -> None:
     """Assignments with an overlap (the agent's exclusive power tools in Guangdong against 华南's exclusive
     Guangdong) and white space (most provinces, Guangxi among them; most US states and German Länder)."""
-    lines = {line.code: line for line in db.session.scalars(select(ProductLine))}
+    lines = product_lines_by_code()
     start = add_months(month_start(local_today()), -10)
     for code, region, line, exclusive, reason in (
         ("P-GD-0001", "CN-GD", None, True, "Exclusive distribution agreement for Guangdong"),

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FileField,
     HiddenField,
     IntegerField,
@@ -18,7 +17,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from partners.forms import RegionPickerForm
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
 from performance.kpis import SCORED_KPIS
-from portal.forms import CreateForm, PortalForm, max_length, options, required
+from portal.forms import AmountField, CreateForm, PortalForm, max_length, options, required
 
 
 def _labels(labels) -> list:
@@ -28,9 +27,7 @@ def _labels(labels) -> list:
 class TargetForm(CreateForm):
     partner_code = StringField(_l("Partner code"), validators=[required(), max_length(32)])
     period = StringField(_l("Month (YYYY-MM)"), validators=[required(), max_length(7)])
-    amount = DecimalField(
-        _l("Target (net sales)"), places=None, validators=[InputRequired(message=_l("Fill in this field."))]
-    )
+    amount = AmountField(_l("Target (net sales)"), signed=True)  # the service says what a target may be
 
 
 class TargetImportForm(CreateForm):

@@ -144,6 +144,11 @@ def current_rules() -> ScoringRules:
     return _newest_rules() or default_rules()
 
 
+def rules_versions(limit: int = 20) -> list[ScoringRules]:
+    """The latest versions of the scoring rules, newest first."""
+    return list(db.session.scalars(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(limit)))
+
+
 def stored_rules() -> ScoringRules:
     """The newest version of the rules as a stored row, for what refers to it (scorecards, the next version):
     version 1 is stored here when the table is empty. The caller commits."""
@@ -316,6 +321,11 @@ def compute_scorecards(
         # several times quicker than one statement per row.
         db.session.execute(insert(Scorecard.__table__), rows)
     return [ComputedScorecard(**row) for row in rows]
+
+
+def may_score_recent_months(actor: User) -> bool:
+    """Any brand staff scores one month (the same computation whoever asks); admins score many at once."""
+    return actor.role is Role.ADMIN
 
 
 def compute_recent_scorecards(last: date, months: int = 12, *, now: datetime | None = None) -> int:

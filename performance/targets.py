@@ -10,13 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, number_problem, parse_date, parse_number
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, parse_date
 from partners.models import Partner
 from performance.models import SalesTarget
 from portal import audit
 from portal.auth.models import User
 from portal.calendar import add_months, parse_month
 from portal.extensions import db
+from portal.money import number_problem, parse_number
 from portal.security import BRAND_ROLES, PermissionDenied, RuleViolation
 from portal.tabular import Column, ImportCounts, RowChecker, RowError, read_table
 
@@ -53,12 +54,17 @@ def _period_problem(period: date | None, window: tuple[date, date]):
     return None
 
 
+def may_set_targets(actor: User) -> bool:
+    """Brand staff set targets; partners read their own."""
+    return actor.role in BRAND_ROLES
+
+
 def set_target(
     partner: Partner, period: date, amount: Decimal, *, actor: User, window: tuple[date, date]
 ) -> tuple[SalesTarget, bool]:
     """Create or change the partner's target for the month. Brand staff only (a channel manager finds only the
     partners of their regions). Raises RuleViolation; audited; returns (target, changed). The caller commits."""
-    if actor.role not in BRAND_ROLES:
+    if not may_set_targets(actor):
         raise PermissionDenied()
     problem = _period_problem(period, window)
     if problem:
@@ -69,21 +75,13 @@ def set_target(
     target = db.session.scalar(
         select(SalesTarget).where(SalesTarget.partner_id == partner.id, SalesTarget.period == period)
     )
-    before = audit.snapshot(target, SalesTarget.AUDITED) if target else {}
-    if target is None:
-        target = SalesTarget(partner_id=partner.id, period=period, amount=amount, set_by_id=actor.id)
-        db.session.add(target)
-    elif target.amount == amount:
+    if target is not None and target.amount == amount:
         return target, False
-    target.amount, target.set_by_id = amount, actor.id
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        row=target,
-        action="update" if before else "create",
-        before=before,
-        after=audit.snapshot(target, SalesTarget.AUDITED),
-    )
+    with audit.tracking(target, SalesTarget.AUDITED, actor=actor) as tracked:
+        if target is None:
+            target = tracked.row = SalesTarget(partner_id=partner.id, period=period, amount=amount, set_by_id=actor.id)
+            db.session.add(target)
+        target.amount, target.set_by_id = amount, actor.id
     return target, True
 
 

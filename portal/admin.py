@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from sqlalchemy import func, select
 
-from portal.audit import AuditEntry
+from portal import audit, mail
 from portal.extensions import db
 from portal.htmx import render
 from portal.mail import OutboxMessage
+from portal.paging import page_number
 from portal.security import Role, require_role
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 @bp.get("/outbox")
 @require_role(Role.ADMIN)
 def outbox():
-    page = _page()
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    page = page_number(request.args.get("page"))
     recipient = request.args.get("to", "").strip()
-    if recipient:
-        query = query.where(func.lower(OutboxMessage.recipient).contains(recipient.lower()))
-    messages = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    messages = mail.outbox_page(recipient=recipient, page=page, per_page=PAGE_SIZE)
     return render(
         "admin/outbox.html",
         fragment="outbox_rows",
@@ -47,8 +40,6 @@ def outbox_message(message_id: int):
 @bp.get("/audit")
 @require_role(Role.ADMIN)
 def audit_log():
-    page = _page()
-    entries = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    page = page_number(request.args.get("page"))
+    entries = audit.recent_entries(page=page, per_page=PAGE_SIZE)
     return render("admin/audit.html", entries=entries, page=page, has_more=len(entries) == PAGE_SIZE)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, inspect
+from sqlalchemy import JSON, ForeignKey, String, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import OptionalPartnerOwned, utcnow
@@ -74,3 +77,47 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+@dataclass
+class Tracked:
+    """The row a `tracking` block changes (the block names it when it creates one) and its fields before."""
+
+    row: Any
+    before: dict[str, Any]
+    entry: AuditEntry | None = None
+
+
+@contextmanager
+def tracking(
+    row: Any,
+    fields: tuple[str, ...],
+    *,
+    actor: Any,
+    action: str | None = None,
+    partner_id: int | None = None,
+    reason: str | None = None,
+) -> Iterator[Tracked]:
+    """Audit what the block changes in `fields` of `row`: one entry when the block ends without an error (none for
+    an update that changed nothing, see `record`). Given no row, the block creates one and sets `tracked.row`;
+    the entry says "create". Afterwards `tracked.entry` is the entry written, if any."""
+    tracked = Tracked(row, snapshot(row, fields) if row is not None else {})
+    yield tracked
+    tracked.entry = record(
+        actor=actor,
+        row=tracked.row,
+        action=action or ("update" if row is not None else "create"),
+        before=tracked.before,
+        after=snapshot(tracked.row, fields),
+        partner_id=partner_id,
+        reason=reason,
+    )
+
+
+def recent_entries(*, page: int, per_page: int) -> list[AuditEntry]:
+    """A page of the audit log, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        )
+    )

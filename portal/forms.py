@@ -13,11 +13,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
-from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import Field, HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms.widgets import TextInput
 
 from portal.database import utcnow
 from portal.extensions import db
+from portal.money import number_problem, parse_number, plain_decimal
 from portal.text import without_controls
 
 
@@ -27,6 +29,31 @@ def required() -> DataRequired:
 
 def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Use at most %(max)d characters.", max=n))
+
+
+class AmountField(Field):
+    """An exact decimal as every door takes it (portal/money.parse_number): "1234.5", "-3", "1,234.5"; "1e3" or
+    "NaN" are refused with the forms it takes, never read as 1000. Required, and not below 0 unless `signed`. What the
+    user typed stays in the box when the form comes back with an error."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, *, signed: bool = False, **kwargs) -> None:
+        super().__init__(label, [InputRequired(message=_l("Fill in this field.")), *(validators or [])], **kwargs)
+        self.signed = signed
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = parse_number(str(valuelist[0])) if valuelist else None
+
+    def _value(self) -> str:
+        return str(self.raw_data[0]) if self.raw_data else plain_decimal(self.data)
+
+    def pre_validate(self, form) -> None:
+        text = str(self.raw_data[0]) if self.raw_data else ""
+        if text.strip() and self.data is None:
+            raise StopValidation(str(number_problem(text)))
+        if self.data is not None and not self.signed and self.data < 0:
+            raise StopValidation(str(_l("Use a number of 0 or more.")))
 
 
 def options(pairs) -> list[SelectChoice]:

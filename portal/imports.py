@@ -1,28 +1,42 @@
-"""The view side of every all-or-nothing spreadsheet import: run it, commit only a clean result."""
+"""The view side of every all-or-nothing spreadsheet import: run it, commit only a clean result, say what landed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from flask import flash
+from werkzeug.wrappers import Response
 
 from portal.extensions import db
+from portal.htmx import redirect_after_post, render
 from portal.tabular import ImportCounts, TableRejected
 
 
-def run_import(
-    form, importer: Callable[[BinaryIO, str], ImportCounts], rejected_as: type[ImportCounts] = ImportCounts
-) -> ImportCounts | None:
-    """None until the upload form is submitted and valid; then the importer's result, or an unreadable file's
-    problems as a result. Commits a clean result, rolls back anything else."""
-    if not form.validate_on_submit():
-        return None
-    upload = form.file.data
-    try:
-        result = importer(upload.stream, upload.filename or "upload")
-    except TableRejected as rejected:
-        result = rejected_as(errors=rejected.errors)
-    if result.ok:
-        db.session.commit()
-    else:
+def import_page(
+    form: Any,
+    importer: Callable[[BinaryIO, str], ImportCounts],
+    *,
+    template: str,
+    columns: object,
+    landed: Callable[[Any], str],
+    then: str,
+    rejected_as: type[ImportCounts] = ImportCounts,
+) -> Response:
+    """An import's page. Until the form is sent valid: the form and the file's columns. Then the importer runs on
+    the file (an unreadable file's problems become a `rejected_as` result); a clean result is committed, said by
+    `landed(result)` and followed by a redirect to `then`; anything else is rolled back and shown with every
+    problem (422)."""
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = importer(upload.stream, upload.filename or "upload")
+        except TableRejected as rejected:
+            result = rejected_as(errors=rejected.errors)
+        if result.ok:
+            db.session.commit()
+            flash(landed(result), "success")
+            return redirect_after_post(then)
         db.session.rollback()
-    return result
+    return render(template, form=form, result=result, columns=columns, status=422 if form.is_submitted() else 200)

@@ -5,37 +5,43 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from portal.database import utcnow
-from portal.security import Role, sees_many_partners
+from portal.security import BRAND_ROLES, Role, may_open, sees_many_partners
 
-# (endpoint, label, roles that see it)
-NAVIGATION = [
-    ("home.index", _l("Home"), tuple(Role)),
-    ("partners.index", _l("Partners"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
-    ("partners.applications", _l("Applications"), (Role.ADMIN,)),
-    ("partners.mine", _l("My organisation"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
-    ("orders.report_form", _l("Report sales"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
-    ("orders.lines", _l("Sales"), tuple(Role)),
-    ("orders.customer_list", _l("Customers"), tuple(Role)),
-    ("orders.deals_list", _l("Deals"), tuple(Role)),
-    ("training.index", _l("Training"), tuple(Role)),
-    ("performance.my_scorecard", _l("Scorecard"), (Role.PARTNER_USER, Role.PARTNER_ADMIN)),
+# (endpoint, label, narrower audience): an entry shows to whoever may open its page, unless the menu keeps it
+# for fewer (partners reach the catalog from their sales, brand staff the segments from the evaluation).
+NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
+    ("home.index", _l("Home"), None),
+    ("partners.index", _l("Partners"), None),
+    ("partners.applications", _l("Applications"), None),
+    ("partners.mine", _l("My organisation"), None),
+    ("orders.report_form", _l("Report sales"), None),
+    ("orders.lines", _l("Sales"), None),
+    ("orders.customer_list", _l("Customers"), None),
+    ("orders.deals_list", _l("Deals"), None),
+    ("training.index", _l("Training"), None),
+    ("performance.my_scorecard", _l("Scorecard"), None),
     ("performance.segments_page", _l("Segments"), (Role.PARTNER_ADMIN,)),
-    ("performance.evaluation_page", _l("Evaluation"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
-    ("performance.coverage_page", _l("Coverage"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
-    ("orders.products", _l("Catalog"), (Role.CHANNEL_MANAGER, Role.ADMIN)),
-    ("auth.users", _l("Users"), (Role.PARTNER_ADMIN, Role.ADMIN)),
-    ("admin.audit_log", _l("Audit log"), (Role.ADMIN,)),
-    ("admin.outbox", _l("Outbox"), (Role.ADMIN,)),
+    ("performance.evaluation_page", _l("Evaluation"), None),
+    ("performance.coverage_page", _l("Coverage"), None),
+    ("orders.products", _l("Catalog"), BRAND_ROLES),
+    ("auth.users", _l("Users"), None),
+    ("admin.audit_log", _l("Audit log"), None),
+    ("admin.outbox", _l("Outbox"), None),
 ]
 
 
 def navigation() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
         return []
-    return [(url_for(endpoint), str(label)) for endpoint, label, roles in NAVIGATION if current_user.role in roles]
+    return [
+        (url_for(endpoint), str(label))
+        for endpoint, label, audience in NAVIGATION
+        if may_open(endpoint) and (audience is None or current_user.role in audience)
+    ]
 
 
 def page_url(page: int, name: str = "page") -> str:
@@ -64,7 +70,7 @@ def install(app: Flask) -> None:
         }
 
     app.jinja_env.globals.update(
-        Role=Role,
+        may_open=may_open,
         can_manage_users_of=can_manage_users_of,
         page_url=page_url,
         now=utcnow,

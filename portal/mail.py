@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, Text, event, select
+from sqlalchemy import String, Text, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal import queue
@@ -57,6 +57,14 @@ def external_url(endpoint: str, **values) -> str:
     base = urlsplit(current_app.config["PORTAL_URL"])
     adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme, script_name=base.path or "/")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def outbox_page(*, recipient: str, page: int, per_page: int) -> list[OutboxMessage]:
+    """A page of the outbox, newest first, of the messages to an address containing `recipient`."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if recipient:
+        query = query.where(func.lower(OutboxMessage.recipient).contains(recipient.lower()))
+    return list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
 
 
 def send_mail(recipient: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:

@@ -85,6 +85,19 @@ def require_role(*roles: Role) -> Callable:
     return decorator
 
 
+def may_open(endpoint: str, user: Any = None) -> bool:
+    """Whether `user` (the current user by default) passes the role gate of `endpoint`'s view: the roles that
+    require_role() states, so links are offered to exactly the people the view lets in."""
+    user = current_user if user is None else user
+    view = current_app.view_functions[endpoint]
+    if getattr(view, "is_public", False):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    roles = getattr(view, "required_roles", None)
+    return roles is None or user.role in roles
+
+
 def _view_is_public() -> bool:
     if request.endpoint is None:  # 404 or 405: let the error handler answer
         return True

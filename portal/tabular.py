@@ -9,7 +9,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
@@ -89,6 +89,10 @@ class ImportCounts(ImportProblems):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    def figures(self) -> dict[str, int]:
+        """The counts by name (rows, created, … and any a subclass adds), for the message that reports them."""
+        return {item.name: getattr(self, item.name) for item in fields(self) if item.type in (int, "int")}
 
 
 class TableRejected(Exception):

@@ -8,6 +8,8 @@ import re
 # XML document (so no XLSX export) may hold.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _BREAK = re.compile("[\t\r\n]+")
+# Full-width digits and signs (a Chinese input method's) read as the ASCII ones in numbers and dates.
+FULL_WIDTH = str.maketrans("０１２３４５６７８９，．＋－", "0123456789,.+-")
 
 
 def without_controls(value: str, *, multiline: bool = False) -> str:

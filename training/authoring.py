@@ -20,33 +20,14 @@ def _require_admin(actor: User) -> None:
 def save_course(course: Course | None, values: dict, *, actor: User) -> Course:
     """Create or change a course; learners' progress and certificates stay. Audited. The caller commits."""
     _require_admin(actor)
-    before = audit.snapshot(course, Course.AUDITED) if course else {}
-    if course is None:
-        course = Course()
-        db.session.add(course)
-    for name in (
-        "title_en",
-        "title_zh",
-        "summary_en",
-        "summary_zh",
-        "estimated_minutes",
-        "required_types",
-        "required_tiers",
-        "validity_months",
-        "pass_mark",
-        "max_attempts",
-    ):
-        value = values[name]
-        setattr(course, name, value.strip() if isinstance(value, str) else value)
-    course.product_line_id = values.get("product_line_id") or None
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        row=course,
-        action="update" if before else "create",
-        before=before,
-        after=audit.snapshot(course, Course.AUDITED),
-    )
+    with audit.tracking(course, Course.AUDITED, actor=actor) as tracked:
+        if course is None:
+            course = tracked.row = Course()
+            db.session.add(course)
+        for name in Course.EDITABLE:
+            value = values[name]
+            setattr(course, name, value.strip() if isinstance(value, str) else value)
+        course.product_line_id = values.get("product_line_id") or None
     return course
 
 

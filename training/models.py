@@ -36,17 +36,19 @@ class Course(TimestampMixin, db.Model):
     )
     product_line = relationship("ProductLine")
 
-    AUDITED = (
+    EDITABLE = (  # what the course form sets
         "title_en",
         "title_zh",
+        "summary_en",
+        "summary_zh",
         "estimated_minutes",
         "required_types",
         "required_tiers",
         "validity_months",
         "pass_mark",
         "max_attempts",
-        "is_published",
     )
+    AUDITED = (*EDITABLE, "is_published")
 
     @property
     def title(self) -> str:

@@ -145,7 +145,7 @@ def courses_for(user: User) -> list[CourseState]:
 
 
 def mark_lesson_done(user: User, lesson: Lesson) -> None:
-    if user.partner_id is None:
+    if not is_learner(user):
         return  # brand staff preview; nothing to record
     exists = db.session.scalar(
         select(LessonProgress.id).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
@@ -153,6 +153,38 @@ def mark_lesson_done(user: User, lesson: Lesson) -> None:
     if not exists:
         db.session.add(LessonProgress(partner_id=user.partner_id, user_id=user.id, lesson_id=lesson.id))
         db.session.flush()
+
+
+def is_learner(user: User) -> bool:
+    """Partner users learn, take quizzes and earn certificates; brand staff only preview the courses."""
+    return user.role in PARTNER_ROLES and user.partner_id is not None
+
+
+def may_take_quiz(user: User, course: Course) -> bool:
+    return is_learner(user) and course.is_published and bool(course.questions)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """One learner's standing in one course: the lessons read, the attempts made, the certificate held."""
+
+    lessons_read: set[int]
+    attempts: Sequence[QuizAttempt]
+    certificate: Certificate | None
+    may_take_quiz: bool
+
+
+def course_progress(user: User, course: Course) -> CourseProgress:
+    return CourseProgress(
+        lessons_read=set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.user_id == user.id))),
+        attempts=db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)
+            .order_by(QuizAttempt.id)
+        ).all(),
+        certificate=current_certificate(user.id, course.id),
+        may_take_quiz=may_take_quiz(user, course),
+    )
 
 
 def _open_attempt(user: User, course: Course) -> QuizAttempt | None:
@@ -174,9 +206,9 @@ def start_attempt(user: User, course: Course, *, rng: random.Random | None = Non
     Each attempt takes the learner's next number for the course, unique in the database: of two starts at once
     one gets the number and the other is handed the same attempt, so no race gets past the limit.
     Raises RuleViolation when the attempts are used up or the course has no quiz. The caller commits."""
-    if user.role not in PARTNER_ROLES or user.partner_id is None:
+    if not is_learner(user):
         raise PermissionDenied()
-    if not course.is_published or not course.questions:
+    if not may_take_quiz(user, course):
         raise RuleViolation(_l("This course has no quiz to take."))
     open_attempt = _open_attempt(user, course)
     if open_attempt is not None:
@@ -363,9 +395,8 @@ def publish_course(course: Course, *, actor: User, published: bool) -> None:
         raise RuleViolation(_l("A course needs at least one quiz question before it is published."))
     if published and any(not any(o.is_correct for o in q.options) for q in course.questions):
         raise RuleViolation(_l("Every question needs at least one right answer."))
-    before = audit.snapshot(course, Course.AUDITED)
-    course.is_published = published
-    audit.record(actor=actor, row=course, action="update", before=before, after=audit.snapshot(course, Course.AUDITED))
+    with audit.tracking(course, Course.AUDITED, actor=actor):
+        course.is_published = published
     db.session.flush()
 
 

@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
-from partners.models import OnboardingStep, ProductLine
+from partners.models import OnboardingStep
+from partners.product_lines import product_lines
 from partners.views import StepPage
 from portal.extensions import db
 from portal.forms import options
@@ -22,7 +22,7 @@ from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, public, require_role
 from training import authoring, services
 from training.forms import CourseForm, LessonForm, QuestionForm
-from training.models import Certificate, Course, Lesson, LessonProgress, Question, QuizAttempt
+from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 
 PER_PAGE = 50
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates")
@@ -59,19 +59,7 @@ def _published_course(course_id: int) -> Course:
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
     row = _published_course(course_id)
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.user_id == current_user.id)))
-    attempts = db.session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == row.id)
-        .order_by(QuizAttempt.id)
-    ).all()
-    return render(
-        "training/course.html",
-        course=row,
-        done=done,
-        attempts=attempts,
-        certificate=services.current_certificate(current_user.id, row.id),
-    )
+    return render("training/course.html", course=row, progress=services.course_progress(current_user, row))
 
 
 @bp.route("/courses/<int:course_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
@@ -86,7 +74,7 @@ def lesson(course_id: int, lesson_id: int):
         following = next((lesson for lesson in row.lessons if lesson.position > item.position), None)
         if following:
             return redirect_after_post(url_for("training.lesson", course_id=row.id, lesson_id=following.id))
-        if row.questions and current_user.role in PARTNER_ROLES:
+        if services.may_take_quiz(current_user, row):
             flash(_("That was the last lesson. Take the quiz when you are ready."), "success")
         return redirect_after_post(url_for("training.course", course_id=row.id, _anchor="quiz"))
     is_last = item.position == max(lesson.position for lesson in row.lessons)
@@ -181,8 +169,7 @@ def verify(code: str):
 def edit_course(course_id: int | None):
     row = db.get_or_404(Course, course_id) if course_id else None
     form = CourseForm(obj=row) if request.method == "GET" else CourseForm()
-    lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
-    form.product_line_id.choices = options([(0, _("None"))] + [(line.id, line.name) for line in lines])
+    form.product_line_id.choices = options([(0, _("None"))] + [(line.id, line.name) for line in product_lines()])
     if request.method == "GET":
         form.product_line_id.data = row.product_line_id if row and row.product_line_id else 0
     if form.validate_on_submit():

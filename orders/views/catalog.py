@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from orders import catalog, services
 from orders.forms import ProductForm, UploadForm
 from orders.models import Product
 from orders.views import bp
 from partners.models import ProductLine
+from partners.product_lines import product_lines
 from portal.extensions import db
 from portal.forms import options
 from portal.htmx import redirect_after_post, render
-from portal.imports import run_import
+from portal.imports import import_page
 from portal.paging import page_number, paginate
 from portal.security import Role, RuleViolation, require_role
 
@@ -33,8 +33,7 @@ def products():
 
 def _product_form(product: Product | None) -> ProductForm:
     form = ProductForm(obj=product) if request.method == "GET" else ProductForm()
-    lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
-    form.product_line_id.choices = options((line.id, f"{line.code} · {line.name}") for line in lines)
+    form.product_line_id.choices = options((line.id, f"{line.code} · {line.name}") for line in product_lines())
     return form
 
 
@@ -68,31 +67,18 @@ def edit_product(product_id: int | None):
 @bp.route("/catalog/import", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def import_products():
-    form = UploadForm()
-    result = run_import(
-        form,
+    return import_page(
+        UploadForm(),
         lambda stream, filename: catalog.import_products(
             stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]
         ),
-    )
-    if result and result.ok:
-        flash(
-            _(
-                "Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d unchanged.",
-                rows=result.rows,
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-            ),
-            "success",
-        )
-        return redirect_after_post(url_for("orders.products"))
-    return render(
-        "orders/import_products.html",
-        form=form,
-        result=result,
+        template="orders/import_products.html",
         columns=catalog.COLUMNS,
-        status=422 if form.is_submitted() else 200,
+        landed=lambda result: _(
+            "Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d unchanged.",
+            **result.figures(),
+        ),
+        then=url_for("orders.products"),
     )
 
 

@@ -37,7 +37,7 @@ def deals_list():
             export,
             "deal-registrations",
             services.DEAL_EXPORT_HEADERS,
-            services.deal_export_rows(db.session.scalars(query).all(), partner_code, today=today),
+            services.deal_export_rows(query, partner_code, today=today),
         )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render(

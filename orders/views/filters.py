@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from orders.views import bp
-from partners.models import Partner
-from portal.extensions import db
+from partners.services import partner_codes
 
 
 @bp.app_template_global()
@@ -15,5 +12,5 @@ def partner_code(partner_id: int) -> str:
     from flask import g
 
     if "partner_codes" not in g:
-        g.partner_codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
+        g.partner_codes = partner_codes()
     return g.partner_codes.get(partner_id, "")

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.forms import claim_submission, new_submission_key
 from portal.htmx import redirect_after_post, render
 from portal.i18n import is_chinese
-from portal.money import money
+from portal.money import money, parse_number
 from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_role
 from portal.tabular import XLSX_MIMETYPE, TableRejected, read_table, write_xlsx
 
@@ -58,8 +58,8 @@ def _form_rows() -> list[tuple[int, dict[str, str]]]:
 def _form_total(rows) -> Decimal | None:
     total = Decimal(0)
     for _n, row in rows:
-        quantity, price = intake.parse_number(row["quantity"]), intake.parse_number(row["unit_price"])
-        discount = intake.parse_number(row["discount"]) if row["discount"].strip() else Decimal(0)
+        quantity, price = parse_number(row["quantity"]), parse_number(row["unit_price"])
+        discount = parse_number(row["discount"]) if row["discount"].strip() else Decimal(0)
         if quantity is None or price is None or discount is None:
             return None
         total += quantity * price - discount
@@ -121,7 +121,7 @@ def report_line_product(index: int):
     sku = request.args.get(f"sku-{index}", "").strip()
     product = catalog.active_product(sku)
     price_text = request.args.get(f"unit_price-{index}", "")
-    price = intake.parse_number(price_text) if price_text.strip() else None
+    price = parse_number(price_text) if price_text.strip() else None
     far = product is not None and price is not None and catalog.is_far_from_list_price(product, price)
     return render(
         "orders/_line_product.html",

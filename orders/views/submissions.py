@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from orders import periods, services
-from orders.models import SalesLine, Submission
+from orders.models import Submission
 from orders.views import PER_PAGE, bp
 from orders.views.filters import partner_code
 from partners.services import regions_with_partners
@@ -22,13 +21,13 @@ from portal.security import PARTNER_ROLES, Role, RuleViolation, require_role, se
 
 @bp.get("/submissions")
 def submissions():
-    query = select(Submission).order_by(Submission.id.desc())
+    query = services.submissions_query()
     if export := requested_export():
         return table_response(
             export,
             "submissions",
             services.SUBMISSION_EXPORT_HEADERS,
-            services.submission_export_rows(db.session.scalars(query).all(), partner_code),
+            services.submission_export_rows(query, partner_code),
         )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render("orders/submissions.html", submissions=page.items, page=page)
@@ -38,13 +37,20 @@ def submissions():
 def submission(submission_id: int):
     row = db.get_or_404(Submission, submission_id)
     page = paginate(
-        select(SalesLine).where(SalesLine.submission_id == row.id).order_by(SalesLine.order_no, SalesLine.line_no),
+        services.submission_lines_query(row),
         page=page_number(request.args.get("page")),
         per_page=services.LINES_PER_PAGE,
         total=row.held_count,
     )
     to_declare = periods.months_to_declare(row) if current_user.role in PARTNER_ROLES else []
-    return render("orders/submission.html", submission=row, lines=page.items, page=page, to_declare=to_declare)
+    return render(
+        "orders/submission.html",
+        submission=row,
+        lines=page.items,
+        page=page,
+        to_declare=to_declare,
+        may_revert=services.may_revert(row, current_user),
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/revert")

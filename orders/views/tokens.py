@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from orders import api_tokens
 from orders.forms import TokenForm
@@ -25,8 +24,13 @@ def tokens():
         _token, new_token = api_tokens.create_token(actor=current_user, name=form.name.data)
         db.session.commit()
         form = TokenForm(formdata=None)
-    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
-    return render("orders/tokens.html", form=form, tokens=rows, new_token=new_token, status=422 if form.errors else 200)
+    return render(
+        "orders/tokens.html",
+        form=form,
+        tokens=api_tokens.tokens(),
+        new_token=new_token,
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from partners import onboarding, regions, services
 from partners.forms import ApplicationRegionsForm, PartnerFilterForm, PartnerForm, PartnerStandingForm, RegionPickerForm
 from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
 from partners.views import bp
-from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.views import invitation_page
 from portal.extensions import db
@@ -45,21 +43,12 @@ def mine():
 @bp.get("/<int:partner_id>")
 def detail(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
-    is_brand = current_user.role in (Role.ADMIN, Role.CHANNEL_MANAGER)
-    entries = (
-        db.session.scalars(
-            select(AuditEntry).where(AuditEntry.partner_id == partner.id).order_by(AuditEntry.id.desc()).limit(50)
-        ).all()
-        if is_brand
-        else []
-    )
     standing = PartnerStandingForm(status=partner.status.value, tier=partner.tier.value)
     return render(
         "partners/detail.html",
         partner=partner,
-        entries=entries,
         standing=standing,
-        standing_history=services.standing_history(entries),
+        standing_history=services.standing_history(partner, actor=current_user),
         checklist=onboarding.checklist(partner),
         application=services.application_of(partner),
     )
@@ -85,9 +74,7 @@ def change_standing(partner_id: int):
             db.session.commit()
             flash(_("The partner's standing is saved."), "success")
             return redirect_after_post(url_for("partners.detail", partner_id=partner.id))
-    return render(
-        "partners/detail.html", fragment="standing_form", partner=partner, standing=form, entries=[], status=422
-    )
+    return render("partners/detail.html", fragment="standing_form", partner=partner, standing=form, status=422)
 
 
 @bp.route("/new", methods=["GET", "POST"])

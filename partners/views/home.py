@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from partners import metrics, onboarding, services
 from partners.models import OnboardingStep
 from partners.views.steps import StepPage
-from portal.auth.models import User
-from portal.extensions import db
+from portal.auth.services import channel_managers, user_count
 from portal.home import HomePanel
 from portal.security import PARTNER_ROLES, Role
 
@@ -34,8 +32,8 @@ def _admin_panel() -> dict:
         "onboarding": metrics.onboarding_by_month(),
         "open_applications": len(onboarding.open_applications()),
         "by_status": services.count_partners_by_status(),
-        "users": db.session.scalar(select(func.count()).select_from(User)),
-        "managers": db.session.scalars(select(User).where(User.role == Role.CHANNEL_MANAGER).order_by(User.name)).all(),
+        "users": user_count(),
+        "managers": channel_managers(),
     }
 
 

@@ -7,7 +7,6 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import select
 
 from partners import bulk_import, onboarding, regions
 from partners.forms import (
@@ -17,7 +16,8 @@ from partners.forms import (
     PartnerProfileForm,
     ReviewForm,
 )
-from partners.models import AgreementVersion, ApplicationStatus, PartnerApplication, PartnerType, ProductLine
+from partners.models import ApplicationStatus, PartnerApplication, PartnerType
+from partners.product_lines import product_lines, product_lines_by_id
 from partners.views import bp
 from portal import throttle
 from portal.auth.services import normalise_email
@@ -25,21 +25,14 @@ from portal.extensions import db
 from portal.forms import options
 from portal.htmx import partial_or_redirect, redirect_after_post, render
 from portal.i18n import is_chinese
-from portal.imports import run_import
+from portal.imports import import_page
 from portal.paging import page_number, paginate
 from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
 from portal.tabular import XLSX_MIMETYPE, write_xlsx
 
 
 def _product_line_choices(form_field) -> None:
-    lines = db.session.scalars(select(ProductLine).where(ProductLine.is_active).order_by(ProductLine.code)).all()
-    form_field.choices = options((line.id, line.name) for line in lines)
-
-
-def _chosen_product_lines(ids: list[int]) -> list[ProductLine]:
-    if not ids:
-        return []
-    return list(db.session.scalars(select(ProductLine).where(ProductLine.id.in_(ids)).order_by(ProductLine.code)))
+    form_field.choices = options((line.id, line.name) for line in product_lines(active_only=True))
 
 
 def _application_fields(form: PartnerApplicationForm) -> onboarding.ApplicationFields:
@@ -49,7 +42,7 @@ def _application_fields(form: PartnerApplicationForm) -> onboarding.ApplicationF
         registration_number=form.registration_number.data or "",
         region=regions.picked_region(form),
         city_text=form.city_text.data or "",
-        product_lines=_chosen_product_lines(form.product_lines.data),
+        product_lines=product_lines_by_id(form.product_lines.data),
         regions_applied=[regions.region_by_code(code) for code in form.regions_applied.data or []],
         contact_name=form.contact_name.data,
         contact_email=form.contact_email.data,
@@ -255,7 +248,7 @@ def agreement():
     if current is None:
         abort(404)
     if request.method == "POST":
-        if current_user.role is not Role.PARTNER_ADMIN:
+        if not onboarding.may_accept_agreement(current_user, partner):
             abort(403)
         if request.form.get("agreement_version") != current.version:
             flash(_("The agreement changed while you were reading it. Read the new version."), "warning")
@@ -264,7 +257,12 @@ def agreement():
             db.session.commit()
             flash(_("Thank you. The partner agreement is accepted."), "success")
         return redirect_after_post(url_for("partners.agreement"))
-    return render("partners/agreement.html", agreement=current, acceptance=onboarding.acceptance_of(partner, current))
+    return render(
+        "partners/agreement.html",
+        agreement=current,
+        acceptance=onboarding.acceptance_of(partner, current),
+        may_accept=onboarding.may_accept_agreement(current_user, partner),
+    )
 
 
 @bp.route("/agreements", methods=["GET", "POST"])
@@ -287,8 +285,12 @@ def agreements():
             db.session.commit()
             flash(_("The new agreement is published; partners are asked to accept it."), "success")
             return redirect_after_post(url_for("partners.agreements"))
-    versions = db.session.scalars(select(AgreementVersion).order_by(AgreementVersion.id.desc())).all()
-    return render("partners/agreements.html", form=form, versions=versions, status=422 if form.is_submitted() else 200)
+    return render(
+        "partners/agreements.html",
+        form=form,
+        versions=onboarding.agreement_versions(),
+        status=422 if form.is_submitted() else 200,
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -306,7 +308,7 @@ def profile():
             phone=form.phone.data or "",
             website=form.website.data or "",
             description=form.description.data or "",
-            product_lines=_chosen_product_lines(form.product_lines.data),
+            product_lines=product_lines_by_id(form.product_lines.data),
         )
         try:
             onboarding.update_profile(partner, fields, actor=current_user)
@@ -322,34 +324,20 @@ def profile():
 @bp.route("/import", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def import_partners():
-    form = PartnerImportForm()
-    result = run_import(
-        form,
+    return import_page(
+        PartnerImportForm(),
         lambda stream, filename: bulk_import.import_partners(
             stream, filename, actor=current_user, max_bytes=current_app.config["PARTNER_IMPORT_MAX_BYTES"]
         ),
-        rejected_as=bulk_import.ImportResult,
-    )
-    if result and result.ok:
-        flash(
-            _(
-                "Imported %(rows)d rows: %(created)d partners created, %(updated)d updated, %(unchanged)d "
-                "unchanged, %(invited)d contacts invited.",
-                rows=result.rows,
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-                invited=result.invited,
-            ),
-            "success",
-        )
-        return redirect_after_post(url_for("partners.import_partners"))
-    return render(
-        "partners/import.html",
-        form=form,
-        result=result,
+        template="partners/import.html",
         columns=bulk_import.COLUMNS,
-        status=422 if form.is_submitted() else 200,
+        landed=lambda result: _(
+            "Imported %(rows)d rows: %(created)d partners created, %(updated)d updated, %(unchanged)d "
+            "unchanged, %(invited)d contacts invited.",
+            **result.figures(),
+        ),
+        then=url_for("partners.import_partners"),
+        rejected_as=bulk_import.ImportResult,
     )
 
 

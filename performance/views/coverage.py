@@ -8,11 +8,11 @@ from datetime import date
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from partners import coverage as partner_coverage_services
 from partners.models import CoverageAssignment, Partner, ProductLine
+from partners.product_lines import product_lines
 from partners.regions import fill_region_choices, picked_region, region_by_code
 from performance import coverage
 from performance.forms import CoverageEndForm, CoverageForm
@@ -49,11 +49,17 @@ def _coverage_form(partner: Partner) -> CoverageForm:
         else CoverageForm()
     )
     fill_region_choices(form)
-    lines = db.session.scalars(select(ProductLine).where(ProductLine.is_active).order_by(ProductLine.code)).all()
     form.product_line_id.choices = options(
-        [("", _("Every product line"))] + [(str(line.id), line.name) for line in lines]
+        [("", _("Every product line"))] + [(str(line.id), line.name) for line in product_lines(active_only=True)]
     )
     return form
+
+
+def _refusal(error: RuleViolation | StaleDataError) -> str:
+    """Why a coverage change was not saved: the rule's own words, or another change that came first."""
+    if isinstance(error, RuleViolation):
+        return str(error.message)
+    return _("Someone changed this partner's coverage or standing at the same moment. Look at it again and decide.")
 
 
 @bp.route("/partners/<int:partner_id>/coverage", methods=["GET", "POST"])
@@ -78,15 +84,7 @@ def partner_coverage(partner_id: int):
             db.session.commit()
         except (RuleViolation, StaleDataError) as error:
             db.session.rollback()
-            message = (
-                error.message
-                if isinstance(error, RuleViolation)
-                else _(
-                    "Someone changed this partner's coverage or standing at the same moment. "
-                    "Look at it again and decide."
-                )
-            )
-            form.reason.errors.append(message)
+            form.reason.errors.append(_refusal(error))
         else:
             flash(_("%(region)s is assigned to %(code)s.", region=region.full_name, code=partner.code), "success")
             for other in clashes:
@@ -128,15 +126,7 @@ def end_coverage(assignment_id: int):
             db.session.commit()
         except (RuleViolation, StaleDataError) as error:
             db.session.rollback()
-            flash(
-                error.message
-                if isinstance(error, RuleViolation)
-                else _(
-                    "Someone changed this partner's coverage or standing at the same moment. Look at it again and "
-                    "decide."
-                ),
-                "error",
-            )
+            flash(_refusal(error), "error")
         else:
             flash(_("The assignment ends on %(day)s.", day=form.effective_to.data.isoformat()), "success")
     else:

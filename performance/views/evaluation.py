@@ -7,9 +7,9 @@ from datetime import date
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from partners.models import PartnerTier, PartnerType, ProductLine
+from partners.models import PartnerTier, PartnerType
+from partners.product_lines import product_lines
 from partners.regions import region_by_code
 from partners.services import regions_with_partners
 from performance import evaluation, scoring
@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.forms import options
 from portal.htmx import local_path, redirect_after_post, render
 from portal.paging import page_number
-from portal.security import BRAND_ROLES, Role, require_role
+from portal.security import BRAND_ROLES, require_role
 
 
 def _evaluation_filters(scored: list[date]) -> tuple[EvaluationFilterForm, evaluation.EvaluationCriteria]:
@@ -44,7 +44,7 @@ def _evaluation_filters(scored: list[date]) -> tuple[EvaluationFilterForm, evalu
         [("", _("All regions"))]
         + [(region.code, " " * (region.path.count("/") - 2) + region.name) for region in regions_with_partners()]
     )
-    lines = db.session.scalars(select(ProductLine).order_by(ProductLine.code)).all()
+    lines = product_lines()
     filters.product_line.choices = options([("", _("All product lines"))] + [(line.code, line.name) for line in lines])
     filters.validate()
 
@@ -87,6 +87,7 @@ def evaluation_page():
         kpi_labels=KPI_LABELS,
         is_scored=evaluation.has_scorecards(criteria.period),
         out_of_date=sum(row.is_out_of_date for row in result.items),
+        may_score_recent_months=scoring.may_score_recent_months(current_user),
     )
 
 
@@ -96,7 +97,7 @@ def compute_scorecards():
     """One month (`period`), for any brand staff: scoring is the same computation whoever asks. The last 12
     months at once stay with admins."""
     month = parse_month(request.form.get("period", ""))
-    if month is None and current_user.role is not Role.ADMIN:
+    if month is None and not scoring.may_score_recent_months(current_user):
         abort(403)
     if month is not None and month > local_today():
         flash(_("A month that has not begun cannot be scored."), "error")

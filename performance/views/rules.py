@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from performance import scoring
 from performance.forms import RulesForm
@@ -13,7 +12,6 @@ from performance.kpis import (
     KPI_LABELS,
     SCORED_KPIS,
 )
-from performance.models import ScoringRules
 from performance.views import bp
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
@@ -55,7 +53,7 @@ def rules_page():
                 "success",
             )
             return redirect_after_post(url_for("performance.rules_page"))
-    versions = db.session.scalars(select(ScoringRules).order_by(ScoringRules.version.desc()).limit(20)).all()
+    versions = scoring.rules_versions()
     return render(
         "performance/rules.html",
         form=form,

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from partners.models import Partner
 from partners.regions import region_by_code
-from partners.services import regions_with_partners
+from partners.services import partners_by_id, regions_with_partners
 from performance import charts, scoring, segments
 from performance.kpis import (
     DISPLAY_KPIS,
@@ -21,7 +19,6 @@ from performance.kpis import (
 from performance.views import bp
 from performance.views.arguments import month_arg
 from portal.calendar import add_months
-from portal.extensions import db
 from portal.htmx import render
 from portal.security import BRAND_ROLES, require_role
 
@@ -67,7 +64,7 @@ def compare_page():
     """Chosen partners side by side: the KPIs of a month, score and rank, and their sales over 12 months."""
     period = month_arg()
     ids = [int(value) for value in request.args.getlist("partner") if value.isdigit()][:6]
-    partners = list(db.session.scalars(select(Partner).where(Partner.id.in_(ids)).order_by(Partner.code)))
+    partners = partners_by_id(ids)
     months = MonthRange.month(period)
     kpis = compute_kpis(partners, months)
     cards = scoring.latest_scorecards(period)

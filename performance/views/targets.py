@@ -7,16 +7,15 @@ from datetime import date
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from partners.models import Partner
+from partners.services import partner_by_code
 from performance import targets
 from performance.forms import TargetForm, TargetImportForm
 from performance.views import bp
 from portal.calendar import add_months, local_today, parse_month
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
-from portal.imports import run_import
+from portal.imports import import_page
 from portal.security import BRAND_ROLES, RuleViolation, require_role
 
 
@@ -27,14 +26,14 @@ def _target_window() -> tuple[date, date]:
 @bp.route("/targets", methods=["GET", "POST"])
 def targets_page():
     """Brand staff set targets; a partner reads its own (the drill-down of its scorecard's target)."""
-    if request.method == "POST" and current_user.role not in BRAND_ROLES:
+    if request.method == "POST" and not targets.may_set_targets(current_user):
         abort(403)
     first = parse_month(request.args.get("first", "")) or add_months(local_today().replace(day=1), -3)
     last = parse_month(request.args.get("last", "")) or add_months(local_today().replace(day=1), 12)
     code = request.args.get("partner", "").strip().upper()
     form = TargetForm(partner_code=code or None)
     if form.validate_on_submit():
-        partner = db.session.scalar(select(Partner).where(Partner.code == form.partner_code.data.strip().upper()))
+        partner = partner_by_code(form.partner_code.data)
         period = parse_month(form.period.data.strip())
         if partner is None:
             form.partner_code.errors.append(_("Unknown partner code %(code)s.", code=form.partner_code.data))
@@ -61,6 +60,7 @@ def targets_page():
         last=last,
         code=code,
         import_form=TargetImportForm(),
+        may_set=targets.may_set_targets(current_user),
         status=422 if form.is_submitted() else 200,
     )
 
@@ -68,9 +68,8 @@ def targets_page():
 @bp.route("/targets/import", methods=["GET", "POST"])
 @require_role(*BRAND_ROLES)
 def import_targets():
-    form = TargetImportForm()
-    result = run_import(
-        form,
+    return import_page(
+        TargetImportForm(),
         lambda stream, filename: targets.import_targets(
             stream,
             filename,
@@ -78,23 +77,11 @@ def import_targets():
             max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
             window=_target_window(),
         ),
-    )
-    if result and result.ok:
-        flash(
-            _(
-                "Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d unchanged.",
-                rows=result.rows,
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-            ),
-            "success",
-        )
-        return redirect_after_post(url_for("performance.targets_page"))
-    return render(
-        "performance/import_targets.html",
-        form=form,
-        result=result,
+        template="performance/import_targets.html",
         columns=targets.COLUMNS,
-        status=422 if form.is_submitted() else 200,
+        landed=lambda result: _(
+            "Imported %(rows)d rows: %(created)d targets created, %(updated)d changed, %(unchanged)d unchanged.",
+            **result.figures(),
+        ),
+        then=url_for("performance.targets_page"),
     )

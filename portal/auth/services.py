@@ -49,6 +49,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def users_in_scope() -> list[User]:
+    """The users the actor manages: brand staff first, then each partner's users, by name."""
+    return list(db.session.scalars(select(User).order_by(User.partner_id.is_not(None), User.partner_id, User.name)))
+
+
+def user_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def channel_managers() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.CHANNEL_MANAGER).order_by(User.name)))
+
+
 def find_user_by_email(email: str) -> User | None:
     with tenancy.every_partner(reason="looking up an account by its address"):
         return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
@@ -214,18 +227,10 @@ def set_user_active(user: User, *, actor: User, active: bool) -> None:
         raise PermissionDenied()
     if user.id == actor.id:
         raise RuleViolation(_l("You cannot deactivate your own account."))
-    before = audit.snapshot(user, AUDITED)
-    user.is_active = active
-    if not active:
-        end_sessions(user)
-    audit.record(
-        actor=actor,
-        row=user,
-        action="update",
-        before=before,
-        after=audit.snapshot(user, AUDITED),
-        partner_id=user.partner_id,
-    )
+    with audit.tracking(user, AUDITED, actor=actor, partner_id=user.partner_id):
+        user.is_active = active
+        if not active:
+            end_sessions(user)
     db.session.flush()
 
 
@@ -237,16 +242,8 @@ def change_role(user: User, *, actor: User, role: Role) -> None:
         raise RuleViolation(_l("Partner roles need a partner; brand roles must not have one."), field="role")
     if user.id == actor.id:
         raise RuleViolation(_l("You cannot change your own role."), field="role")
-    before = audit.snapshot(user, AUDITED)
-    user.role = role
-    audit.record(
-        actor=actor,
-        row=user,
-        action="update",
-        before=before,
-        after=audit.snapshot(user, AUDITED),
-        partner_id=user.partner_id,
-    )
+    with audit.tracking(user, AUDITED, actor=actor, partner_id=user.partner_id):
+        user.role = role
     db.session.flush()
 
 

@@ -7,7 +7,6 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.auth import services, sessions, throttle
 from portal.auth.forms import (
@@ -197,10 +196,9 @@ def invitation_page(*, partner, action_url: str, done_url: str):
 @bp.get("/users")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
 def users():
-    rows = db.session.scalars(select(User).order_by(User.partner_id.is_not(None), User.partner_id, User.name)).all()
     return render(
         "auth/users.html",
-        users=rows,
+        users=services.users_in_scope(),
         role_form=RoleForm(),
         partner_roles=role_choices(for_partner=True),
         brand_roles=role_choices(for_partner=False),

@@ -21,6 +21,7 @@ from portal import tenancy
 from portal.calendar import add_months, month_start
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_product_line, make_user
+from tests.hardening.conftest import submission_key_of
 
 LAST_MONTH = add_months(month_start(date.today()), -1)
 DAY = LAST_MONTH.replace(day=15).isoformat()
@@ -223,6 +224,35 @@ def test_targets_and_products_imports_read_numbers_by_the_same_rule(db, every_pa
     result = import_products(io.BytesIO(file.encode()), "p.csv", actor=admin, max_bytes=1 << 20)
     assert [(e.row, e.column) for e in result.errors] == [(2, "list_price")]
     assert f"1e3 is not a number: {NUMBER_FORMS}" in str(result.errors[0].message)
+
+
+@pytest.mark.parametrize(
+    "role, url, data, field",
+    [
+        (
+            Role.ADMIN,
+            "/orders/catalog/new",
+            {"sku": "X-1", "name_en": "Drill", "name_zh": "电钻", "unit": "pcs"},
+            "list_price",
+        ),
+        (Role.PARTNER_USER, "/orders/deals/new", {"customer_name": "Hongda", "products": "Drills"}, "estimated_value"),
+        (Role.CHANNEL_MANAGER, "/performance/targets", {"partner_code": "P-CN-0001", "period": "2027-01"}, "amount"),
+    ],
+)
+def test_the_product_deal_and_target_forms_read_numbers_by_the_same_rule(client, login, world, role, url, data, field):
+    """WTForms' DecimalField read "1e3" as 1000 and "NaN" as a number; every amount field now takes what the files
+    and the report form take, and keeps what was typed."""
+    partner = make_partner(code="P-CN-0001", region="CN-GD")
+    login(make_user(partner if role is Role.PARTNER_USER else None, role=role, regions=("CN-GD",)))
+    if role is Role.ADMIN:
+        data = {**data, "product_line_id": str(make_product_line().id)}
+    for typed in ("1e3", "NaN"):
+        page = client.get(url).get_data(as_text=True)
+        form = {**data, field: typed, "submission_key": submission_key_of(page)}
+        response = client.post(url, data=form)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 422 and f"{typed} is not a number: {NUMBER_FORMS}" in text
+        assert f'value="{typed}"' in text
 
 
 # Dates ------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import Customer, SalesLine, Submission, SubmissionSource
-from orders.services import revert_submission
+from orders.services import may_revert, revert_submission
 from partners.models import PartnerStatus
 from portal.database import exact_sum
 from portal.money import to_cents
@@ -211,6 +211,15 @@ def test_only_admins_revert(db, world):
     submission = record(world["clerk"], [line()]).submissions[0]
     with pytest.raises(PermissionDenied):
         revert_submission(submission, actor=world["clerk"])
+
+
+def test_who_may_revert_a_submission_is_what_the_service_enforces(db, world):
+    first = record(world["clerk"], [line()]).submissions[0]
+    assert may_revert(first, world["admin"]) and not may_revert(first, world["clerk"])
+    record(world["clerk"], [line(quantity="2")])  # the later delivery takes the only line over
+    assert not may_revert(first, world["admin"])
+    with pytest.raises(RuleViolation, match="Nothing to revert"):
+        revert_submission(first, actor=world["admin"])
 
 
 def test_nothing_to_record(db, world):

@@ -235,6 +235,13 @@ def test_a_milestone_is_kept_from_its_first_time(admin):
 
 def test_only_the_partners_admin_accepts_the_agreement(admin):
     partner = make_partner()
+    own_admin, other_admin = (
+        make_user(partner, role=Role.PARTNER_ADMIN),
+        make_user(make_partner(), role=Role.PARTNER_ADMIN),
+    )
+    assert onboarding.may_accept_agreement(own_admin, partner)
+    assert not onboarding.may_accept_agreement(other_admin, partner)
+    assert not onboarding.may_accept_agreement(make_user(partner, role=Role.PARTNER_USER), partner)
     with pytest.raises(PermissionDenied):
         onboarding.accept_agreement(
             partner, make_agreement(), user=make_user(partner, role=Role.PARTNER_USER), ip_address=None

@@ -97,7 +97,8 @@ def test_admin_suspends_a_partner_with_a_reason_and_sees_the_history(client, log
 def test_channel_manager_cannot_change_standing(client, login, db, every_partner):
     partner = make_partner(region="CN-GD")
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
-    assert client.get(f"/partners/{partner.id}").status_code == 200
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert 'id="standing-history"' in page and 'id="standing-form"' not in page
     assert client.post(f"/partners/{partner.id}/standing", data={"status": "terminated"}).status_code == 403
 
 
@@ -149,3 +150,11 @@ def test_directory_without_filters_shows_no_errors(client, login, admin):
     login(admin)
     page = client.get("/partners/").get_data(as_text=True)
     assert "Plain Co" in page and "Not a valid choice" not in page and "aria-invalid" not in page
+
+
+def test_a_partners_own_users_see_their_organisation_without_its_standing_history(client, login, db, every_partner):
+    partner = make_partner()
+    login(make_user(partner, role=Role.PARTNER_ADMIN))
+    page = client.get("/partners/mine").get_data(as_text=True)
+    assert partner.legal_name in page and "Edit the company profile" in page
+    assert 'id="standing-history"' not in page and 'id="standing-form"' not in page

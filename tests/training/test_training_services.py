@@ -129,6 +129,21 @@ def test_a_course_without_questions_cannot_be_published_or_taken(world):
         services.start_attempt(world["learner"], course)
 
 
+def test_who_may_take_a_quiz_is_what_starting_an_attempt_enforces(world):
+    course, learner, admin = make_course(), world["learner"], world["admin"]
+    assert services.may_take_quiz(learner, course) and not services.may_take_quiz(admin, course)
+    with pytest.raises(PermissionDenied):
+        services.start_attempt(admin, course)
+    progress = services.course_progress(learner, course)
+    assert (progress.lessons_read, list(progress.attempts), progress.certificate) == (set(), [], None)
+    attempt = services.start_attempt(learner, course)
+    services.mark_lesson_done(learner, course.lessons[0])
+    progress = services.course_progress(learner, course)
+    assert progress.lessons_read == {course.lessons[0].id} and list(progress.attempts) == [attempt]
+    course.questions = []
+    assert not services.may_take_quiz(learner, course)
+
+
 def test_verification_valid_expired_unknown(world):
     certificate = services.issue_certificate(world["learner"], world["course"], None)
     assert services.verify_certificate(certificate.code).state == "valid"
