@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import flash
@@ -20,6 +23,7 @@ from wtforms.widgets import TextInput
 from portal.database import utcnow
 from portal.extensions import db
 from portal.money import number_problem, parse_number, plain_decimal
+from portal.security import RuleViolation
 from portal.text import without_controls
 
 
@@ -54,6 +58,25 @@ class AmountField(Field):
             raise StopValidation(str(number_problem(text)))
         if self.data is not None and not self.signed and self.data < 0:
             raise StopValidation(str(_l("Use a number of 0 or more.")))
+
+
+@dataclass
+class Outcome:
+    refused: bool = False
+
+
+@contextmanager
+def refusals_shown(form: FlaskForm, field: str) -> Iterator[Outcome]:
+    """Run a service's change for a form: a RuleViolation is shown next to the field it names (or `field`) and
+    `outcome.refused` turns True; the caller commits only when it stays False. Services refuse before they write."""
+    outcome = Outcome()
+    try:
+        yield outcome
+    except RuleViolation as error:
+        named = getattr(form, error.field, None) if error.field else None
+        shown_on = named if named is not None else getattr(form, field)
+        shown_on.errors = [*shown_on.errors, error.message]  # a tuple until the form is validated
+        outcome.refused = True
 
 
 def options(pairs) -> list[SelectChoice]:

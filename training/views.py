@@ -14,7 +14,7 @@ from partners.models import OnboardingStep
 from partners.product_lines import product_lines
 from partners.views import StepPage
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refusals_shown
 from portal.home import HomePanel
 from portal.htmx import redirect_after_post, render
 from portal.paging import page_number, page_of, paginate
@@ -240,11 +240,9 @@ def edit_question(course_id: int, question_id: int | None):
         else QuestionForm()
     )
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "options_text") as outcome:
             authoring.save_question(row, item, form.data, actor=current_user)
-        except RuleViolation as error:
-            form.options_text.errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("The question is saved."), "success")
             return redirect_after_post(url_for("training.edit_course", course_id=row.id))

@@ -13,11 +13,11 @@ from orders.views import bp
 from partners.models import ProductLine
 from partners.product_lines import product_lines
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refusals_shown
 from portal.htmx import redirect_after_post, render
 from portal.imports import import_page
 from portal.paging import page_number, paginate
-from portal.security import Role, RuleViolation, require_role
+from portal.security import Role, require_role
 
 
 @bp.get("/catalog")
@@ -53,11 +53,9 @@ def edit_product(product_id: int | None):
             list_price=form.list_price.data,
             is_active=form.is_active.data,
         )
-        try:
+        with refusals_shown(form, "sku") as outcome:
             catalog.save_product(fields, actor=current_user, product=product)
-        except RuleViolation as error:
-            getattr(form, error.field or "sku").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("Product %(sku)s is saved.", sku=fields.sku.upper()), "success")
             return redirect_after_post(url_for("orders.products"))

@@ -14,6 +14,7 @@ from orders.views.filters import partner_code
 from portal.calendar import local_today, parse_month
 from portal.exports import requested_export, table_response
 from portal.extensions import db
+from portal.forms import refusals_shown
 from portal.htmx import redirect_after_post, render
 from portal.paging import page_number, paginate
 from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_role
@@ -57,11 +58,9 @@ def register_deal():
             estimated_value=form.estimated_value.data,
             expected_close=form.expected_close.data,
         )
-        try:
+        with refusals_shown(form, "customer_name") as outcome:
             deal = deals.register_deal(fields, actor=current_user, today=local_today())
-        except RuleViolation as error:
-            getattr(form, error.field or "customer_name").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("The deal is registered and waits for approval."), "success")
             return redirect_after_post(url_for("orders.deal", deal_id=deal.id))

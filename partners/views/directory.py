@@ -13,9 +13,9 @@ from partners.views import bp
 from portal.auth.models import User
 from portal.auth.views import invitation_page
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refusals_shown
 from portal.htmx import redirect_after_post, render
-from portal.security import PARTNER_ROLES, Role, RuleViolation, public, require_role
+from portal.security import PARTNER_ROLES, Role, public, require_role
 
 
 @bp.get("/")
@@ -60,7 +60,7 @@ def change_standing(partner_id: int):
     partner = db.get_or_404(Partner, partner_id)
     form = PartnerStandingForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "reason") as outcome:
             services.change_partner_standing(
                 partner,
                 actor=current_user,
@@ -68,9 +68,7 @@ def change_standing(partner_id: int):
                 tier=PartnerTier(form.tier.data),
                 reason=form.reason.data,
             )
-        except RuleViolation as error:
-            form.reason.errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("The partner's standing is saved."), "success")
             return redirect_after_post(url_for("partners.detail", partner_id=partner.id))
@@ -91,11 +89,9 @@ def create():
             region=regions.picked_region(form),
             city_text=form.city_text.data,
         )
-        try:
+        with refusals_shown(form, "code") as outcome:
             partner = services.create_partner(fields, actor=current_user)
-        except RuleViolation as error:
-            getattr(form, error.field or "code").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("Partner %(code)s is created.", code=partner.code), "success")
             return redirect_after_post(url_for("partners.detail", partner_id=partner.id))

@@ -22,7 +22,7 @@ from partners.views import bp
 from portal import throttle
 from portal.auth.services import normalise_email
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import options, refusals_shown
 from portal.htmx import partial_or_redirect, redirect_after_post, render
 from portal.i18n import is_chinese
 from portal.imports import import_page
@@ -87,11 +87,9 @@ def apply():
         )
         return render("partners/apply.html", form=form, action_url=url_for("partners.apply"), status=429)
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "legal_name") as outcome:
             result = onboarding.submit_application(_application_fields(form))
-        except RuleViolation as error:
-            getattr(form, error.field or "legal_name").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             if result.already_received:
                 flash(
@@ -149,11 +147,9 @@ def update_application(token: str):
     else:
         form = _application_form()
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "legal_name") as outcome:
             onboarding.resubmit_application(application, _application_fields(form))
-        except RuleViolation as error:
-            getattr(form, error.field or "legal_name").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("Thank you. Your application is updated and waits for review again."), "success")
             return redirect_after_post(url_for("partners.application_received"))
@@ -270,7 +266,7 @@ def agreement():
 def agreements():
     form = AgreementPublishForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "version") as outcome:
             onboarding.publish_agreement(
                 actor=current_user,
                 version=form.version.data,
@@ -279,9 +275,7 @@ def agreements():
                 body_en=form.body_en.data,
                 body_zh=form.body_zh.data,
             )
-        except RuleViolation as error:
-            form.version.errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("The new agreement is published; partners are asked to accept it."), "success")
             return redirect_after_post(url_for("partners.agreements"))
@@ -310,11 +304,9 @@ def profile():
             description=form.description.data or "",
             product_lines=product_lines_by_id(form.product_lines.data),
         )
-        try:
+        with refusals_shown(form, "registration_number") as outcome:
             onboarding.update_profile(partner, fields, actor=current_user)
-        except RuleViolation as error:
-            getattr(form, error.field or "registration_number").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("The company profile is saved."), "success")
             return redirect_after_post(url_for("home.index"))

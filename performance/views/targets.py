@@ -14,9 +14,10 @@ from performance.forms import TargetForm, TargetImportForm
 from performance.views import bp
 from portal.calendar import add_months, local_today, parse_month
 from portal.extensions import db
+from portal.forms import refusals_shown
 from portal.htmx import redirect_after_post, render
 from portal.imports import import_page
-from portal.security import BRAND_ROLES, RuleViolation, require_role
+from portal.security import BRAND_ROLES, require_role
 
 
 def _target_window() -> tuple[date, date]:
@@ -40,11 +41,9 @@ def targets_page():
         elif period is None:
             form.period.errors.append(_("Write the month as YYYY-MM."))
         else:
-            try:
+            with refusals_shown(form, "amount") as outcome:
                 targets.set_target(partner, period, form.amount.data, actor=current_user, window=_target_window())
-            except RuleViolation as error:
-                getattr(form, "period" if error.field == "period" else "amount").errors.append(error.message)
-            else:
+            if not outcome.refused:
                 db.session.commit()
                 flash(
                     _("Target of %(code)s for %(month)s is saved.", code=partner.code, month=period.strftime("%Y-%m")),

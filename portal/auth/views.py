@@ -19,7 +19,7 @@ from portal.auth.forms import (
 )
 from portal.auth.models import User
 from portal.extensions import db, limiter
-from portal.forms import options
+from portal.forms import options, refusals_shown
 from portal.htmx import local_path, redirect_after_post, render
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, public, require_role
 
@@ -114,11 +114,9 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
         return render("auth/link_invalid.html", error=error, status=400)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "password") as outcome:
             services.set_password(user, form.password.data)
-        except RuleViolation as error:
-            form.password.errors.append(error.message)
-        else:
+        if not outcome.refused:
             if user.may_log_in:
                 sessions.log_in(user)
             db.session.commit()
@@ -147,11 +145,9 @@ def accept_invitation(token: str):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "password") as outcome:
             services.change_password(current_user, current=form.current_password.data, new=form.password.data)
-        except RuleViolation as error:
-            getattr(form, error.field or "password").errors.append(error.message)
-        else:
+        if not outcome.refused:
             sessions.log_in(current_user._get_current_object())  # token rotated: keep this session, end the others
             db.session.commit()
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
@@ -169,7 +165,7 @@ def invitation_page(*, partner, action_url: str, done_url: str):
     form = InvitationForm()
     form.role.choices = options(role_choices(for_partner=partner is not None))
     if form.validate_on_submit():
-        try:
+        with refusals_shown(form, "email") as outcome:
             user = services.invite_user(
                 actor=current_user,
                 email=form.email.data,
@@ -178,9 +174,7 @@ def invitation_page(*, partner, action_url: str, done_url: str):
                 partner=partner,
                 locale=get_locale_code(),
             )
-        except RuleViolation as error:
-            getattr(form, error.field or "email").errors.append(error.message)
-        else:
+        if not outcome.refused:
             db.session.commit()
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect_after_post(done_url)
