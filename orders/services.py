@@ -15,6 +15,7 @@ from orders.customers import CustomerRow, mask
 from orders.models import DealRegistration, SalesLine, Submission, SubmissionStatus
 from partners.identity import normalise_company_name
 from partners.models import Partner, Region
+from partners.services import partner_codes
 from portal import audit
 from portal.auth.models import User
 from portal.database import exact_sum, utcnow
@@ -178,7 +179,7 @@ LINE_EXPORT_HEADERS = [
 
 
 def line_export_rows(lines: list[SalesLine]) -> list[list[object]]:
-    codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
+    codes = partner_codes()
     return [
         [
             codes.get(line.partner_id),

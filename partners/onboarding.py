@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -234,33 +236,48 @@ def approve_application(application: PartnerApplication, *, actor: User) -> Part
 
 
 def reject_application(application: PartnerApplication, *, actor: User, reason: str) -> None:
-    _require_admin(actor)
-    _require_open(application)
-    if not reason.strip():
-        raise RuleViolation(_l("Say why the application is rejected."), field="note")
-    _decide(application, actor, ApplicationStatus.REJECTED, note=reason.strip())
-    send_mail(
-        application.contact_email,
-        "partners/mail/application_rejected.txt",
-        locale=application.locale,
-        application=application,
+    _answer(
+        application,
+        actor,
+        ApplicationStatus.REJECTED,
+        reason,
+        missing=_l("Say why the application is rejected."),
+        mail="partners/mail/application_rejected.txt",
     )
 
 
 def request_information(application: PartnerApplication, *, actor: User, question: str) -> None:
     """Ask the applicant for more; the mail carries a link to a form that updates this application."""
+    _answer(
+        application,
+        actor,
+        ApplicationStatus.INFO_REQUESTED,
+        question,
+        missing=_l("Say what information is missing."),
+        mail="partners/mail/application_info_requested.txt",
+        link=lambda: external_url("partners.update_application", token=application_token(application)),
+    )
+
+
+def _answer(
+    application: PartnerApplication,
+    actor: User,
+    status: ApplicationStatus,
+    note: str,
+    *,
+    missing: Any,
+    mail: str,
+    link: Callable[[], str] | None = None,
+) -> None:
+    """An admin's answer to an open application that is not an approval: it always says why (`missing` asks for
+    that), and the applicant is mailed the answer, with a link when there is something to do."""
     _require_admin(actor)
     _require_open(application)
-    if not question.strip():
-        raise RuleViolation(_l("Say what information is missing."), field="note")
-    _decide(application, actor, ApplicationStatus.INFO_REQUESTED, note=question.strip())
-    send_mail(
-        application.contact_email,
-        "partners/mail/application_info_requested.txt",
-        locale=application.locale,
-        application=application,
-        link=external_url("partners.update_application", token=application_token(application)),
-    )
+    if not note.strip():
+        raise RuleViolation(missing, field="note")
+    _decide(application, actor, status, note=note.strip())
+    extra = {"link": link()} if link else {}
+    send_mail(application.contact_email, mail, locale=application.locale, application=application, **extra)
 
 
 def _decide(application: PartnerApplication, actor: User, status: ApplicationStatus, note: str | None) -> None:
