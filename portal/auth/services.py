@@ -164,15 +164,19 @@ def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.may_log_in:
         return
-    link = external_url("auth.reset_password", token=make_link_token(user, LinkPurpose.RESET))
-    send_mail(
-        user.email,
+    _mail_link(
+        user,
+        LinkPurpose.RESET,
+        "auth.reset_password",
         "auth/mail/reset_password.txt",
-        locale=user.locale,
-        user=user,
-        link=link,
         hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
     )
+
+
+def _mail_link(user: User, purpose: str, endpoint: str, template: str, **context: Any) -> None:
+    """Mail the user, in their language, a signed link for `purpose` to the page at `endpoint`."""
+    link = external_url(endpoint, token=make_link_token(user, purpose))
+    send_mail(user.email, template, locale=user.locale, user=user, link=link, **context)
     db.session.commit()
 
 
@@ -209,14 +213,12 @@ def invite_user(
 
 
 def send_invitation(user: User, *, invited_by: User) -> None:
-    link = external_url("auth.accept_invitation", token=make_link_token(user, LinkPurpose.INVITE))
-    send_mail(
-        user.email,
+    _mail_link(
+        user,
+        LinkPurpose.INVITE,
+        "auth.accept_invitation",
         "auth/mail/invitation.txt",
-        locale=user.locale,
-        user=user,
         inviter=invited_by,
-        link=link,
         days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
 
