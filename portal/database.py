@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, TypeDecorator, event, true
+from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, TypeDecorator, event, inspect, true
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -111,10 +111,25 @@ class _DecimalSum:
 
 
 class Base(DeclarativeBase):
+    """The declarative base every model subclasses, so that mypy sees the models' Mapped[...] attributes.
+    Flask-SQLAlchemy's db.Model is not this class but a sibling built from its namespace: it shares this
+    registry and metadata, so db.metadata, Flask-Migrate and db.session see the same tables."""
+
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+    def __repr__(self) -> str:
+        """As Flask-SQLAlchemy's db.Model has it: the class and the primary key (models may override)."""
+        state = inspect(self)
+        if state.transient:
+            key = f"(transient {id(self)})"
+        elif state.pending:
+            key = f"(pending {id(self)})"
+        else:
+            key = ", ".join(map(str, state.identity))
+        return f"<{type(self).__name__} {key}>"
 
 
 class TimestampMixin:

@@ -28,6 +28,7 @@ def _session_scope() -> int:
     return id(context)
 
 
+# db.Model is not Base but a sibling built from its namespace (same registry and metadata): models subclass Base.
 db = PortalSQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()

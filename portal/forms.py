@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from portal.database import utcnow
+from portal.database import Base, utcnow
 from portal.extensions import db
 from portal.text import without_controls
 
@@ -34,7 +34,7 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Base):
     """The key of each form that created something, so that the same form sent twice creates it once."""
 
     __tablename__ = "form_submissions"

@@ -15,7 +15,7 @@ from sqlalchemy import String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal import queue
-from portal.database import LabelledEnum, enum_column, enum_labels, utcnow
+from portal.database import Base, LabelledEnum, enum_column, enum_labels, utcnow
 from portal.extensions import db
 
 PENDING_DELIVERY = "qudao.mail_pending"
@@ -38,7 +38,7 @@ MAIL_STATUS_LABELS = enum_labels(
 )
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

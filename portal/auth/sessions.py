@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.database import utcnow
+from portal.database import Base, utcnow
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 SESSION_KEY = "qudao_session"
 
 
-class UserSession(db.Model):
+class UserSession(Base):
     __tablename__ = "user_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
