@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Response, request
 
@@ -43,7 +44,7 @@ def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[l
     )
 
 
-def problems_csv_uri(errors: list[dict]) -> str:
+def problems_csv_uri(errors: list[dict[str, Any]]) -> str:
     """The problems of a rejected import as a CSV the page offers as a download link (a data: URL), so the list
     can be fixed in the spreadsheet, even when the import ran in a request that kept nothing."""
     from flask_babel import gettext as _

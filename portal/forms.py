@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import secrets
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
@@ -13,12 +15,17 @@ from flask_wtf import FlaskForm
 from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
-from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are 3.2's
+from wtforms.fields.core import Field, UnboundField
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length
 
 from portal.database import Base, utcnow
 from portal.extensions import db
 from portal.text import without_controls
+
+_Field = TypeVar("_Field", bound=Field)
 
 
 def required() -> DataRequired:
@@ -29,7 +36,7 @@ def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Use at most %(max)d characters.", max=n))
 
 
-def options(pairs) -> list[SelectChoice]:
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """(value, label) pairs as the options of a SelectField."""
     return [SelectChoice(value, label) for value, label in pairs]
 
@@ -45,12 +52,14 @@ class FormSubmission(Base):
 KEPT_FOR = timedelta(days=2)  # a form kept open longer than this gets no protection against a second send
 
 
-class PortalForm(FlaskForm):
+class PortalForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     """Every form's base. Text fields lose the control characters nothing may store (portal/text.py): tabs and
     line breaks stay in text areas only."""
 
     class Meta:
-        def bind_field(self, form, unbound_field, options):
+        def bind_field(
+            self, form: BaseForm, unbound_field: UnboundField[_Field], options: MutableMapping[str, Any]
+        ) -> _Field:
             if issubclass(unbound_field.field_class, StringField) and not issubclass(
                 unbound_field.field_class, PasswordField
             ):
@@ -59,7 +68,7 @@ class PortalForm(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
 
-def _clean(value, *, multiline: bool):
+def _clean(value: object, *, multiline: bool) -> object:
     return without_controls(value, multiline=multiline) if isinstance(value, str) else value
 
 
@@ -71,16 +80,18 @@ class CreateForm(PortalForm):
 
     submission_key = HiddenField()
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.submission_key.data:  # shown afresh (or sent by a script without one)
             self.submission_key.data = new_submission_key()
         self.sent_already = False
 
-    def validate_on_submit(self, extra_validators=None) -> bool:
+    def validate_on_submit(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         if not super().validate_on_submit(extra_validators):
             return False
-        if not claim_submission(self.submission_key.data):
+        key = self.submission_key.data
+        assert key is not None  # __init__ gave the form one
+        if not claim_submission(key):
             self.sent_already = True
             return False
         return True

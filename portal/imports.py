@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.tabular import ImportCounts, TableRejected
 
 
 def run_import(
-    form, importer: Callable[[BinaryIO, str], ImportCounts], rejected_as: type[ImportCounts] = ImportCounts
+    form: PortalForm, importer: Callable[[BinaryIO, str], ImportCounts], rejected_as: type[ImportCounts] = ImportCounts
 ) -> ImportCounts | None:
     """None until the upload form is submitted and valid; then the importer's result, or an unreadable file's
     problems as a result. Commits a clean result, rolls back anything else."""

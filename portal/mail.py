@@ -6,6 +6,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -50,7 +51,7 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(500))
 
 
-def external_url(endpoint: str, **values) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for a message: from the request when there is one, from PORTAL_URL otherwise (CLI)."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
@@ -59,7 +60,7 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def send_mail(recipient: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
+def send_mail(recipient: str, template: str, *, locale: str | None = None, **context: Any) -> OutboxMessage:
     """Render `template` (first line: subject) in the recipient's language and put it in the outbox.
 
     Delivery by SMTP happens after the caller's commit, so a rolled-back change sends nothing.

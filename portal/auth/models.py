@@ -22,7 +22,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(OptionalPartnerOwned, TimestampMixin, UserMixin, Base):
+class User(OptionalPartnerOwned, TimestampMixin, UserMixin, Base):  # type: ignore[misc]  # Flask-Login ships no types
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app, session
@@ -35,7 +35,8 @@ def _hash(key: str) -> str:
 
 
 def _oldest_open() -> datetime:
-    return utcnow() - current_app.config["PERMANENT_SESSION_LIFETIME"]
+    lifetime: timedelta = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return utcnow() - lifetime
 
 
 def log_in(user: User) -> None:
