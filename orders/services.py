@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnExpressionArgument, CursorResult, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from orders import rollup
@@ -44,9 +46,9 @@ class LineCriteria:
         return bool(self.partner_id or self.first or self.last or self.returns_only)
 
 
-def _line_filters(criteria: LineCriteria) -> list:
+def _line_filters(criteria: LineCriteria) -> list[ColumnExpressionArgument[bool]]:
     period, first, last = criteria.period, criteria.first, criteria.last
-    conditions = []
+    conditions: list[ColumnExpressionArgument[bool]] = []
     if period is not None:
         conditions.append(SalesLine.period == period)
     if first is not None:
@@ -124,7 +126,8 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         ).where(SalesLine.submission_id == submission.id)
     ):
         deltas.add((partner_id, period), net_amount, is_return, sign=-1, customer_id=customer_id)
-    removed = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id)).rowcount
+    deleted = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id))
+    removed = cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
     rollup.apply(deltas)
     submission.status = SubmissionStatus.REVERTED
     submission.reverted_at = utcnow()
@@ -229,7 +232,7 @@ SUBMISSION_EXPORT_HEADERS = [
 ]
 
 
-def submission_export_rows(rows: list[Submission], partner_code) -> list[list[object]]:
+def submission_export_rows(rows: Sequence[Submission], partner_code) -> list[list[object]]:
     return [
         [
             s.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
@@ -101,7 +101,8 @@ class Region(Base):
     @property
     def full_name(self) -> str:
         """Country › subdivision › city, in the current language."""
-        parts, node = [], self
+        parts: list[str] = []
+        node: Region | None = self
         while node is not None:
             parts.append(node.name)
             node = node.parent
@@ -204,6 +205,20 @@ class Partner(TenantRoot, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Partner {self.code}>"
+
+
+class PartnerFacts(Protocol):
+    """What the KPIs and the required courses read of a partner: a Partner, or a row of these columns (the
+    nightly scorecards read thousands of rows, not Partner objects)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def partner_type(self) -> PartnerType: ...
+    @property
+    def tier(self) -> PartnerTier: ...
+    @property
+    def created_at(self) -> datetime: ...
 
 
 class ApplicationStatus(LabelledEnum):

@@ -215,7 +215,7 @@ def count_partners_by_status() -> list[tuple[PartnerStatus, int]]:
     return [(status, counts.get(status, 0)) for status in PartnerStatus]
 
 
-def standing_history(entries: list[AuditEntry]) -> list[AuditEntry]:
+def standing_history(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
     """The audit entries that changed a partner's status or tier, newest first."""
     return [
         entry

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import Response, request
@@ -22,7 +22,7 @@ def requested_export() -> str | None:
     return requested if requested in EXPORT_FORMATS else None
 
 
-def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:
+def csv_bytes(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
     """UTF-8 with BOM, so Excel opens Chinese text right; every cell as export_cell() makes it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -31,7 +31,7 @@ def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[list[object]]) -> Response:
+def table_response(fmt: str, filename: str, headers: Sequence[object], rows: Iterable[Sequence[object]]) -> Response:
     """`fmt` is "csv" or "xlsx"."""
     if fmt == "xlsx":
         body, mimetype = write_xlsx(headers, rows), XLSX_MIMETYPE

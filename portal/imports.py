@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar, overload
 
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.tabular import ImportCounts, TableRejected
 
+_Counts = TypeVar("_Counts", bound=ImportCounts)
 
+
+@overload
+def run_import(form: PortalForm, importer: Callable[[BinaryIO, str], ImportCounts]) -> ImportCounts | None: ...
+@overload
+def run_import(
+    form: PortalForm, importer: Callable[[BinaryIO, str], _Counts], rejected_as: type[_Counts]
+) -> _Counts | None: ...
 def run_import(
     form: PortalForm, importer: Callable[[BinaryIO, str], ImportCounts], rejected_as: type[ImportCounts] = ImportCounts
 ) -> ImportCounts | None:

@@ -257,7 +257,7 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
     return Table(rows(), columns, _written(list(header), positions), "xlsx")
 
 
-def write_xlsx(headers: list[str], rows: Iterable[list[object]]) -> bytes:
+def write_xlsx(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
     """A one-sheet workbook: templates and exports, every cell as export_cell() makes it."""
     from openpyxl import Workbook
 
