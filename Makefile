@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := wsgi
 DOMAINS := portal partners orders performance training
 
-.PHONY: run test test-quick lint fmt bench install install-dev system-deps translations messages clean
+.PHONY: run test test-quick lint typecheck fmt bench install install-dev system-deps translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,11 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: system-deps install-dev lint
+## Types (mypy, configured in pyproject.toml): strict on portal, untyped function bodies checked everywhere.
+typecheck: install-dev
+	$(BIN)/mypy $(DOMAINS) worker.py wsgi.py
+
+test: system-deps install-dev lint typecheck
 	bash scripts/test-all.sh
 
 ## The inner loop: SQLite only, no browser (the crawl and journeys run in `make test`).

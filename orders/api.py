@@ -36,8 +36,8 @@ MESSAGES = {
 }
 
 
-def _error(status: int, message: str, errors: list[RowError] | None = None):
-    body = {"error": message}
+def _error(status: int, message: str, errors: list[RowError] | None = None) -> tuple[Response, int]:
+    body: dict[str, object] = {"error": message}
     if errors is not None:
         body["errors"] = [error.as_dict() for error in errors]
     return jsonify(body), status

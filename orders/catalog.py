@@ -136,7 +136,9 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         for line in product_lines()
         for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}
     }
-    result, parsed, first_row_of = CatalogImportResult(headers=table.headers), [], {}
+    result = CatalogImportResult(headers=table.headers)
+    parsed: list[ProductFields] = []
+    first_row_of: dict[str, int] = {}
     for number, values in table:
         result.rows += 1
         check = RowChecker(number, values)
@@ -158,7 +160,7 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         active_text = values.get("active", "").strip().casefold()
         if active_text not in YES | NO:
             check.wrong("active", _l("Use 1 or 0 (yes or no)."))
-        if check.errors:
+        if check.errors or line is None or price is None:  # each None is among the errors
             result.errors += check.errors
             continue
         first_row_of[sku] = number

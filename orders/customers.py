@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -35,7 +36,7 @@ def mask(value: str | None) -> str:
 class CustomerRow:
     customer: Customer
     lines: int
-    net_amount: object
+    net_amount: Decimal | None  # None: no lines
 
 
 CUSTOMERS_PER_PAGE = 50

@@ -54,6 +54,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     rng = random.Random(2026)
     today = local_today()
     admin = db.session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+    assert admin is not None, "the partners' demo seeds the admin first"
     partners = {p.code: p for p in db.session.scalars(select(Partner))}
     rows, number = [], 1
     for code, customers in CUSTOMERS.items():

@@ -228,7 +228,16 @@ def _parse(
         wrong("quantity", _l("A quantity of 0 is not a sale; a return has a negative quantity."))
     unit_price = amount("unit_price")
     discount = amount("discount", default=Decimal(0))
-    if errors:
+    if (
+        errors
+        or partner_id is None
+        or line_no is None
+        or order_date is None
+        or product is None
+        or quantity is None
+        or unit_price is None
+        or discount is None
+    ):  # each None is among the errors
         return None, errors
     return ParsedLine(
         row,
@@ -441,7 +450,7 @@ def _write_chunk(
         ).where(SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys}))
     )
     # (partner, order, line) → (line id, period, net, is return, customer, submission)
-    existing = {(row[0], row[1], row[2]): tuple(row[3:]) for row in found if (row[0], row[1], row[2]) in wanted}
+    existing = {(row[0], row[1], row[2]): row[3:] for row in found if (row[0], row[1], row[2]) in wanted}
     now = utcnow()
     inserts, updates = [], []
     deltas = rollup.Deltas()

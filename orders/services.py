@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from orders import rollup
@@ -45,9 +46,9 @@ class LineCriteria:
         return bool(self.partner_id or self.first or self.last or self.returns_only)
 
 
-def _line_filters(criteria: LineCriteria) -> list:
+def _line_filters(criteria: LineCriteria) -> list[ColumnExpressionArgument[bool]]:
     period, first, last = criteria.period, criteria.first, criteria.last
-    conditions = []
+    conditions: list[ColumnExpressionArgument[bool]] = []
     if period is not None:
         conditions.append(SalesLine.period == period)
     if first is not None:
@@ -108,12 +109,12 @@ def reported_months() -> list[date]:
     return list(db.session.scalars(select(SalesLine.period).distinct().order_by(SalesLine.period.desc()).limit(36)))
 
 
-def submissions_query() -> Select[tuple[Submission]]:
+def submissions_query() -> Select[Submission]:
     """The submissions in scope, newest first."""
     return select(Submission).order_by(Submission.id.desc())
 
 
-def submission_lines_query(submission: Submission) -> Select[tuple[SalesLine]]:
+def submission_lines_query(submission: Submission) -> Select[SalesLine]:
     """The lines the submission still holds, in the order of its file."""
     return (
         select(SalesLine)
@@ -144,7 +145,8 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         ).where(SalesLine.submission_id == submission.id)
     ):
         deltas.add((partner_id, period), net_amount, is_return, sign=-1, customer_id=customer_id)
-    removed = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id)).rowcount
+    deleted = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id))
+    removed = cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
     rollup.apply(deltas)
     submission.status = SubmissionStatus.REVERTED
     submission.reverted_at = utcnow()
@@ -249,7 +251,7 @@ SUBMISSION_EXPORT_HEADERS = [
 ]
 
 
-def submission_export_rows(query: Select[tuple[Submission]], partner_code) -> list[list[object]]:
+def submission_export_rows(query: Select[Submission], partner_code) -> list[list[object]]:
     return [
         [
             s.id,
@@ -284,7 +286,7 @@ DEAL_EXPORT_HEADERS = [
 ]
 
 
-def deal_export_rows(query: Select[tuple[DealRegistration]], partner_code, *, today: date) -> list[list[object]]:
+def deal_export_rows(query: Select[DealRegistration], partner_code, *, today: date) -> list[list[object]]:
     """One row per registration, in its state on `today` (an overdue one is expired)."""
     return [
         [

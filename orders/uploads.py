@@ -45,7 +45,7 @@ def run_upload(upload_id: int, report) -> IntakeResult:
         upload.status, upload.started_at, upload.attempts = UploadStatus.RUNNING, utcnow(), upload.attempts + 1
         filename, content, actor_id = upload.filename, upload.content, upload.created_by_id
         session.commit()
-        actor = session.get(User, actor_id)
+        actor = session.get_one(User, actor_id)  # created_by_id keeps its user from being deleted
     # The uploader's scope: a manager writes only for their partners. Set after the bypass, which puts back the
     # scope it found when it ends.
     tenancy.set_scope(session, actor)
@@ -65,7 +65,7 @@ def run_upload(upload_id: int, report) -> IntakeResult:
         session.rollback()
     submission_ids = [submission.id for submission in result.submissions]
     with tenancy.every_partner(session, reason="the worker records the outcome of an upload"):
-        upload = session.get(SalesUpload, upload_id)
+        upload = session.get_one(SalesUpload, upload_id)  # found above, and nothing deletes an upload
         if result.ok:
             upload.status, upload.submission_ids = UploadStatus.COMPLETED, submission_ids
             upload.total_amount = result.total

@@ -4,8 +4,10 @@ so the same file twice changes nothing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from enum import StrEnum
+from typing import BinaryIO, TypeVar
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -45,10 +47,11 @@ TIER_WORDS = {
     PartnerTier.GOLD: ("gold", "金牌", "金"),
     PartnerTier.PLATINUM: ("platinum", "白金", "铂金"),
 }
+_Member = TypeVar("_Member", bound=StrEnum)
 _SUFFIX = re.compile(r"(省|市|自治区|特别行政区|壮族|回族|维吾尔|州)$")
 
 
-def _word_map(words: dict) -> dict[str, object]:
+def _word_map(words: Mapping[_Member, Sequence[str]]) -> dict[str, _Member]:
     return {word.casefold(): member for member, spellings in words.items() for word in (member.value, *spellings)}
 
 
@@ -72,7 +75,7 @@ class RegionIndex:
     def __init__(self) -> None:
         regions = db.session.scalars(select(Region)).all()
         self.countries: dict[str, Region] = {}
-        self.children: dict[int, dict[str, Region]] = {}
+        self.children: dict[int | None, dict[str, Region]] = {}  # by parent id (set below every country)
         for region in regions:
             if region.level is RegionLevel.COUNTRY:
                 names = {region.code.casefold(), *_name_keys(region.name_en, region.name_zh)}
@@ -121,7 +124,11 @@ class ImportResult(ImportCounts):
 
 
 def _parse_row(
-    number: int, values: dict[str, str], regions: RegionIndex, types: dict, tiers: dict
+    number: int,
+    values: dict[str, str],
+    regions: RegionIndex,
+    types: dict[str, PartnerType],
+    tiers: dict[str, PartnerTier],
 ) -> tuple[ImportedRow | None, list[RowError]]:
     check = RowChecker(number, values)
     errors, wrong = check.errors, check.wrong
@@ -154,7 +161,7 @@ def _parse_row(
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
             wrong("contact_email", _l("Enter an email address such as name@example.com."))
-    if errors:
+    if errors or partner_type is None or region is None:  # each None is among the errors
         return None, errors
     return ImportedRow(number, code, name, partner_type, tier, region, city_text or None, email), []
 
@@ -167,7 +174,9 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         raise PermissionDenied()
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     regions, types, tiers = RegionIndex(), _word_map(TYPE_WORDS), _word_map(TIER_WORDS)
-    result, parsed, first_row_of = ImportResult(headers=table.headers), [], {}
+    result = ImportResult(headers=table.headers)
+    parsed: list[ImportedRow] = []
+    first_row_of: dict[str, int] = {}
     for number, values in table:
         result.rows += 1
         row, errors = _parse_row(number, values, regions, types, tiers)

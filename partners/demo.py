@@ -201,7 +201,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
             email=email,
             name=name,
             role=role,
-            partner=partners.get(partner_code),
+            partner=partners.get(partner_code) if partner_code else None,
             locale=locale,
             password_hash=password_hash,
             regions=[region_by_code(code) for code in region_codes],

@@ -7,12 +7,12 @@ from wtforms import (
     BooleanField,
     EmailField,
     FileField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are 3.2's
 from wtforms.validators import Email, InputRequired
 
 from partners.models import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
 from portal.database import (
+    Base,
     LabelledEnum,
     OptionalPartnerOwned,
     PartnerOwned,
@@ -21,7 +22,6 @@ from portal.database import (
     enum_labels,
     utcnow,
 )
-from portal.extensions import db
 from portal.i18n import pick
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ PARTNER_STATUS_LABELS = enum_labels(
 )
 
 
-class Region(db.Model):
+class Region(Base):
     """One node of the region tree. `path` ("/CN/CN-GD/CN-GD-440300/") makes "in this region" a prefix match."""
 
     __tablename__ = "regions"
@@ -101,7 +101,8 @@ class Region(db.Model):
     @property
     def full_name(self) -> str:
         """Country › subdivision › city, in the current language."""
-        parts, node = [], self
+        parts: list[str] = []
+        node: Region | None = self
         while node is not None:
             parts.append(node.name)
             node = node.parent
@@ -114,7 +115,7 @@ class Region(db.Model):
         return f"<Region {self.code}>"
 
 
-class ProductLine(db.Model):
+class ProductLine(Base):
     """A line of the brand's products (catalog, coverage and applications refer to it)."""
 
     __tablename__ = "product_lines"
@@ -131,20 +132,20 @@ class ProductLine(db.Model):
 
 partner_product_lines = Table(
     "partner_product_lines",
-    db.metadata,
+    Base.metadata,
     Column("partner_id", ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True),
     Column("product_line_id", ForeignKey("product_lines.id", ondelete="CASCADE"), primary_key=True),
 )
 
 manager_regions = Table(
     "manager_regions",
-    db.metadata,
+    Base.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Partner(TenantRoot, TimestampMixin, db.Model):
+class Partner(TenantRoot, TimestampMixin, Base):
     __tablename__ = "partners"
     code: Mapped[str] = mapped_column(String(32), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200))
@@ -206,6 +207,20 @@ class Partner(TenantRoot, TimestampMixin, db.Model):
         return f"<Partner {self.code}>"
 
 
+class PartnerFacts(Protocol):
+    """What the KPIs and the required courses read of a partner: a Partner, or a row of these columns (the
+    nightly scorecards read thousands of rows, not Partner objects)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def partner_type(self) -> PartnerType: ...
+    @property
+    def tier(self) -> PartnerTier: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 class ApplicationStatus(LabelledEnum):
     SUBMITTED = "submitted"
     INFO_REQUESTED = "info_requested"
@@ -224,20 +239,20 @@ APPLICATION_STATUS_LABELS = enum_labels(
 
 application_product_lines = Table(
     "application_product_lines",
-    db.metadata,
+    Base.metadata,
     Column("application_id", ForeignKey("partner_applications.id", ondelete="CASCADE"), primary_key=True),
     Column("product_line_id", ForeignKey("product_lines.id", ondelete="CASCADE"), primary_key=True),
 )
 
 application_regions = Table(
     "application_regions",
-    db.metadata,
+    Base.metadata,
     Column("application_id", ForeignKey("partner_applications.id", ondelete="CASCADE"), primary_key=True),
     Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class PartnerApplication(OptionalPartnerOwned, TimestampMixin, db.Model):
+class PartnerApplication(OptionalPartnerOwned, TimestampMixin, Base):
     """A company asking to become a partner. partner_id is set when it is approved, so the partner's own
     people can see their application afterwards; until then only admins do."""
 
@@ -289,7 +304,7 @@ class PartnerApplication(OptionalPartnerOwned, TimestampMixin, db.Model):
         return f"{self.region.full_name} › {self.city_text}" if self.city_text else self.region.full_name
 
 
-class AgreementVersion(db.Model):
+class AgreementVersion(Base):
     """One published text of the partner agreement; a partner accepts the newest."""
 
     __tablename__ = "agreement_versions"
@@ -310,7 +325,7 @@ class AgreementVersion(db.Model):
         return pick(self.body_en, self.body_zh)
 
 
-class AgreementAcceptance(PartnerOwned, db.Model):
+class AgreementAcceptance(PartnerOwned, Base):
     __tablename__ = "agreement_acceptances"
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_version_id: Mapped[int] = mapped_column(ForeignKey("agreement_versions.id"))
@@ -352,7 +367,7 @@ CHECKLIST = (
 )
 
 
-class OnboardingMilestone(PartnerOwned, db.Model):
+class OnboardingMilestone(PartnerOwned, Base):
     """When a partner first reached a step: the checklist ticks from these, and onboarding is measured by them."""
 
     __tablename__ = "onboarding_milestones"
@@ -363,7 +378,7 @@ class OnboardingMilestone(PartnerOwned, db.Model):
     __table_args__ = (UniqueConstraint("partner_id", "step"),)
 
 
-class CoverageAssignment(PartnerOwned, db.Model):
+class CoverageAssignment(PartnerOwned, Base):
     """A region (and optionally one product line) a partner is assigned to sell in, from one day to another. Never
     deleted: removing an assignment ends it, so coverage can be seen as of any past date."""
 

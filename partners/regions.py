@@ -6,6 +6,7 @@ import csv
 import gettext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pycountry
 from sqlalchemy import select
@@ -126,12 +127,14 @@ def fill_region_choices(form) -> None:
         form.regions_applied.choices = options([(r.code, r.name) for r in child_regions(country)] if country else [])
 
 
-def picked_region(form) -> Region | None:
-    """The most specific region chosen in a validated RegionPickerForm."""
+def picked_region(form: Any) -> Region:
+    """The most specific region chosen in a validated RegionPickerForm (its country is required, and every choice
+    is one of the tree's regions)."""
     for code in (form.city.data, form.subdivision.data, form.country.data):
-        if code:
-            return region_by_code(code)
-    return None
+        region = region_by_code(code) if code else None
+        if region is not None:
+            return region
+    raise ValueError("picked_region() needs a validated region picker")
 
 
 def preset_region_picker(form, region: Region | None) -> None:

@@ -22,7 +22,7 @@ from portal.security import PermissionDenied, Role, RuleViolation, sees_many_par
 PARTNER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 
 
-def visible_partner_ids(user: User) -> Sequence[int] | object:
+def visible_partner_ids(user: User) -> tenancy.Visible:
     """Admins see every partner; a channel manager the partners in (and under) their regions; a partner's
     users their own partner only."""
     if user.role is Role.ADMIN:

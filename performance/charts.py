@@ -99,7 +99,9 @@ def stylesheet() -> str:
     for index in range(len(STYLE.colors)):
         chart.add(str(index), [1])
     svg = chart.render(is_unicode=True)
-    css = html.unescape(re.search(r"<style[^>]*>(.*?)</style>", svg, re.S).group(1))
+    style = re.search(r"<style[^>]*>(.*?)</style>", svg, re.S)
+    assert style is not None, "pygal drew its chart without a stylesheet"
+    css = html.unescape(style.group(1))
     return (
         "/* pygal's chart CSS, written by performance.charts.stylesheet(): do not edit by hand. */\n"
         + css.replace(f"#chart-{chart.uuid}", "svg.pygal-chart").strip()

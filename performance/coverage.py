@@ -55,7 +55,7 @@ def _covered_regions(partners: list[Partner], as_of: date) -> dict[int, list[tup
         covered[assignment.partner_id].append((assignment.region, assignment.product_line_id))
     for partner in partners:
         if partner.id not in covered:
-            lines = [line.id for line in partner.product_lines] or [None]
+            lines: list[int | None] = [line.id for line in partner.product_lines] or [None]
             covered[partner.id] = [(partner.region, line) for line in lines]
     return covered
 

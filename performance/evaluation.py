@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Float, and_, cast, select
 
@@ -90,7 +91,7 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
         query = query.order_by(Scorecard.score.is_(None), Scorecard.score.desc(), Partner.code)
     if page is None:  # an export: every row, one page
         pairs = db.session.execute(query).all()
-        listing = Page(pairs, 1, max(len(pairs), 1), len(pairs))
+        listing: Page[Any] = Page(list(pairs), 1, max(len(pairs), 1), len(pairs))
     else:
         listing = paginate(query, page=page, per_page=PAGE_SIZE, scalars=False)
     changed = lines_changed_at([partner.id for partner, _card in listing.items], criteria.period)

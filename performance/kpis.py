@@ -4,6 +4,7 @@ one; a KPI without the data it needs is None ("no data"), never 0."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from orders.models import CustomerMonthlySales, DealRegistration, DealStatus, MonthlySales, PeriodReport
 from orders.periods import deadline
-from partners.models import Partner
+from partners.models import Partner, PartnerFacts
 from performance.models import SalesTarget
 from portal.calendar import MonthRange, add_months, month_begins, month_start
 from portal.database import among, utcnow
@@ -118,7 +119,9 @@ def _net(sums: dict[date, tuple[Decimal, Decimal]], months: MonthRange) -> Decim
     return sum(values, Decimal(0)) if values else None
 
 
-def compute_kpis(partners: list[Partner], months: MonthRange, *, now: datetime | None = None) -> dict[int, PartnerKpis]:
+def compute_kpis(
+    partners: Sequence[PartnerFacts], months: MonthRange, *, now: datetime | None = None
+) -> dict[int, PartnerKpis]:
     """Every KPI of every given partner (Partner objects, or rows with their id, type, tier and created_at) over
     `months`, in a fixed number of queries whatever the number of
     partners (pages and scorecards call this for thousands). Sales and customers come from the monthly roll-ups

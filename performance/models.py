@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orders.models import AMOUNT
-from portal.database import PartnerOwned, TimestampMixin, utcnow
-from portal.extensions import db
+from portal.database import Base, PartnerOwned, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from partners.models import Partner
+    from portal.auth.models import User
 
 
-class SalesTarget(PartnerOwned, TimestampMixin, db.Model):
+class SalesTarget(PartnerOwned, TimestampMixin, Base):
     """What a partner should sell in one month (net amount), set by the brand."""
 
     __tablename__ = "sales_targets"
@@ -22,15 +26,15 @@ class SalesTarget(PartnerOwned, TimestampMixin, db.Model):
     amount: Mapped[Decimal] = mapped_column(AMOUNT)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    partner = relationship("Partner")
-    set_by = relationship("User")
+    partner: Mapped[Partner] = relationship()
+    set_by: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("partner_id", "period"),)
 
     AUDITED = ("period", "amount")
 
 
-class ScoringRules(db.Model):
+class ScoringRules(Base):
     """One version of the weights and tier thresholds. Never edited: a change is a new version, so a scorecard
     computed with an older version keeps saying which weights made it."""
 
@@ -46,10 +50,10 @@ class ScoringRules(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
 
 
-class Scorecard(PartnerOwned, db.Model):
+class Scorecard(PartnerOwned, Base):
     """A partner's month as scored with one version of the rules: the KPI values, the normalised values, the
     score and its ranks, kept as computed."""
 
@@ -68,6 +72,6 @@ class Scorecard(PartnerOwned, db.Model):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rules: Mapped[ScoringRules] = relationship()
-    partner = relationship("Partner")
+    partner: Mapped[Partner] = relationship()
 
     __table_args__ = (UniqueConstraint("partner_id", "period", "rules_id"), Index("ix_scorecards_period", "period"))

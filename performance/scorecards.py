@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -98,7 +99,7 @@ def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = Fal
 
 def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
     """The page that lists the lines or records behind a KPI."""
-    span = {"first": months.first.strftime("%Y-%m"), "last": months.last.strftime("%Y-%m")}
+    span: dict[str, Any] = {"first": months.first.strftime("%Y-%m"), "last": months.last.strftime("%Y-%m")}
     if name in ("net_sales", "growth_yoy", "growth_prev", "active_customers", "new_customers"):
         return url_for("orders.lines", partner=partner.id, **span)  # the lines name their customers
     if name == "returns_ratio":

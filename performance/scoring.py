@@ -74,11 +74,12 @@ def percentile(value, peers: Sequence) -> Decimal:
 def weighted_score(normalised: dict[str, Decimal | None], weights: dict[str, int]) -> Decimal | None:
     """100 × Σ weight × value / Σ weight over the KPIs that have data; a KPI without data passes its weight on to
     the others. None when no weighted KPI has data."""
-    used = {name: weight for name, weight in weights.items() if weight and normalised.get(name) is not None}
+    present = {name: value for name, value in normalised.items() if value is not None}
+    used = {name: weight for name, weight in weights.items() if weight and name in present}
     total = sum(used.values())
     if not total:
         return None
-    score = 100 * sum(weight * normalised[name] for name, weight in used.items()) / total
+    score = 100 * sum((weight * present[name] for name, weight in used.items()), Decimal(0)) / total
     return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -90,11 +91,11 @@ def _peer_region(region_path: str) -> str:
 
 def _ranks(scores: dict[int, Decimal | None], groups: dict[int, str]) -> dict[int, tuple[int | None, int]]:
     """Rank 1 = best score within each group; (None, peers) for a partner without a score."""
-    members: dict[str, list[int]] = defaultdict(list)
+    members: dict[str, list[Decimal]] = defaultdict(list)
     for partner_id, group in groups.items():
-        if scores.get(partner_id) is not None:
-            members[group].append(partner_id)
-    ascending = {group: sorted(scores[member] for member in ids) for group, ids in members.items()}
+        if (score := scores.get(partner_id)) is not None:
+            members[group].append(score)
+    ascending = {group: sorted(values) for group, values in members.items()}
     ranks: dict[int, tuple[int | None, int]] = {}
     for partner_id, group in groups.items():
         peers = ascending.get(group, [])
@@ -109,8 +110,8 @@ def _medians(scores: dict[int, Decimal | None], groups: dict[int, str]) -> dict[
     peers without seeing any one of them."""
     members: dict[str, list[Decimal]] = defaultdict(list)
     for partner_id, group in groups.items():
-        if scores.get(partner_id) is not None:
-            members[group].append(scores[partner_id])
+        if (score := scores.get(partner_id)) is not None:
+            members[group].append(score)
     return {
         group: Decimal(median(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         for group, values in members.items()
@@ -269,8 +270,8 @@ def compute_scorecards(
         for name in SIZE_KPIS:
             if (value := getattr(kpis[partner.id], name)) is not None:
                 peers[(partner.partner_type.value, name)].append(value)
-    for values in peers.values():
-        values.sort()
+    for peer_values in peers.values():
+        peer_values.sort()
     normalised: dict[int, dict[str, Decimal | None]] = {}
     for partner in partners:
         own = kpis[partner.id]

@@ -4,9 +4,11 @@ the partners at risk. Everything reads the monthly roll-ups; docs/kpis.md define
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from portal.database import utcnow
 from portal.extensions import db
 from training.services import required_completion_rates
 
+_Key = TypeVar("_Key", bound=Hashable)  # a partner id, or (partner id, customer id)
 WINDOW = 12  # months looked at, ending with the chosen month
 RFM_CLASSES = {
     "high_value": _l("High value"),
@@ -59,7 +62,7 @@ def _top_fifth(values: list[Decimal]) -> Decimal | None:
     return ranked[max(0, len(ranked) // 5 - 1)] if ranked else None
 
 
-def _rfm(months: dict[object, dict[date, Decimal]], last: date) -> dict[object, Rfm]:
+def _rfm(months: Mapping[_Key, dict[date, Decimal]], last: date) -> dict[_Key, Rfm]:
     """RFM of each key (partner or customer) from its months with a purchase and their net amounts."""
     first = add_months(last, 1 - WINDOW)
     raw = {}
@@ -74,7 +77,7 @@ def _rfm(months: dict[object, dict[date, Decimal]], last: date) -> dict[object, 
 
 def partner_rfm(partners: list[Partner], last: date) -> dict[int, Rfm]:
     """RFM of partners from the partner roll-up: a month counts as a purchase when its net sales are positive."""
-    months: dict[object, dict[date, Decimal]] = {p.id: {} for p in partners}
+    months: dict[int, dict[date, Decimal]] = {p.id: {} for p in partners}
     for partner_id, period, net in db.session.execute(
         select(MonthlySales.partner_id, MonthlySales.period, MonthlySales.net_amount).where(
             MonthlySales.partner_id.in_(list(months)),
@@ -101,7 +104,7 @@ def customer_rfm(last: date, *, partner_ids: list[int] | None = None) -> dict[tu
     scope = [CustomerMonthlySales.sale_lines > 0]
     if partner_ids is not None:
         scope.append(CustomerMonthlySales.partner_id.in_(partner_ids))
-    months: dict[object, dict[date, Decimal]] = defaultdict(dict)
+    months: dict[tuple[int, int], dict[date, Decimal]] = defaultdict(dict)
     for partner_id, customer_id, period, net in db.session.execute(
         select(
             CustomerMonthlySales.partner_id,
@@ -120,7 +123,7 @@ def customer_rfm(last: date, *, partner_ids: list[int] | None = None) -> dict[tu
     return _rfm(months, last)
 
 
-def summarise(rfm: dict[object, Rfm]) -> list[SegmentSummary]:
+def summarise(rfm: Mapping[_Key, Rfm]) -> list[SegmentSummary]:
     counts = Counter(r.segment for r in rfm.values())
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for r in rfm.values():

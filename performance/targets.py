@@ -109,7 +109,9 @@ def import_targets(
         raise PermissionDenied()
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     partners = {partner.code.upper(): partner for partner in db.session.scalars(select(Partner))}  # in scope
-    result, parsed, first_row_of = ImportCounts(headers=table.headers), [], {}
+    result = ImportCounts(headers=table.headers)
+    parsed: list[tuple[Partner, date, Decimal]] = []
+    first_row_of: dict[tuple[str, date | None], int] = {}
     for number, values in table:
         result.rows += 1
         check = RowChecker(number, values)
@@ -130,7 +132,7 @@ def import_targets(
         if problem:
             check.wrong("target", problem)
         key = (code, period)
-        if not check.errors and key in first_row_of:
+        if not check.errors and period is not None and key in first_row_of:
             check.wrong(
                 "period",
                 _l(
@@ -140,7 +142,7 @@ def import_targets(
                     row=first_row_of[key],
                 ),
             )
-        if check.errors:
+        if check.errors or partner is None or period is None or amount is None:  # each None is among the errors
             result.errors += check.errors
             continue
         first_row_of[key] = number

@@ -62,16 +62,19 @@ def select_locale() -> str:
     """The user's own choice, then the language cookie, then the browser's Accept-Language."""
     from flask import current_app, has_request_context
 
-    languages = current_app.config["LANGUAGES"]
+    languages: list[str] = current_app.config["LANGUAGES"]
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # CLI and service code: the configured default
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
     from flask import g
 
     from portal.i18n import READER_LOCALE
 
-    chosen = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    chosen: str | None = (
+        getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    )
     chosen = chosen or g.get(READER_LOCALE) or session.get("locale")
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     # By primary subtag, in the browser's order of preference: zh-CN, zh-TW, zh all read the Chinese pages.
     by_language = {"zh": "zh_Hans_CN", "en": "en"}
@@ -79,7 +82,7 @@ def select_locale() -> str:
         match = by_language.get(tag.replace("_", "-").split("-")[0].lower())
         if match:
             return match
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def register_blueprints(app: Flask) -> None:
@@ -131,7 +134,7 @@ def register_request_hooks(app: Flask) -> None:
     layout.install(app)
 
     @app.teardown_request
-    def end_request_session(_exc=None):
+    def end_request_session(_exc: BaseException | None = None) -> None:
         from portal.extensions import db
 
         db.session.remove()  # the session belongs to this request (see extensions._session_scope)

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, String, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import OptionalPartnerOwned, utcnow
+from portal.database import Base, OptionalPartnerOwned, utcnow
 from portal.extensions import db
 
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
-class AuditEntry(OptionalPartnerOwned, db.Model):
+
+class AuditEntry(OptionalPartnerOwned, Base):
     __tablename__ = "audit_entries"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -28,7 +31,7 @@ class AuditEntry(OptionalPartnerOwned, db.Model):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> [before, after]
     reason: Mapped[str | None] = mapped_column(String(500))
 
-    actor = relationship("User", foreign_keys=[actor_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 def _plain(value: Any) -> Any:

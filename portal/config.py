@@ -67,7 +67,7 @@ def _local_url(environ: Mapping[str, str]) -> str:
 class Config:
     SECRET_KEY = env("SECRET_KEY")  # None: generated once into the instance folder
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", "")  # "": SQLite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     INSTANCE_DIR = env("QUDAO_INSTANCE_DIR", None, Path)  # None: instance/ beside the packages
 
     # Sessions are signed cookies: any app instance can serve any request.

@@ -7,14 +7,18 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, TypeDecorator, event, true
+from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, Table, TypeDecorator, event, inspect, true
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, declared_attr, mapped_column, registry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,42 +33,43 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on both databases: SQLite hands back naive values, which are UTC here."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(UTC)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
 
 
-class ExactDecimal(TypeDecorator):
+class ExactDecimal(TypeDecorator[Decimal]):
     """Money and quantities, exact on both databases. PostgreSQL keeps NUMERIC; SQLite has no decimal type (its
     NUMERIC is a float), so there the value is kept as text and summed with exact_sum(), never as a float."""
 
     impl = Numeric
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(48))
-        return dialect.type_descriptor(Numeric(self.impl.precision, self.impl.scale, asdecimal=True))
+        numeric = cast(Numeric[Decimal], self.impl_instance)  # impl = Numeric: the instance's impl is a Numeric
+        return dialect.type_descriptor(Numeric(numeric.precision, numeric.scale, asdecimal=True))
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | float | str | None, dialect: Dialect) -> Decimal | str | None:
         if value is None:
             return None
         value = value if isinstance(value, Decimal) else Decimal(str(value))
         return format(value, "f") if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Decimal | str | None, dialect: Dialect) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
             return value
         return Decimal(value)
@@ -73,13 +78,13 @@ class ExactDecimal(TypeDecorator):
 MANY_IDS = 500
 
 
-def among(column, ids: Collection[int]):
+def among(column: QueryableAttribute[Any] | ColumnElement[Any], ids: Collection[int]) -> ColumnElement[bool]:
     """`column IN ids`, or no condition when the ids are many: skipping the other rows in the user's scope costs
     less than binding thousands of ids (PostgreSQL plans each one). Callers look their rows up by id."""
     return column.in_(list(ids)) if len(ids) <= MANY_IDS else true()
 
 
-class exact_sum(FunctionElement):
+class exact_sum(FunctionElement[Decimal]):
     """SUM of an ExactDecimal column without passing through a float: SQLite uses the decimal_sum() aggregate
     registered on every connection; PostgreSQL its own sum over NUMERIC."""
 
@@ -89,12 +94,12 @@ class exact_sum(FunctionElement):
 
 
 @compiles(exact_sum)
-def _exact_sum(element, compiler, **kw):
+def _exact_sum(element: exact_sum, compiler: SQLCompiler, **kw: Any) -> str:
     return f"sum({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(exact_sum, "sqlite")
-def _exact_sum_sqlite(element, compiler, **kw):
+def _exact_sum_sqlite(element: exact_sum, compiler: SQLCompiler, **kw: Any) -> str:
     return f"decimal_sum({compiler.process(element.clauses, **kw)})"
 
 
@@ -102,7 +107,7 @@ class _DecimalSum:
     def __init__(self) -> None:
         self.total: Decimal | None = None
 
-    def step(self, value) -> None:
+    def step(self, value: object) -> None:
         if value is not None:
             self.total = (self.total or Decimal(0)) + Decimal(str(value))
 
@@ -111,10 +116,27 @@ class _DecimalSum:
 
 
 class Base(DeclarativeBase):
+    """The declarative base every model subclasses, so that mypy sees the models' Mapped[...] attributes.
+    Flask-SQLAlchemy's db.Model is not this class but a sibling built from its namespace: it shares this
+    registry and metadata, so db.metadata, Flask-Migrate and db.session see the same tables."""
+
     registry = registry(
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model here maps a Table (DeclarativeBase allows any FromClause)
+
+    def __repr__(self) -> str:
+        """As Flask-SQLAlchemy's db.Model has it: the class and the primary key (models may override)."""
+        state = inspect(self)
+        if state.transient:
+            key = f"(transient {id(self)})"
+        elif state.pending:
+            key = f"(pending {id(self)})"
+        else:
+            key = ", ".join(map(str, state.identity or ()))
+        return f"<{type(self).__name__} {key}>"
 
 
 class TimestampMixin:
@@ -171,7 +193,7 @@ def _will_write() -> bool:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """Foreign keys on and WAL for the embedded database; other drivers are left alone. pysqlite's own
     transaction handling is switched off, so that _sqlite_begin() decides how each transaction begins."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
@@ -185,7 +207,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection: Connection) -> None:
     """A transaction that will write takes SQLite's write lock up front (BEGIN IMMEDIATE), waiting its turn
     for up to SQLITE_BUSY_SECONDS. Begun deferred, it would read first and then fail at once with "database is
     locked" when another writer got in between: SQLite cannot wait there, as the snapshot it read is stale.
@@ -195,6 +217,8 @@ def _sqlite_begin(connection) -> None:
 
 
 _ENUM_LABELS: dict[tuple[type, str], object] = {}
+_Member = TypeVar("_Member", bound=Enum)
+_Label = TypeVar("_Label")
 
 
 class LabelledEnum(StrEnum):
@@ -205,7 +229,7 @@ class LabelledEnum(StrEnum):
         return str(_ENUM_LABELS[(type(self), self.value)])
 
 
-def enum_labels(labels: dict) -> dict:
+def enum_labels(labels: dict[_Member, _Label]) -> dict[_Member, _Label]:
     """Register the (lazily translated) labels of enum members; returns them for choice lists. Keyed by class
     too: members of two enums with the same value (a StrEnum hashes as its string) keep their own labels."""
     _ENUM_LABELS.update({(type(member), member.value): label for member, label in labels.items()})

@@ -44,8 +44,9 @@ def answer_json_under(app: Flask, prefix: str, respond: Callable[[int, HTTPExcep
     app.extensions.setdefault(JSON_ERRORS, {})[prefix] = respond
 
 
-def error_page(status: int, error: HTTPException | None = None):
-    for prefix, respond in current_app.extensions.get(JSON_ERRORS, {}).items():
+def error_page(status: int, error: HTTPException | None = None) -> Response:
+    answers: dict[str, Callable[[int, HTTPException | None], Response]] = current_app.extensions.get(JSON_ERRORS, {})
+    for prefix, respond in answers.items():
         if request.path.startswith(prefix):
             return respond(status, error)
     title, message = MESSAGES.get(status, MESSAGES[500])
@@ -56,15 +57,15 @@ def error_page(status: int, error: HTTPException | None = None):
 
 def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> Response:
         return error_page(error.code or 500, error)
 
     @app.errorhandler(PermissionDenied)
-    def permission_denied(_error):
+    def permission_denied(_error: PermissionDenied) -> Response:
         return error_page(403)
 
     @app.errorhandler(OperationalError)
-    def busy(error: OperationalError):
+    def busy(error: OperationalError) -> Response:
         if not database_busy(error):
             return unexpected(error)
         db.session.rollback()
@@ -74,7 +75,7 @@ def install(app: Flask) -> None:
         return response
 
     @app.errorhandler(IntegrityError)
-    def conflict(error: IntegrityError):
+    def conflict(error: IntegrityError) -> Response:
         """A unique key taken between the check and the write (two clicks, two colleagues): nothing of this
         request is kept, and the person is told the record exists."""
         db.session.rollback()
@@ -82,7 +83,7 @@ def install(app: Flask) -> None:
         return error_page(409)
 
     @app.errorhandler(Exception)
-    def unexpected(error: Exception):
+    def unexpected(error: Exception) -> Response:
         db.session.rollback()
         app.logger.exception("unhandled error", exc_info=error)
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask import Response, request
 
@@ -21,7 +22,7 @@ def requested_export() -> str | None:
     return requested if requested in EXPORT_FORMATS else None
 
 
-def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:
+def csv_bytes(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
     """UTF-8 with BOM, so Excel opens Chinese text right; every cell as export_cell() makes it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -30,7 +31,7 @@ def csv_bytes(headers: list[str], rows: Iterable[list[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[list[object]]) -> Response:
+def table_response(fmt: str, filename: str, headers: Sequence[object], rows: Iterable[Sequence[object]]) -> Response:
     """`fmt` is "csv" or "xlsx"."""
     if fmt == "xlsx":
         body, mimetype = write_xlsx(headers, rows), XLSX_MIMETYPE
@@ -43,7 +44,7 @@ def table_response(fmt: str, filename: str, headers: list[str], rows: Iterable[l
     )
 
 
-def problems_csv_uri(errors: list[dict]) -> str:
+def problems_csv_uri(errors: list[dict[str, Any]]) -> str:
     """The problems of a rejected import as a CSV the page offers as a download link (a data: URL), so the list
     can be fixed in the spreadsheet, even when the import ran in a request that kept nothing."""
     from flask_babel import gettext as _

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app() binds them."""
 
+from typing import Any, TypeVar, cast
+
 from flask.globals import _cv_app, _cv_request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,13 +14,18 @@ from sqlalchemy import inspect, select
 
 from portal.database import Base
 
+_Model = TypeVar("_Model")
+
 
 class PortalSQLAlchemy(SQLAlchemy):
-    def get_or_404(self, entity, ident, *, description=None):
+    def get_or_404(self, entity: type[_Model], ident: Any, *, description: str | None = None, **kwargs: Any) -> _Model:
         """Always asks the database, so that the tenant scope applies: Session.get() may answer from the
-        identity map, which can hold a row loaded earlier under a deliberate scope bypass."""
+        identity map, which can hold a row loaded earlier under a deliberate scope bypass. So it takes none of
+        Session.get()'s options (the base class's **kwargs)."""
+        if kwargs:
+            raise TypeError(f"get_or_404() takes no Session.get() options: {', '.join(kwargs)}")
         primary_key = inspect(entity).primary_key[0]
-        return self.one_or_404(select(entity).where(primary_key == ident), description=description)
+        return cast(_Model, self.one_or_404(select(entity).where(primary_key == ident), description=description))
 
 
 def _session_scope() -> int:
@@ -28,6 +35,7 @@ def _session_scope() -> int:
     return id(context)
 
 
+# db.Model is not Base but a sibling built from its namespace (same registry and metadata): models subclass Base.
 db = PortalSQLAlchemy(model_class=Base, session_options={"scopefunc": _session_scope})
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
@@ -16,15 +17,20 @@ from flask_wtf import FlaskForm
 from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
-from wtforms import Field, HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are 3.2's
+from wtforms.fields.core import Field, UnboundField
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 from wtforms.widgets import TextInput
 
-from portal.database import utcnow
+from portal.database import Base, utcnow
 from portal.extensions import db
 from portal.money import number_problem, parse_number, plain_decimal
 from portal.security import RuleViolation
 from portal.text import without_controls
+
+_Field = TypeVar("_Field", bound=Field)
 
 
 def required() -> DataRequired:
@@ -42,22 +48,39 @@ class AmountField(Field):
 
     widget = TextInput()
 
-    def __init__(self, label=None, validators=None, *, signed: bool = False, **kwargs) -> None:
+    def __init__(
+        self, label: Any = None, validators: Sequence[Any] | None = None, *, signed: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(label, [InputRequired(message=_l("Fill in this field.")), *(validators or [])], **kwargs)
         self.signed = signed
 
-    def process_formdata(self, valuelist: list) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = parse_number(str(valuelist[0])) if valuelist else None
 
     def _value(self) -> str:
         return str(self.raw_data[0]) if self.raw_data else plain_decimal(self.data)
 
-    def pre_validate(self, form) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         text = str(self.raw_data[0]) if self.raw_data else ""
         if text.strip() and self.data is None:
             raise StopValidation(str(number_problem(text)))
         if self.data is not None and not self.signed and self.data < 0:
             raise StopValidation(str(_l("Use a number of 0 or more.")))
+
+
+def add_error(field: Field, message: object) -> None:
+    """Show `message` next to `field`, after any the validators found (a tuple until the form is validated)."""
+    field.errors = [*field.errors, str(message)]
+
+
+_Value = TypeVar("_Value")
+
+
+def given(value: _Value | None) -> _Value:
+    """The value of a required field of a validated form, which is never None (says so to the type checker)."""
+    if value is None:
+        raise ValueError("a required field is empty: was the form validated?")
+    return value
 
 
 @dataclass
@@ -74,17 +97,16 @@ def refusals_shown(form: FlaskForm, field: str) -> Iterator[Outcome]:
         yield outcome
     except RuleViolation as error:
         named = getattr(form, error.field, None) if error.field else None
-        shown_on = named if named is not None else getattr(form, field)
-        shown_on.errors = [*shown_on.errors, error.message]  # a tuple until the form is validated
+        add_error(named if named is not None else getattr(form, field), error.message)
         outcome.refused = True
 
 
-def options(pairs) -> list[SelectChoice]:
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """(value, label) pairs as the options of a SelectField."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Base):
     """The key of each form that created something, so that the same form sent twice creates it once."""
 
     __tablename__ = "form_submissions"
@@ -95,12 +117,14 @@ class FormSubmission(db.Model):
 KEPT_FOR = timedelta(days=2)  # a form kept open longer than this gets no protection against a second send
 
 
-class PortalForm(FlaskForm):
+class PortalForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     """Every form's base. Text fields lose the control characters nothing may store (portal/text.py): tabs and
     line breaks stay in text areas only."""
 
     class Meta:
-        def bind_field(self, form, unbound_field, options):
+        def bind_field(
+            self, form: BaseForm, unbound_field: UnboundField[_Field], options: MutableMapping[str, Any]
+        ) -> _Field:
             if issubclass(unbound_field.field_class, StringField) and not issubclass(
                 unbound_field.field_class, PasswordField
             ):
@@ -109,7 +133,7 @@ class PortalForm(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
 
-def _clean(value, *, multiline: bool):
+def _clean(value: object, *, multiline: bool) -> object:
     return without_controls(value, multiline=multiline) if isinstance(value, str) else value
 
 
@@ -121,16 +145,18 @@ class CreateForm(PortalForm):
 
     submission_key = HiddenField()
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.submission_key.data:  # shown afresh (or sent by a script without one)
             self.submission_key.data = new_submission_key()
         self.sent_already = False
 
-    def validate_on_submit(self, extra_validators=None) -> bool:
+    def validate_on_submit(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         if not super().validate_on_submit(extra_validators):
             return False
-        if not claim_submission(self.submission_key.data):
+        key = self.submission_key.data
+        assert key is not None  # __init__ gave the form one
+        if not claim_submission(key):
             self.sent_already = True
             return False
         return True

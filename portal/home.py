@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, Response, current_app, request, session
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.extensions import db
 from portal.htmx import local_path, redirect_after_post, render
@@ -21,7 +23,7 @@ class HomePanel:
 
     template: str
     roles: tuple[Role, ...]
-    context: Callable[[], dict] = field(default=lambda: {})
+    context: Callable[[], dict[str, Any]] = field(default=lambda: {})
 
 
 _panels: list[HomePanel] = []
@@ -32,21 +34,21 @@ def register_panels(panels: list[HomePanel]) -> None:
 
 
 @bp.get("/")
-def index():
+def index() -> Response:
     panels = [(panel.template, panel.context()) for panel in _panels if current_user.role in panel.roles]
     return render("home.html", panels=panels)
 
 
 @bp.get("/favicon.ico")
 @public
-def favicon():
+def favicon() -> Response:
     """Browsers ask for /favicon.ico whatever the page names (PDF viewers, feed readers, bookmarks)."""
     return current_app.send_static_file("favicon.svg")
 
 
 @bp.post("/language")
 @public
-def set_language():
+def set_language() -> BaseResponse:
     """Remember the choice: on the account when logged in, in the session cookie otherwise."""
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:

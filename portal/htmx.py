@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, request
 from jinja2_fragments.flask import render_block
+from werkzeug.wrappers import Response as BaseResponse
 
 
 def is_htmx() -> bool:
@@ -23,7 +25,7 @@ def wants_fragment() -> bool:
     )
 
 
-def render(template: str, *, fragment: str | None = None, status: int = 200, **context) -> Response:
+def render(template: str, *, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
     """The whole page, or just the named block when htmx asks for a part of it."""
     from flask import render_template
 
@@ -36,7 +38,7 @@ def render(template: str, *, fragment: str | None = None, status: int = 200, **c
     return response
 
 
-def redirect_after_post(url: str) -> Response:
+def redirect_after_post(url: str) -> BaseResponse:
     """After a successful POST: htmx follows HX-Redirect, a plain form follows a 303."""
     if is_htmx():
         response = make_response("", 204)
@@ -67,7 +69,7 @@ def local_path(target: str | None, default: str) -> str:
     return target if target and target.startswith("/") and stays_on_this_site(target) else default
 
 
-def redirect_to_login(url: str) -> Response:
+def redirect_to_login(url: str) -> BaseResponse:
     if is_htmx():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = url
@@ -75,7 +77,7 @@ def redirect_to_login(url: str) -> Response:
     return redirect(url)
 
 
-def partial_or_redirect(template: str, url: str, **context) -> Response:
+def partial_or_redirect(template: str, url: str, **context: Any) -> BaseResponse:
     """After a POST from a list: htmx swaps in the one changed item (`template`); a plain form goes back to `url`."""
     if wants_fragment():
         return render(template, **context)

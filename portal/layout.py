@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -47,7 +49,7 @@ def navigation() -> list[tuple[str, str]]:
 def page_url(page: int, name: str = "page") -> str:
     """This page's URL with its filters kept and another page number (in ?`name`=, when a page pages two lists)."""
     arguments = {**(request.view_args or {}), **request.args.to_dict(), name: page}
-    return url_for(request.endpoint, **arguments)
+    return url_for(request.endpoint or "home.index", **arguments)
 
 
 def install(app: Flask) -> None:
@@ -58,7 +60,7 @@ def install(app: Flask) -> None:
     money.install(app)
 
     @app.context_processor
-    def layout_context():
+    def layout_context() -> dict[str, Any]:
         if not has_request_context():  # mail rendered by a CLI command has no page around it
             return {}
         locale = get_locale()
@@ -78,7 +80,7 @@ def install(app: Flask) -> None:
     )
     # The form macros as a global: htmx fragments (single blocks) do not see a template's own imports.
     app.jinja_env.globals["forms"] = app.jinja_env.get_template("macros/forms.html").module
-    app.jinja_env.globals["pager"] = app.jinja_env.get_template("macros/pager.html").module.pager
+    app.jinja_env.globals["pager"] = vars(app.jinja_env.get_template("macros/pager.html").module)["pager"]
     # One unambiguous form in both languages, with the zone: partners read it in Seattle and Munich too.
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm ZZZZ") if value else ""
     app.jinja_env.filters["day"] = lambda value: format_date(value, "yyyy-MM-dd") if value else ""

@@ -6,6 +6,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -15,7 +16,7 @@ from sqlalchemy import String, Text, event, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal import queue
-from portal.database import LabelledEnum, enum_column, enum_labels, utcnow
+from portal.database import Base, LabelledEnum, enum_column, enum_labels, utcnow
 from portal.extensions import db
 
 PENDING_DELIVERY = "qudao.mail_pending"
@@ -38,7 +39,7 @@ MAIL_STATUS_LABELS = enum_labels(
 )
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -50,7 +51,7 @@ class OutboxMessage(db.Model):
     error: Mapped[str | None] = mapped_column(String(500))
 
 
-def external_url(endpoint: str, **values) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for a message: from the request when there is one, from PORTAL_URL otherwise (CLI)."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
@@ -67,7 +68,7 @@ def outbox_page(*, recipient: str, page: int, per_page: int) -> list[OutboxMessa
     return list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
 
 
-def send_mail(recipient: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
+def send_mail(recipient: str, template: str, *, locale: str | None = None, **context: Any) -> OutboxMessage:
     """Render `template` (first line: subject) in the recipient's language and put it in the outbox.
 
     Delivery by SMTP happens after the caller's commit, so a rolled-back change sends nothing.

@@ -9,45 +9,49 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import DateTime, Numeric, String, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC on both databases (as portal.database.UTCDateTime on 2026-11-23)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if isinstance(value, datetime) and value.tzinfo is not None:
             value = value.astimezone(UTC)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if isinstance(value, datetime) and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
 
 
-class ExactDecimal(TypeDecorator):
+class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC on PostgreSQL, exact text on SQLite (as portal.database.ExactDecimal on 2026-11-23)."""
 
     impl = Numeric
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(48))
-        return dialect.type_descriptor(Numeric(self.impl.precision, self.impl.scale, asdecimal=True))
+        numeric = cast(Numeric[Decimal], self.impl_instance)  # impl = Numeric: the instance's impl is a Numeric
+        return dialect.type_descriptor(Numeric(numeric.precision, numeric.scale, asdecimal=True))
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | float | str | None, dialect: Dialect) -> Decimal | str | None:
         if value is None:
             return None
         value = value if isinstance(value, Decimal) else Decimal(str(value))
         return format(value, "f") if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Decimal | str | None, dialect: Dialect) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
             return value
         return Decimal(value)

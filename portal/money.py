@@ -45,7 +45,7 @@ def money(amount: Decimal | None) -> str:
     return "—" if amount is None else f"{to_cents(amount):,.2f}"
 
 
-def plain_decimal(value) -> str:
+def plain_decimal(value: Decimal | float | str | None) -> str:
     """10, 12.5, 3.1416 — never 1E+1 or 12.5000."""
     return "" if value is None else format(Decimal(value).normalize(), "f")
 

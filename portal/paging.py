@@ -7,7 +7,7 @@ some lists know their count already (the sales lines sum and count in one query)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 
@@ -38,7 +38,9 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
-def paginate(query: Select, *, page: int, per_page: int, total: int | None = None, scalars: bool = True) -> Page:
+def paginate(
+    query: Select[*tuple[Any, ...]], *, page: int, per_page: int, total: int | None = None, scalars: bool = True
+) -> Page[Any]:
     """The `page`-th page (from 1, clamped to the last) of an ordered query; `total` when it is known already."""
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0

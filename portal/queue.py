@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
@@ -26,7 +27,7 @@ from portal.database import writing
 QUEUE_NAME = "qudao"
 
 
-def create_huey(config) -> Huey:
+def create_huey(config: Mapping[str, Any]) -> Huey:
     """Immediate (in memory) for tests, Redis for redis://…, else a SQLite file (sqlite:///path, or huey.db in
     the instance folder)."""
     url = config["HUEY_URL"]
@@ -41,7 +42,7 @@ def create_huey(config) -> Huey:
     return SqliteHuey(QUEUE_NAME, filename=str(filename))
 
 
-def init_app(app: Flask, tasks: Iterable[Callable]) -> Huey:
+def init_app(app: Flask, tasks: Iterable[Callable[..., Any]]) -> Huey:
     """Give the app its queue and register each task body on it."""
     huey = create_huey(app.config)
     app.extensions["huey"] = huey
@@ -64,15 +65,15 @@ def current_huey() -> Huey:
     return current_app.extensions["huey"]
 
 
-def enqueue(task: Callable, *args) -> None:
+def enqueue(task: Callable[..., Any], *args: Any) -> None:
     """Queue `task(*args)` for the worker (immediate mode: run it now). Commit what it reads first."""
     current_app.extensions["huey.tasks"][task](*args)
 
 
-def _as_worker(app: Flask, task: Callable) -> Callable:
+def _as_worker(app: Flask, task: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(task)
-    def run(*args, **kwargs):
-        def in_app_context():
+    def run(*args: Any, **kwargs: Any) -> Any:
+        def in_app_context() -> Any:
             with app.app_context(), writing():
                 return task(*args, **kwargs)
 

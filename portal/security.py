@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from flask import Flask, abort, current_app, has_request_context, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,6 +16,8 @@ from portal import tenancy
 from portal.database import LabelledEnum, enum_labels
 from portal.extensions import db
 from portal.htmx import redirect_to_login
+
+_View = TypeVar("_View", bound=Callable[..., Any])
 
 
 class Role(LabelledEnum):
@@ -40,7 +43,7 @@ PARTNER_ROLES = (Role.PARTNER_USER, Role.PARTNER_ADMIN)
 BRAND_ROLES = (Role.CHANNEL_MANAGER, Role.ADMIN)
 
 
-def sees_many_partners(user) -> bool:
+def sees_many_partners(user: Any) -> bool:
     """Brand staff see several partners' rows, so their lists name the partner; a partner's own lists need not."""
     return getattr(user, "role", None) in BRAND_ROLES
 
@@ -65,22 +68,22 @@ class RuleViolation(Exception):
         self.field = field
 
 
-def public(view: Callable) -> Callable:
+def public(view: _View) -> _View:
     """Open a view to anonymous visitors; every other endpoint needs a logged-in, active user."""
     view.is_public = True  # type: ignore[attr-defined]
     return view
 
 
-def require_role(*roles: Role) -> Callable:
-    def decorator(view: Callable) -> Callable:
+def require_role(*roles: Role) -> Callable[[_View], _View]:
+    def decorator(view: _View) -> _View:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
         wrapped.required_roles = roles  # type: ignore[attr-defined]
-        return wrapped
+        return cast(_View, wrapped)
 
     return decorator
 
@@ -109,7 +112,7 @@ def _view_is_public() -> bool:
 
 def install_login_gate(app: Flask) -> None:
     @app.before_request
-    def login_gate():
+    def login_gate() -> ResponseReturnValue | None:
         user = current_user if current_user.is_authenticated else None
         tenancy.set_scope(db.session(), user)
         if user is None and not _view_is_public():

@@ -8,11 +8,11 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask_babel import lazy_gettext as _l
 
@@ -42,7 +42,7 @@ class RowError:
     column: str
     message: str
 
-    def as_dict(self, headers: dict[str, str] | None = None) -> dict:
+    def as_dict(self, headers: dict[str, str] | None = None) -> dict[str, Any]:
         """With the column as the file named it (`headers`: key → header written), when it did."""
         return {"row": self.row, "column": (headers or {}).get(self.column, self.column), "reason": str(self.message)}
 
@@ -52,9 +52,10 @@ class RowChecker:
     every import."""
 
     def __init__(self, row: int, values: dict[str, str]) -> None:
-        self.row, self.values, self.errors = row, values, []
+        self.row, self.values = row, values
+        self.errors: list[RowError] = []
 
-    def wrong(self, column: str, message) -> None:
+    def wrong(self, column: str, message: str) -> None:
         self.errors.append(RowError(self.row, column, message))
 
     def text(self, key: str, limit: int, *, required: bool = True) -> str:
@@ -77,7 +78,7 @@ class ImportProblems:
     def ok(self) -> bool:
         return not self.errors
 
-    def problems(self) -> list[dict]:
+    def problems(self) -> list[dict[str, Any]]:
         return [error.as_dict(self.headers) for error in self.errors]
 
 
@@ -103,7 +104,7 @@ class TableRejected(Exception):
         self.errors = list(errors)
 
 
-def _file_error(message) -> TableRejected:
+def _file_error(message: str) -> TableRejected:
     return TableRejected(RowError(0, "", message))
 
 
@@ -121,7 +122,7 @@ class Table:
     headers: dict[str, str] = field(default_factory=dict)  # column key → its header as the file wrote it
     encoding: str = ""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         return self.rows
 
 
@@ -142,7 +143,7 @@ def read_table(stream: BinaryIO, filename: str, columns: list[Column], *, max_by
     return _read_csv(stream, columns)
 
 
-def _map_headers(header: list[object], columns: list[Column]) -> dict[int, Column]:
+def _map_headers(header: Sequence[object], columns: list[Column]) -> dict[int, Column]:
     by_key = {_header_key(spelling): column for column in columns for spelling in column.headers}
     positions: dict[int, Column] = {}
     for index, text in enumerate(header):
@@ -157,7 +158,7 @@ def _map_headers(header: list[object], columns: list[Column]) -> dict[int, Colum
     return positions
 
 
-def _written(header: list[object], positions: dict[int, Column]) -> dict[str, str]:
+def _written(header: Sequence[object], positions: dict[int, Column]) -> dict[str, str]:
     return {
         column.key: without_controls(str(header[index])).strip().lstrip("\ufeff") for index, column in positions.items()
     }
@@ -198,7 +199,7 @@ def _read_csv(stream: BinaryIO, columns: list[Column]) -> Table:
         text.detach()
         raise
 
-    def rows():
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
         try:
             for number, values in enumerate(reader, start=2):
                 cells = [without_controls(value).strip() for value in values]
@@ -245,7 +246,7 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
         raise _file_error(_l("The file is empty."))
     positions = _map_headers(list(header), columns)
 
-    def rows():
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
         try:
             for number, row in enumerate(values, start=2):
                 cells = [_cell_text(cell) for cell in row]
@@ -260,7 +261,7 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
     return Table(rows(), columns, _written(list(header), positions), "xlsx")
 
 
-def write_xlsx(headers: list[str], rows: Iterable[list[object]]) -> bytes:
+def write_xlsx(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
     """A one-sheet workbook: templates and exports, every cell as export_cell() makes it."""
     from openpyxl import Workbook
 

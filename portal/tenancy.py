@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import event, false, literal_column
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import Delete, Table, TableClause, Update, event, false, literal_column
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement, ColumnClause
 from sqlalchemy.sql.util import find_tables
 
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
@@ -30,6 +32,7 @@ class _Marker:
 UNDECIDED = _Marker("UNDECIDED")
 EVERY_PARTNER = _Marker("EVERY_PARTNER")
 _TENANT_CLASSES = (PartnerOwned, OptionalPartnerOwned, TenantRoot)
+Visible = Sequence[int] | _Marker  # the ids of the partners a user may see, or EVERY_PARTNER
 
 
 class ScopeNotSet(RuntimeError):
@@ -37,10 +40,10 @@ class ScopeNotSet(RuntimeError):
 
 
 # Set by create_app(): the partners domain knows who covers what.
-_visible_partner_ids: Callable[[User], Sequence[int] | _Marker] | None = None
+_visible_partner_ids: Callable[[User], Visible] | None = None
 
 
-def configure(visible_partner_ids: Callable[[User], Sequence[int] | _Marker]) -> None:
+def configure(visible_partner_ids: Callable[[User], Visible]) -> None:
     global _visible_partner_ids
     _visible_partner_ids = visible_partner_ids
 
@@ -53,7 +56,7 @@ def set_scope(session: Session, user: User | None) -> None:
     assert _visible_partner_ids is not None, "tenancy.configure() was not called"
     with every_partner(session, reason="computing the scope itself"):
         visible = _visible_partner_ids(user)
-    session.info[VISIBLE_PARTNERS] = visible if visible is EVERY_PARTNER else tuple(visible)
+    session.info[VISIBLE_PARTNERS] = visible if isinstance(visible, _Marker) else tuple(visible)
 
 
 @contextmanager
@@ -84,10 +87,14 @@ def _partner_tables() -> dict[str, str]:
     tables = {}
     for mapper in Base.registry.mappers:
         if issubclass(mapper.class_, (PartnerOwned, OptionalPartnerOwned)):
-            tables[mapper.local_table.name] = "partner_id"
+            tables[_table_name(mapper)] = "partner_id"
         elif issubclass(mapper.class_, TenantRoot):
-            tables[mapper.local_table.name] = "id"
+            tables[_table_name(mapper)] = "id"
     return tables
+
+
+def _table_name(mapper: Mapper[Any]) -> str:
+    return cast(Table, mapper.local_table).name  # a declarative model maps one Table
 
 
 def _tables_touched(state: ORMExecuteState) -> tuple[set[str], bool]:
@@ -96,7 +103,7 @@ def _tables_touched(state: ORMExecuteState) -> tuple[set[str], bool]:
     statement, while it limits every entity of an ORM one, joined ones too."""
     partner_tables = _partner_tables()
     tables = find_tables(
-        state.statement,
+        cast(ClauseElement, state.statement),  # a Select, Update or Delete: each a ClauseElement
         check_columns=True,
         include_aliases=True,
         include_joins=True,
@@ -104,7 +111,7 @@ def _tables_touched(state: ORMExecuteState) -> tuple[set[str], bool]:
         include_crud=True,
     )
     touched = {table.name for table in tables if getattr(table, "name", None) in partner_tables}
-    mapped = {mapper.local_table.name for mapper in state.all_mappers}
+    mapped = {_table_name(mapper) for mapper in state.all_mappers}
     orm = bool(mapped) or any("parententity" in getattr(table, "_annotations", {}) for table in tables)
     return touched | (mapped & set(partner_tables)), not orm
 
@@ -128,11 +135,15 @@ def _limit_to_visible_partners(state: ORMExecuteState) -> None:
         raise ScopeNotSet("partner data queried before anyone decided whose")
     statement = state.statement
     if core:
-        table = getattr(statement, "table", None)
-        if (state.is_update or state.is_delete) and getattr(table, "name", None) in touched:
+        if (
+            isinstance(statement, Update | Delete)
+            and isinstance(statement.table, TableClause)
+            and statement.table.name in touched
+        ):
             # A Core UPDATE or DELETE of a partner table: limited to the visible partners' rows here. The ids
             # are written into the SQL, as an executemany (the roll-ups) may not carry an expanding IN.
-            ids = [literal_column(str(int(partner_id))) for partner_id in visible]
+            table = statement.table
+            ids: list[ColumnClause[Any]] = [literal_column(str(int(partner_id))) for partner_id in visible]
             statement = statement.where(table.c[_partner_tables()[table.name]].in_(ids) if ids else false())
         else:
             raise ScopeNotSet(
@@ -142,7 +153,7 @@ def _limit_to_visible_partners(state: ORMExecuteState) -> None:
     state.statement = _with_scope(statement, visible)
 
 
-def _with_scope(statement, visible: tuple[int, ...]):
+def _with_scope(statement: Executable, visible: tuple[int, ...]) -> Executable:
     return statement.options(
         with_loader_criteria(PartnerOwned, lambda cls: cls.partner_id.in_(visible), include_aliases=True),
         with_loader_criteria(OptionalPartnerOwned, lambda cls: cls.partner_id.in_(visible), include_aliases=True),

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.database import PartnerOwned, TimestampMixin, utcnow
-from portal.extensions import db
+from portal.database import Base, PartnerOwned, TimestampMixin, utcnow
 from portal.i18n import pick
 
+if TYPE_CHECKING:
+    from partners.models import ProductLine
+    from portal.auth.models import User
 
-class Course(TimestampMixin, db.Model):
+
+class Course(TimestampMixin, Base):
     __tablename__ = "courses"
     id: Mapped[int] = mapped_column(primary_key=True)
     title_en: Mapped[str] = mapped_column(String(200))
@@ -34,7 +38,7 @@ class Course(TimestampMixin, db.Model):
     questions: Mapped[list[Question]] = relationship(
         back_populates="course", order_by="Question.position", cascade="all, delete-orphan"
     )
-    product_line = relationship("ProductLine")
+    product_line: Mapped[ProductLine | None] = relationship()
 
     EDITABLE = (  # what the course form sets
         "title_en",
@@ -59,7 +63,7 @@ class Course(TimestampMixin, db.Model):
         return pick(self.summary_en, self.summary_zh)
 
 
-class Lesson(db.Model):
+class Lesson(Base):
     __tablename__ = "lessons"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -80,7 +84,7 @@ class Lesson(db.Model):
         return pick(self.body_en, self.body_zh)
 
 
-class Question(db.Model):
+class Question(Base):
     __tablename__ = "questions"
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -99,7 +103,7 @@ class Question(db.Model):
         return pick(self.text_en, self.text_zh)
 
 
-class QuestionOption(db.Model):
+class QuestionOption(Base):
     __tablename__ = "question_options"
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
@@ -114,7 +118,7 @@ class QuestionOption(db.Model):
         return pick(self.text_en, self.text_zh)
 
 
-class LessonProgress(PartnerOwned, db.Model):
+class LessonProgress(PartnerOwned, Base):
     """A learner has read a lesson; kept when the course is edited."""
 
     __tablename__ = "lesson_progress"
@@ -126,7 +130,7 @@ class LessonProgress(PartnerOwned, db.Model):
     __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
 
 
-class QuizAttempt(PartnerOwned, db.Model):
+class QuizAttempt(PartnerOwned, Base):
     """One try at a course's quiz: the shuffled order it was shown in, the answers, the score."""
 
     __tablename__ = "quiz_attempts"
@@ -142,13 +146,13 @@ class QuizAttempt(PartnerOwned, db.Model):
     passed: Mapped[bool | None]
 
     course: Mapped[Course] = relationship()
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
     # Two starts at once cannot both take the same number, so no race gets past the limit.
     __table_args__ = (UniqueConstraint("user_id", "course_id", "number"),)
 
 
-class Certificate(PartnerOwned, db.Model):
+class Certificate(PartnerOwned, Base):
     __tablename__ = "certificates"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)  # printed on the PDF and in its QR code
@@ -160,7 +164,7 @@ class Certificate(PartnerOwned, db.Model):
     reminded_at: Mapped[datetime | None]
 
     course: Mapped[Course] = relationship()
-    user = relationship("User")
+    user: Mapped[User] = relationship()
 
     def is_valid(self, at: datetime) -> bool:
         return self.expires_at > at

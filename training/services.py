@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from partners.models import OnboardingStep, Partner
+from partners.models import OnboardingStep, Partner, PartnerFacts
 from partners.onboarding import record_milestone
 from portal import audit
 from portal.auth.models import User
@@ -80,7 +80,7 @@ def _only_portal_images(tag: str, attribute: str, value: str) -> str | None:
     return value if stays_on_this_site(value) else None
 
 
-def is_required(course: Course, partner: Partner) -> bool:
+def is_required(course: Course, partner: PartnerFacts) -> bool:
     """Required when the partner's type is listed and its tier is listed (no tiers listed: every tier)."""
     return partner.partner_type.value in (course.required_types or []) and (
         not course.required_tiers or partner.tier.value in course.required_tiers
@@ -134,7 +134,7 @@ def courses_for(user: User) -> list[CourseState]:
     states = [
         CourseState(
             course,
-            bool(user.partner) and is_required(course, user.partner),
+            user.partner is not None and is_required(course, user.partner),
             done.get(course.id, 0),
             current_certificate(user.id, course.id),
             attempts.get(course.id, 0),
@@ -264,8 +264,8 @@ def submit_attempt(attempt: QuizAttempt, *, user: User, answers: dict[int, list[
     if attempt.number > course.max_attempts:  # left by a race before attempts were numbered, or a lower limit
         raise RuleViolation(_l("All %(n)d attempts are used.", n=course.max_attempts))
     shown = {question_id: set(option_ids) for question_id, option_ids in attempt.layout}
-    for question_id, chosen in answers.items():
-        if question_id not in shown or not set(chosen) <= shown[question_id]:
+    for question_id, sent in answers.items():
+        if question_id not in shown or not set(sent) <= shown[question_id]:
             raise RuleViolation(_l("These answers do not belong to this quiz."))
     questions = {q.id: q for q in course.questions if q.id in shown}
     results = []
@@ -310,7 +310,7 @@ def issue_certificate(
     )
     db.session.add(certificate)
     db.session.flush()
-    record_milestone(user.partner_id, OnboardingStep.TRAINING, at=issued)
+    record_milestone(certificate.partner_id, OnboardingStep.TRAINING, at=issued)
     return certificate
 
 
@@ -345,14 +345,16 @@ def required_completion_rate(partner: Partner, *, at: datetime | None = None) ->
     return required_completion_rates([partner], at=at)[partner.id]
 
 
-def required_completion_rates(partners: Sequence[Partner], *, at: datetime | None = None) -> dict[int, float | None]:
+def required_completion_rates(
+    partners: Sequence[PartnerFacts], *, at: datetime | None = None
+) -> dict[int, float | None]:
     """required_completion_rate for many partners in three queries (the scorecards of every partner). Only
     courses that existed at `at` are required then, and only users who can log in (an invitation never
     accepted is nobody yet) are asked to hold them: with neither, the rate is None ("no data"), not 0."""
     at = at or utcnow()
     courses = list(db.session.scalars(select(Course).where(Course.is_published, Course.created_at <= at)))
     ids = [partner.id for partner in partners]
-    users: dict[int, list[int]] = defaultdict(list)
+    users: dict[int | None, list[int]] = defaultdict(list)  # None: brand staff, when among() limits nothing
     for user_id, partner_id in db.session.execute(
         select(User.id, User.partner_id).where(
             among(User.partner_id, ids), User.is_active, User.password_hash.is_not(None)

@@ -45,11 +45,11 @@ def edit_product(product_id: int | None):
     form = _product_form(product)
     if form.validate_on_submit():
         fields = catalog.ProductFields(
-            sku=form.sku.data,
-            name_en=form.name_en.data,
-            name_zh=form.name_zh.data,
-            product_line=db.session.get(ProductLine, form.product_line_id.data),
-            unit=form.unit.data,
+            sku=form.sku.data or "",
+            name_en=form.name_en.data or "",
+            name_zh=form.name_zh.data or "",
+            product_line=db.session.get_one(ProductLine, form.product_line_id.data),
+            unit=form.unit.data or "",
             list_price=form.list_price.data,
             is_active=form.is_active.data,
         )

@@ -79,7 +79,7 @@ def erase_customer(customer_id: int):
     if not form.validate_on_submit():
         flash(_("Say whose request this is."), "error")
         return redirect_after_post(url_for("orders.customer", customer_id=row.id))
-    customers.erase_personal_data(row, actor=current_user, reason=form.reason.data)
+    customers.erase_personal_data(row, actor=current_user, reason=form.reason.data or "")
     db.session.commit()
     flash(_("The personal data is erased; the sales stay."), "success")
     return redirect_after_post(url_for("orders.customer", customer_id=row.id))

@@ -14,7 +14,7 @@ from orders.views.filters import partner_code
 from portal.calendar import local_today, parse_month
 from portal.exports import requested_export, table_response
 from portal.extensions import db
-from portal.forms import refusals_shown
+from portal.forms import given, refusals_shown
 from portal.htmx import redirect_after_post, render
 from portal.paging import page_number, paginate
 from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_role
@@ -52,11 +52,11 @@ def register_deal():
     form = DealForm()
     if form.validate_on_submit():
         fields = deals.DealFields(
-            customer_name=form.customer_name.data,
+            customer_name=form.customer_name.data or "",
             customer_region=form.customer_region.data or "",
-            products=form.products.data,
+            products=form.products.data or "",
             estimated_value=form.estimated_value.data,
-            expected_close=form.expected_close.data,
+            expected_close=given(form.expected_close.data),
         )
         with refusals_shown(form, "customer_name") as outcome:
             deal = deals.register_deal(fields, actor=current_user, today=local_today())

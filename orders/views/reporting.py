@@ -47,7 +47,7 @@ def _form_rows() -> list[tuple[int, dict[str, str]]]:
     """The web form's lines as rows: the order's fields in each, numbered by the form's line (so a problem shows
     under its line even when a line above was left blank); blank lines are left out."""
     header = {key: request.form.get(key, "") for key in ORDER_FIELDS}
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for index in sorted({int(k.split("-")[1]) for k in request.form if k.startswith("sku-") and k[4:].isdigit()}):
         line = {key: request.form.get(f"{key}-{index}", "") for key in ("sku", "quantity", "unit_price", "discount")}
         if any(value.strip() for value in line.values()):

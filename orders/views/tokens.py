@@ -21,7 +21,7 @@ def tokens():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        _token, new_token = api_tokens.create_token(actor=current_user, name=form.name.data)
+        _token, new_token = api_tokens.create_token(actor=current_user, name=form.name.data or "")
         db.session.commit()
         form = TokenForm(formdata=None)
     return render(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("partners", __name__, url_prefix="/partners", template_folder="../templates")
+bp: Blueprint = Blueprint("partners", __name__, url_prefix="/partners", template_folder="../templates")
 
 from partners.views import directory, onboarding_pages  # noqa: E402,F401,I001  (their routes)
 from partners.views.home import HOME_PANELS, STEP_PAGES  # noqa: E402,F401

@@ -66,7 +66,7 @@ def change_standing(partner_id: int):
                 actor=current_user,
                 status=PartnerStatus(form.status.data),
                 tier=PartnerTier(form.tier.data),
-                reason=form.reason.data,
+                reason=form.reason.data or "",
             )
         if not outcome.refused:
             db.session.commit()
@@ -82,8 +82,8 @@ def create():
     regions.fill_region_choices(form)
     if form.validate_on_submit():
         fields = services.PartnerFields(
-            code=form.code.data,
-            legal_name=form.legal_name.data,
+            code=form.code.data or "",
+            legal_name=form.legal_name.data or "",
             partner_type=PartnerType(form.partner_type.data),
             tier=PartnerTier(form.tier.data),
             region=regions.picked_region(form),

@@ -22,7 +22,7 @@ from partners.views import bp
 from portal import throttle
 from portal.auth.services import normalise_email
 from portal.extensions import db
-from portal.forms import options, refusals_shown
+from portal.forms import given, options, refusals_shown
 from portal.htmx import partial_or_redirect, redirect_after_post, render
 from portal.i18n import is_chinese
 from portal.imports import import_page
@@ -37,16 +37,16 @@ def _product_line_choices(form_field) -> None:
 
 def _application_fields(form: PartnerApplicationForm) -> onboarding.ApplicationFields:
     return onboarding.ApplicationFields(
-        legal_name=form.legal_name.data,
+        legal_name=form.legal_name.data or "",
         partner_type=PartnerType(form.partner_type.data),
         registration_number=form.registration_number.data or "",
         region=regions.picked_region(form),
         city_text=form.city_text.data or "",
-        product_lines=product_lines_by_id(form.product_lines.data),
-        regions_applied=[regions.region_by_code(code) for code in form.regions_applied.data or []],
-        contact_name=form.contact_name.data,
-        contact_email=form.contact_email.data,
-        contact_phone=form.contact_phone.data,
+        product_lines=product_lines_by_id(form.product_lines.data or []),
+        regions_applied=[given(regions.region_by_code(code)) for code in form.regions_applied.data or []],
+        contact_name=form.contact_name.data or "",
+        contact_email=form.contact_email.data or "",
+        contact_phone=form.contact_phone.data or "",
         locale=str(get_locale()),
         consent_ip=request.remote_addr,
     )
@@ -269,11 +269,11 @@ def agreements():
         with refusals_shown(form, "version") as outcome:
             onboarding.publish_agreement(
                 actor=current_user,
-                version=form.version.data,
-                title_en=form.title_en.data,
-                title_zh=form.title_zh.data,
-                body_en=form.body_en.data,
-                body_zh=form.body_zh.data,
+                version=form.version.data or "",
+                title_en=form.title_en.data or "",
+                title_zh=form.title_zh.data or "",
+                body_en=form.body_en.data or "",
+                body_zh=form.body_zh.data or "",
             )
         if not outcome.refused:
             db.session.commit()
@@ -302,7 +302,7 @@ def profile():
             phone=form.phone.data or "",
             website=form.website.data or "",
             description=form.description.data or "",
-            product_lines=product_lines_by_id(form.product_lines.data),
+            product_lines=product_lines_by_id(form.product_lines.data or []),
         )
         with refusals_shown(form, "registration_number") as outcome:
             onboarding.update_profile(partner, fields, actor=current_user)

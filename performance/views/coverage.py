@@ -19,7 +19,7 @@ from performance.forms import CoverageEndForm, CoverageForm
 from performance.views import bp
 from portal.calendar import local_today
 from portal.extensions import db
-from portal.forms import options
+from portal.forms import add_error, given, options
 from portal.htmx import redirect_after_post, render
 from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
 
@@ -76,15 +76,15 @@ def partner_coverage(partner_id: int):
                 region,
                 line,
                 exclusive=form.is_exclusive.data,
-                effective_from=form.effective_from.data,
-                reason=form.reason.data,
+                effective_from=given(form.effective_from.data),
+                reason=form.reason.data or "",
                 actor=current_user,
                 expected_version=int(form.version.data or 0),
             )
             db.session.commit()
         except (RuleViolation, StaleDataError) as error:
             db.session.rollback()
-            form.reason.errors.append(_refusal(error))
+            add_error(form.reason, _refusal(error))
         else:
             flash(_("%(region)s is assigned to %(code)s.", region=region.full_name, code=partner.code), "success")
             for other in clashes:
@@ -118,8 +118,8 @@ def end_coverage(assignment_id: int):
         try:
             partner_coverage_services.end_coverage(
                 assignment,
-                effective_to=form.effective_to.data,
-                reason=form.reason.data,
+                effective_to=given(form.effective_to.data),
+                reason=form.reason.data or "",
                 actor=current_user,
                 expected_version=int(form.version.data or 0),
             )
@@ -128,7 +128,7 @@ def end_coverage(assignment_id: int):
             db.session.rollback()
             flash(_refusal(error), "error")
         else:
-            flash(_("The assignment ends on %(day)s.", day=form.effective_to.data.isoformat()), "success")
+            flash(_("The assignment ends on %(day)s.", day=given(form.effective_to.data).isoformat()), "success")
     else:
         flash(" ".join(str(message) for field in form for message in field.errors), "error")
     return redirect_after_post(url_for("performance.partner_coverage", partner_id=assignment.partner_id))

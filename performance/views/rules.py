@@ -14,6 +14,7 @@ from performance.kpis import (
 )
 from performance.views import bp
 from portal.extensions import db
+from portal.forms import add_error, given
 from portal.htmx import redirect_after_post, render
 from portal.security import Role, RuleViolation, require_role
 
@@ -29,10 +30,10 @@ def rules_page():
     if form.validate_on_submit():
         fields = scoring.RulesFields(
             weights={name: getattr(form, name).data for name in SCORED_KPIS},
-            silver_min=form.silver_min.data,
-            gold_min=form.gold_min.data,
-            platinum_min=form.platinum_min.data,
-            recommendation_months=form.recommendation_months.data,
+            silver_min=given(form.silver_min.data),
+            gold_min=given(form.gold_min.data),
+            platinum_min=given(form.platinum_min.data),
+            recommendation_months=given(form.recommendation_months.data),
             note=form.note.data or "",
         )
         try:
@@ -42,7 +43,9 @@ def rules_page():
             if error.field == "weights":
                 form.form_errors.append(error.message)
             else:
-                getattr(form, error.field if error.field in form else "silver_min").errors.append(error.message)
+                add_error(
+                    getattr(form, error.field if error.field and error.field in form else "silver_min"), error.message
+                )
         else:
             db.session.commit()
             flash(

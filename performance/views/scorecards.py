@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,6 +23,7 @@ from performance.views import bp
 from performance.views.arguments import month_arg
 from portal.calendar import add_months, local_today, parse_month
 from portal.extensions import db
+from portal.forms import add_error
 from portal.htmx import redirect_after_post, render
 from portal.money import money
 from portal.pdf import render_pdf
@@ -50,7 +53,8 @@ def _months_arg() -> MonthRange:
 @bp.get("/scorecard")
 @require_role(*PARTNER_ROLES)
 def my_scorecard():
-    return redirect(url_for("performance.scorecard", partner_id=current_user.partner_id, **request.args))
+    arguments: dict[str, Any] = {**request.args.to_dict(), "partner_id": current_user.partner_id}
+    return redirect(url_for("performance.scorecard", **arguments))
 
 
 @bp.get("/partners/<int:partner_id>/scorecard")
@@ -110,10 +114,10 @@ def decide_tier(partner_id: int):
             db.session.commit()
         except RuleViolation as error:
             db.session.rollback()
-            getattr(form, error.field or "tier").errors.append(error.message)
+            add_error(getattr(form, error.field or "tier"), error.message)
         except StaleDataError:  # another manager's change reached the database first
             db.session.rollback()
-            form.tier.errors.append(_("Someone changed this partner at the same moment. Look again and decide."))
+            add_error(form.tier, _("Someone changed this partner at the same moment. Look again and decide."))
         else:
             flash(_("%(code)s is now %(tier)s.", code=partner.code, tier=tier.label), "success")
             return redirect_after_post(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,7 +34,7 @@ def segments_page():
     partners = segments.partners_in(region) if is_brand else [current_user.partner]
     chosen = request.args.get("partner", type=int) if is_brand else current_user.partner_id
     customer_rfm = segments.customer_rfm(period, partner_ids=[chosen] if chosen else [p.id for p in partners])
-    context = {
+    context: dict[str, Any] = {
         "period": period,
         "region": region,
         "partners": partners,

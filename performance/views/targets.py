@@ -14,7 +14,7 @@ from performance.forms import TargetForm, TargetImportForm
 from performance.views import bp
 from portal.calendar import add_months, local_today, parse_month
 from portal.extensions import db
-from portal.forms import refusals_shown
+from portal.forms import add_error, refusals_shown
 from portal.htmx import redirect_after_post, render
 from portal.imports import import_page
 from portal.security import BRAND_ROLES, require_role
@@ -34,12 +34,12 @@ def targets_page():
     code = request.args.get("partner", "").strip().upper()
     form = TargetForm(partner_code=code or None)
     if form.validate_on_submit():
-        partner = partner_by_code(form.partner_code.data)
-        period = parse_month(form.period.data.strip())
+        partner = partner_by_code(form.partner_code.data or "")
+        period = parse_month((form.period.data or "").strip())
         if partner is None:
-            form.partner_code.errors.append(_("Unknown partner code %(code)s.", code=form.partner_code.data))
+            add_error(form.partner_code, _("Unknown partner code %(code)s.", code=form.partner_code.data))
         elif period is None:
-            form.period.errors.append(_("Write the month as YYYY-MM."))
+            add_error(form.period, _("Write the month as YYYY-MM."))
         else:
             with refusals_shown(form, "amount") as outcome:
                 targets.set_target(partner, period, form.amount.data, actor=current_user, window=_target_window())

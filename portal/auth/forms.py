@@ -9,7 +9,7 @@ from wtforms.validators import Email, EqualTo, Length
 from portal.forms import CreateForm, PortalForm, max_length, required
 
 
-def email_field(label=None) -> EmailField:
+def email_field(label: str | None = None) -> EmailField:
     return EmailField(
         label or _l("Email"),
         validators=[required(), max_length(254), Email(message=_l("Enter an email address such as name@example.com."))],

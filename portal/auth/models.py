@@ -11,8 +11,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from portal import tenancy
-from portal.database import OptionalPartnerOwned, TimestampMixin, enum_column
-from portal.extensions import db
+from portal.database import Base, OptionalPartnerOwned, TimestampMixin, enum_column
 from portal.security import Role
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(OptionalPartnerOwned, TimestampMixin, UserMixin, db.Model):
+class User(OptionalPartnerOwned, TimestampMixin, UserMixin, Base):  # type: ignore[misc]  # Flask-Login ships no types
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

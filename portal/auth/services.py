@@ -75,7 +75,7 @@ def authenticate(email: str, password: str) -> User | None:
         _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.may_log_in:
+    if user is None or not user.may_log_in or user.password_hash is None:  # may_log_in: the hash is set
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

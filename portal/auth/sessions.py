@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app, session
@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.database import utcnow
+from portal.database import Base, utcnow
 from portal.extensions import db
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 SESSION_KEY = "qudao_session"
 
 
-class UserSession(db.Model):
+class UserSession(Base):
     __tablename__ = "user_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -35,7 +35,8 @@ def _hash(key: str) -> str:
 
 
 def _oldest_open() -> datetime:
-    return utcnow() - current_app.config["PERMANENT_SESSION_LIFETIME"]
+    lifetime: timedelta = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return utcnow() - lifetime
 
 
 def log_in(user: User) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -37,13 +41,13 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=422 if form.is_submitted() else 200)
-    email, address = services.normalise_email(form.email.data), get_remote_address()
+    email, address = services.normalise_email(form.email.data or ""), get_remote_address()
     locked = throttle.account_locked_for(email)
     if locked:  # the right password too: checking it would tell a guesser when they hit it
         error = ngettext(
@@ -52,7 +56,7 @@ def login():
             locked,
         )
         return render("auth/login.html", form=form, error=error, status=429)
-    user = services.authenticate(form.email.data, form.password.data)
+    user = services.authenticate(form.email.data or "", form.password.data or "")
     if user is None:
         waited = throttle.address_throttled_for(address)
         throttle.count_failure(email, address)
@@ -77,7 +81,7 @@ def login():
 
 @bp.post("/logout")
 @public
-def logout():
+def logout() -> ResponseReturnValue:
     sessions.log_out_here()
     db.session.commit()
     flash(_("You have logged out."), "success")
@@ -85,7 +89,7 @@ def logout():
 
 
 @bp.post("/logout/everywhere")
-def logout_everywhere():
+def logout_everywhere() -> ResponseReturnValue:
     """End every session of this account: other browsers, phones, and any copied cookie."""
     sessions.end_all(current_user)
     sessions.log_out_here()
@@ -97,17 +101,17 @@ def logout_everywhere():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"])
-def forgot_password():
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         return render("auth/forgot_password.html", form=form, status=422 if form.is_submitted() else 200)
-    services.request_password_reset(form.email.data)
+    services.request_password_reset(form.email.data or "")
     db.session.commit()
     flash(_("If an account with that address may log in, a link to set a new password is on its way."), "success")
     return redirect_after_post(url_for("auth.login"))
 
 
-def _set_password_page(token: str, purpose: str, template: str, done_message: str):
+def _set_password_page(token: str, purpose: str, template: str, done_message: str) -> ResponseReturnValue:
     try:
         user = services.user_for_link_token(token, purpose)
     except RuleViolation as error:
@@ -115,7 +119,7 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
     form = NewPasswordForm()
     if form.validate_on_submit():
         with refusals_shown(form, "password") as outcome:
-            services.set_password(user, form.password.data)
+            services.set_password(user, form.password.data or "")
         if not outcome.refused:
             if user.may_log_in:
                 sessions.log_in(user)
@@ -127,7 +131,7 @@ def _set_password_page(token: str, purpose: str, template: str, done_message: st
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @public
-def reset_password(token: str):
+def reset_password(token: str) -> ResponseReturnValue:
     return _set_password_page(
         token, services.LinkPurpose.RESET, "auth/reset_password.html", _("Your new password is set.")
     )
@@ -135,18 +139,20 @@ def reset_password(token: str):
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @public
-def accept_invitation(token: str):
+def accept_invitation(token: str) -> ResponseReturnValue:
     return _set_password_page(
         token, services.LinkPurpose.INVITE, "auth/accept_invitation.html", _("Welcome to Qudao. Your password is set.")
     )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         with refusals_shown(form, "password") as outcome:
-            services.change_password(current_user, current=form.current_password.data, new=form.password.data)
+            services.change_password(
+                current_user, current=form.current_password.data or "", new=form.password.data or ""
+            )
         if not outcome.refused:
             sessions.log_in(current_user._get_current_object())  # token rotated: keep this session, end the others
             db.session.commit()
@@ -160,7 +166,7 @@ def role_choices(*, for_partner: bool) -> list[tuple[str, str]]:
     return [(role.value, role.label) for role in roles]
 
 
-def invitation_page(*, partner, action_url: str, done_url: str):
+def invitation_page(*, partner: Any, action_url: str, done_url: str) -> ResponseReturnValue:
     """Invite someone to `partner` (None: brand staff). Shared by /users/invite and a partner's page."""
     form = InvitationForm()
     form.role.choices = options(role_choices(for_partner=partner is not None))
@@ -168,8 +174,8 @@ def invitation_page(*, partner, action_url: str, done_url: str):
         with refusals_shown(form, "email") as outcome:
             user = services.invite_user(
                 actor=current_user,
-                email=form.email.data,
-                name=form.name.data,
+                email=form.email.data or "",
+                name=form.name.data or "",
                 role=Role(form.role.data),
                 partner=partner,
                 locale=get_locale_code(),
@@ -189,7 +195,7 @@ def invitation_page(*, partner, action_url: str, done_url: str):
 
 @bp.get("/users")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
-def users():
+def users() -> ResponseReturnValue:
     return render(
         "auth/users.html",
         users=services.users_in_scope(),
@@ -201,13 +207,13 @@ def users():
 
 @bp.route("/users/invite", methods=["GET", "POST"])
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
-def invite():
+def invite() -> ResponseReturnValue:
     """A partner_admin invites a colleague; an admin invites brand staff (partner users: from the partner's page)."""
     partner = current_user.partner if current_user.role is Role.PARTNER_ADMIN else None
     return invitation_page(partner=partner, action_url=url_for("auth.invite"), done_url=url_for("auth.users"))
 
 
-def _user_action(user: User, action) -> object:
+def _user_action(user: User, action: Callable[[User], object]) -> ResponseReturnValue:
     try:
         action(user)
     except RuleViolation as error:
@@ -220,7 +226,7 @@ def _user_action(user: User, action) -> object:
 
 @bp.post("/users/<int:user_id>/deactivate")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
-def deactivate(user_id: int):
+def deactivate(user_id: int) -> ResponseReturnValue:
     return _user_action(
         db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=False)
     )
@@ -228,7 +234,7 @@ def deactivate(user_id: int):
 
 @bp.post("/users/<int:user_id>/reactivate")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
-def reactivate(user_id: int):
+def reactivate(user_id: int) -> ResponseReturnValue:
     return _user_action(
         db.get_or_404(User, user_id), lambda u: services.set_user_active(u, actor=current_user, active=True)
     )
@@ -236,7 +242,7 @@ def reactivate(user_id: int):
 
 @bp.post("/users/<int:user_id>/role")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
-def change_role(user_id: int):
+def change_role(user_id: int) -> ResponseReturnValue:
     user = db.get_or_404(User, user_id)
     form = RoleForm()
     form.role.choices = options((role.value, role.label) for role in Role)
@@ -248,5 +254,5 @@ def change_role(user_id: int):
 
 @bp.post("/users/<int:user_id>/resend-invitation")
 @require_role(Role.PARTNER_ADMIN, Role.ADMIN)
-def resend_invitation(user_id: int):
+def resend_invitation(user_id: int) -> ResponseReturnValue:
     return _user_action(db.get_or_404(User, user_id), lambda u: services.resend_invitation(u, actor=current_user))

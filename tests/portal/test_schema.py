@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from portal.database import Base
 from portal.extensions import db as _db
 
 
@@ -14,6 +15,13 @@ def test_migrations_match_the_models(db):
     connection = db.session.connection()
     context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
     assert compare_metadata(context, _db.metadata) == []
+
+
+def test_models_are_declared_on_the_typed_base():
+    """Every model subclasses portal.database.Base, which mypy understands. Flask-SQLAlchemy's db.Model is a
+    sibling it builds from Base's namespace, not a subclass: it must share Base's registry and metadata."""
+    assert _db.Model.registry is Base.registry and _db.metadata is Base.metadata
+    assert Base.registry.mappers and all(issubclass(mapper.class_, Base) for mapper in Base.registry.mappers)
 
 
 def test_sqlite_runs_with_foreign_keys_and_wal(db):
