@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
-DOMAINS := portal partners orders performance training
+DOMAINS := portal partners orders performance training service
 
 .PHONY: run test test-quick lint typecheck fmt bench install install-dev system-deps translations messages clean
 

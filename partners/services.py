@@ -239,3 +239,19 @@ def partners_by_id(ids: list[int]) -> list[Partner]:
 
 def partner_by_code(code: str) -> Partner | None:
     return db.session.scalar(select(Partner).where(Partner.code == code.strip().upper()))
+
+
+def staff_responsible_for(partner: Partner) -> list[User]:
+    """The brand staff who answer for a partner: the active channel managers whose regions hold it, or, where no
+    region of a manager does, the active admins. Read whoever asks (a partner's user opening a case, too)."""
+    with tenancy.every_partner(reason="a partner's own users reach the brand staff who answer for it"):
+        managers = [
+            user
+            for user in db.session.scalars(
+                select(User).where(User.role == Role.CHANNEL_MANAGER, User.is_active).order_by(User.name)
+            )
+            if partner.region is not None and any(region.contains(partner.region) for region in user.regions)
+        ]
+        if managers:
+            return managers
+        return list(db.session.scalars(select(User).where(User.role == Role.ADMIN, User.is_active).order_by(User.name)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, request, session
 from flask_login import current_user
 
@@ -101,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.extensions import csrf
     from portal.home import bp as home_bp
     from portal.home import register_panels
+    from service.views import HOME_PANELS as service_panels
+    from service.views import bp as service_bp
     from training.views import HOME_PANELS as training_panels
     from training.views import STEP_PAGES as training_steps
     from training.views import bp as training_bp
@@ -116,10 +120,11 @@ def register_blueprints(app: Flask) -> None:
         training_bp,
         verify_bp,
         performance_bp,
+        service_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
-    register_panels(partner_panels + order_panels + training_panels + performance_panels)
+    register_panels(partner_panels + order_panels + training_panels + performance_panels + service_panels)
     register_step_pages(partner_steps + order_steps + training_steps)  # the checklist links where each step is done
 
 
@@ -161,19 +166,28 @@ def register_error_handlers(app: Flask) -> None:
     answer_json_under(app, "/api/", error_response)  # every API error is JSON, unknown /api/ addresses too
 
 
-def register_commands(app: Flask) -> None:
-    from orders.cli import deals_group
+def demo_seeders() -> list[Callable[[], list[tuple[str, str, str]]]]:
+    """Each domain's demo, in the order they build on each other (`flask seed demo`, the browser tests)."""
     from orders.demo import seed_demo as seed_orders
-    from partners.cli import regions_group
     from partners.demo import seed_demo as seed_partners
-    from performance.cli import performance_group
     from performance.demo import seed_demo as seed_performance
-    from portal.cli import install
-    from training.cli import training_group
+    from service.demo import seed_demo as seed_service
     from training.demo import seed_demo as seed_training
 
-    install(app, seeders=[seed_partners, seed_orders, seed_training, seed_performance])
+    return [seed_partners, seed_orders, seed_training, seed_service, seed_performance]
+
+
+def register_commands(app: Flask) -> None:
+    from orders.cli import deals_group
+    from partners.cli import regions_group
+    from performance.cli import performance_group
+    from portal.cli import install
+    from service.cli import service_group
+    from training.cli import training_group
+
+    install(app, seeders=demo_seeders())
     app.cli.add_command(regions_group)
     app.cli.add_command(deals_group)
     app.cli.add_command(training_group)
     app.cli.add_command(performance_group)
+    app.cli.add_command(service_group)

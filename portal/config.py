@@ -90,6 +90,16 @@ class Config:
     API_MAX_BYTES = env("API_MAX_BYTES", 16 * 1024 * 1024, int)  # an API body is parsed whole: far below uploads'
     PARTNER_IMPORT_MAX_BYTES = env("PARTNER_IMPORT_MAX_BYTES", 5 * 1024 * 1024, int)
 
+    # Support cases (service/): the working day service levels count in, the public holidays and adjusted
+    # working days of a country (the `holidays` package; "" for none), and days a newer notice adds (ISO dates,
+    # comma-separated) until the package has them.
+    SERVICE_HOURS = env("SERVICE_HOURS", "09:00-18:00")
+    SERVICE_HOLIDAYS_COUNTRY = env("SERVICE_HOLIDAYS_COUNTRY", "CN")
+    SERVICE_EXTRA_HOLIDAYS = env("SERVICE_EXTRA_HOLIDAYS", "")
+    SERVICE_EXTRA_WORKDAYS = env("SERVICE_EXTRA_WORKDAYS", "")
+    CASE_REOPEN_DAYS = env("CASE_REOPEN_DAYS", 14, int)  # after its resolution, the requester may reopen a case
+    CASE_ATTACHMENT_MAX_BYTES = env("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, int)
+
     # The background queue (portal/queue.py): SQLite in the instance folder unless HUEY_URL names another
     # (redis://… when several instances and workers run); immediate runs each task at once, in the caller.
     HUEY_URL = env("HUEY_URL", "")

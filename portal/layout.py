@@ -25,6 +25,7 @@ NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("orders.customer_list", _l("Customers"), None),
     ("orders.deals_list", _l("Deals"), None),
     ("training.index", _l("Training"), None),
+    ("service.case_list", _l("Cases"), None),
     ("performance.my_scorecard", _l("Scorecard"), None),
     ("performance.segments_page", _l("Segments"), (Role.PARTNER_ADMIN,)),
     ("performance.evaluation_page", _l("Evaluation"), None),
@@ -56,6 +57,7 @@ def install(app: Flask) -> None:
     from portal import money
     from portal.auth.services import can_manage_users_of
     from portal.exports import problems_csv_uri
+    from portal.text import linkify
 
     money.install(app)
 
@@ -85,3 +87,4 @@ def install(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm ZZZZ") if value else ""
     app.jinja_env.filters["day"] = lambda value: format_date(value, "yyyy-MM-dd") if value else ""
     app.jinja_env.filters["problems_csv"] = problems_csv_uri
+    app.jinja_env.filters["linkify"] = linkify

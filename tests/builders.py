@@ -165,7 +165,13 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     with tenancy.every_partner(reason="test builder"):
         db.session.add_all([report, deal, upload, progress, target, scorecard, assignment])
         db.session.flush()
+    from service.models import CaseAttachment, CaseEntry, SupportCase
+
+    support_case = make_case(user)
     return {
+        SupportCase: support_case,
+        CaseAttachment: support_case.attachments[0],
+        CaseEntry: support_case.entries[0],
         SalesTarget: target,
         Scorecard: scorecard,
         CoverageAssignment: assignment,
@@ -366,3 +372,42 @@ def _rollup_row(partner: Partner, model):
 def just_now(moment) -> bool:
     """A timestamp the code under test stamped a moment ago (not merely set)."""
     return moment is not None and timedelta(0) <= utcnow() - moment < timedelta(minutes=1)
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def make_case(requester, *, subject: str = "Drills arrive broken", priority=None, now=None, with_file: bool = True):
+    """A case opened by `requester` (a partner's user), with a staff reply so that it has a history, and a PNG."""
+    from service import cases
+    from service.attachments import check_file
+    from service.models import CaseCategory, CasePriority
+
+    files = [check_file("photo.png", PNG, max_bytes=1 << 20)] if with_file else []
+    with tenancy.every_partner(reason="test builder"):
+        row = cases.open_case(
+            cases.CaseFields(
+                category=CaseCategory.PRODUCT_QUALITY,
+                priority=priority or CasePriority.NORMAL,
+                subject=subject,
+                description="Three of ten drills arrived with cracked housings.",
+            ),
+            actor=requester,
+            files=files,
+            now=now,
+        )
+        cases.add_note(row, "Check with the warehouse.", actor=make_user(role=Role.ADMIN))
+    return row
+
+
+def make_customer(partner: Partner, *, code: str = "C-0001", name: str = "深圳宏达机电有限公司"):
+    from orders.models import Customer
+
+    customer = Customer(partner_id=partner.id, code=code, name=name, contact_person="王伟", phone="13800138000")
+    with tenancy.every_partner(reason="test builder"):
+        db.session.add(customer)
+        db.session.flush()
+    return customer

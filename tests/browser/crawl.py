@@ -21,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 900}
 DEPTH = 2  # links followed from the navigation and the home page
 PER_ROUTE = 2  # pages visited per route (path with ids, query keys): more of the same find nothing new
 CATALOG = Path(__file__).resolve().parents[2] / "portal" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
-DOWNLOADS = re.compile(r"(\.pdf|\.xlsx|\.csv|\.json)$|[?&]format=|/personal-data$")
+DOWNLOADS = re.compile(r"(\.pdf|\.xlsx|\.csv|\.json)$|[?&]format=|/personal-data$|/files/\d+$")
 NEVER_FOLLOW = re.compile(r"/logout$|/static/")
 
 # Counts htmx requests in flight and records htmx's error events and uncaught errors for the crawl to read.

@@ -38,20 +38,14 @@ def live_server(app):
     """The app on a free port with the demo data; every row it wrote is deleted afterwards (regions stay)."""
     from werkzeug.serving import make_server
 
-    from orders.demo import seed_demo as seed_orders
-    from partners.demo import seed_demo as seed_partners
-    from performance.demo import seed_demo as seed_performance
-    from portal import tenancy
+    from portal import demo_seeders, tenancy
     from portal.extensions import db, limiter
     from tests.conftest import delete_committed_rows
-    from training.demo import seed_demo as seed_training
 
     with app.app_context():
         with tenancy.every_partner(reason="browser test data"):
-            seed_partners()
-            seed_orders()
-            seed_training()
-            seed_performance()
+            for seed in demo_seeders():
+                seed()
             db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

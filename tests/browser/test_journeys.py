@@ -309,3 +309,54 @@ def test_a_channel_manager_compares_adjusts_coverage_and_accepts_a_recommendatio
         page.click("#tier-decision button[name=tier]")
     with app.app_context(), tenancy.every_partner(reason="test lookup"):
         assert db.session.get(Partner, cascade).tier is recommended
+
+
+def test_a_case_is_opened_with_a_photo_answered_and_resolved_and_the_partner_sees_no_note(app, page, live_server):
+    """The partner's clerk, on a phone, opens a case with a photo; the manager of Guangdong notes, replies and
+    resolves it; the clerk sees the reply and the resolution, never the note, and may reopen it."""
+    from service.models import CaseStatus, SupportCase
+    from tests.builders import PNG
+
+    photo = ARTIFACTS / "damage.png"
+    photo.write_bytes(PNG)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "sales@huanan.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/service/cases/new")
+    page.select_option("select[name=category]", "product_quality")
+    page.select_option("select[name=priority]", "high")
+    page.fill("input[name=subject]", "电钻开关失灵")
+    page.fill("textarea[name=description]", "客户反映开关按下后没有反应，见照片。")
+    page.set_input_files("input[type=file]", str(photo))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "电钻开关失灵" in page.locator("h1").inner_text() and "damage.png" in page.content()
+    assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+    case_url = page.url
+    page.set_viewport_size({"width": 1280, "height": 900})  # on a phone the menu folds the logout away
+    page.click("header form[action$='/logout'] button")
+
+    log_in(page, live_server, "manager.south@qudao.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/service/cases?sla=&sort=newest")
+    with page.expect_navigation():
+        page.click("main table a:has-text('电钻开关失灵')")
+    page.fill("#note textarea", "仓库这批开关有问题，先换货。")
+    with page.expect_navigation():
+        page.click("#note button[type=submit]")
+    page.fill("#reply textarea", "已安排换货，请查收。")
+    with page.expect_navigation():
+        page.click("#reply button[type=submit]")
+    page.select_option("#status select", "resolved")
+    with page.expect_navigation():
+        page.click("#status button[type=submit]")
+    page.click("header form[action$='/logout'] button")
+
+    log_in(page, live_server, "sales@huanan.example", DEMO_PASSWORD)
+    page.goto(case_url)
+    history = page.locator("#history + ol").inner_text()
+    assert "已安排换货" in history and "仓库这批开关" not in page.content()
+    assert page.locator("#reopen").count() == 1  # the requester may reopen it
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        row = db.session.scalars(select(SupportCase).where(SupportCase.subject == "电钻开关失灵")).one()
+        assert row.status is CaseStatus.RESOLVED and row.first_response_at is not None
+        mails = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == "sales@huanan.example"))
+        assert not any("仓库这批开关" in body for body in mails)

@@ -14,6 +14,7 @@ from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from portal.security import Role
+from service.models import CaseAttachment, SupportCase
 from tests.builders import make_partner, make_user, partner_owned_rows
 from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 
@@ -36,8 +37,16 @@ ID_ARGUMENTS = {
     "message_id": OutboxMessage,
     "region_id": Region,
     "assignment_id": "CoverageAssignment",
+    "case_id": SupportCase,
+    "file_id": CaseAttachment,
 }
-STRING_ARGUMENTS = {"token": "not-a-real-token", "period": "2020-01", "code": "UNKNOWNCODE1", "index": 1}
+STRING_ARGUMENTS = {
+    "token": "not-a-real-token",
+    "period": "2020-01",
+    "code": "UNKNOWNCODE1",
+    "index": 1,
+    "priority": "urgent",
+}
 # Routes whose user is a channel manager: they get partner B's manager rather than partner B's admin.
 MANAGER_ROUTES = {"/partners/managers/"}
 

@@ -1,0 +1,1 @@
+"""Customer service: partners' support cases to the brand, their service levels and the brand's queue."""

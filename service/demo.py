@@ -1,0 +1,194 @@
+"""Demo data for `make run`: a dozen support cases of the demo partners in every state, one breached and one
+reopened, worked by the demo's channel managers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from orders.models import Product
+from portal.auth.models import User
+from portal.database import utcnow
+from portal.extensions import db
+from service import cases
+from service.attachments import check_file
+from service.models import CaseCategory, CasePriority, CaseStatus
+
+# (requester, subject, description, category, priority, opened days ago, what happened since)
+CASES: list[tuple[str, str, str, CaseCategory, CasePriority, float, str]] = [
+    (
+        "sales@huanan.example",
+        "电钻外壳到货开裂",
+        "10 月 28 日到货的 PWR-DRILL-18V 中有 3 台外壳开裂，照片见附件。",
+        CaseCategory.PRODUCT_QUALITY,
+        CasePriority.HIGH,
+        4,
+        "unanswered",
+    ),
+    (
+        "admin@huanan.example",
+        "第三季度返利未到账",
+        "按照 2026 年渠道政策，第三季度返利应在 11 月 15 日前到账，目前未收到。",
+        CaseCategory.PRICING_POLICY,
+        CasePriority.NORMAL,
+        0.05,
+        "new",
+    ),
+    (
+        "sales@huanan.example",
+        "10 月销售文件第 12 行报错",
+        "上传 10 月的 Excel 时提示第 12 行 quantity 列有误，但表格里看不出问题。",
+        CaseCategory.ORDERING_REPORTING,
+        CasePriority.NORMAL,
+        3,
+        "in_progress",
+    ),
+    (
+        "admin@huanan.example",
+        "新员工培训安排",
+        "我们新来了两位销售，想安排电动工具产品线的培训。",
+        CaseCategory.TRAINING,
+        CasePriority.LOW,
+        6,
+        "waiting",
+    ),
+    (
+        "sales@huanan.example",
+        "手工具套装颜色批次不对",
+        "HND-SET-72 这批是灰色的，订单要求的是红色。",
+        CaseCategory.DELIVERY,
+        CasePriority.URGENT,
+        8,
+        "resolved",
+    ),
+    (
+        "sales@huanan.example",
+        "充电器发热",
+        "客户反映 18V 充电器使用 20 分钟后明显发热。",
+        CaseCategory.PRODUCT_QUALITY,
+        CasePriority.HIGH,
+        12,
+        "reopened",
+    ),
+    (
+        "admin@huanan.example",
+        "发票抬头修改",
+        "请把 9 月的发票抬头改为深圳华南电子分销有限公司。",
+        CaseCategory.OTHER,
+        CasePriority.LOW,
+        40,
+        "closed",
+    ),
+    (
+        "admin@cascade.example",
+        "Shipment held at the port of Seattle",
+        "Container MSKU 1234567 has been held for customs "
+        "inspection since Monday; our customers are waiting for the drills.",
+        CaseCategory.DELIVERY,
+        CasePriority.HIGH,
+        2,
+        "in_progress",
+    ),
+    (
+        "admin@cascade.example",
+        "API token rejected",
+        "Our ERP gets 401 from POST /api/v1/sales-lines since yesterday.",
+        CaseCategory.TECHNICAL,
+        CasePriority.NORMAL,
+        5,
+        "resolved",
+    ),
+    (
+        "admin@alpen.example",
+        "Preisliste in EUR",
+        "Could we get the 2027 price list in EUR, with the German VAT?",
+        CaseCategory.PRICING_POLICY,
+        CasePriority.LOW,
+        1,
+        "new",
+    ),
+    (
+        "admin@alpen.example",
+        "Certificate not shown",
+        "Julia passed the safety course but the certificate page is empty.",
+        CaseCategory.TRAINING,
+        CasePriority.NORMAL,
+        4,
+        "waiting",
+    ),
+    (
+        "admin@cascade.example",
+        "How do warranty claims work?",
+        "Which form do our customers fill in for a warranty claim?",
+        CaseCategory.OTHER,
+        CasePriority.NORMAL,
+        30,
+        "closed",
+    ),
+]
+# A 1×1 PNG, as a partner's photo of the damage.
+PHOTO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082"
+)
+
+
+def seed_demo() -> list[tuple[str, str, str]]:
+    """The caller commits. Runs after the partners and orders demos (users, products)."""
+    users = {user.email: user for user in db.session.scalars(select(User))}
+    south, intl = users["manager.south@qudao.example"], users["manager.intl@qudao.example"]
+    drill = db.session.scalar(select(Product).where(Product.sku == "PWR-DRILL-18V"))
+    now = utcnow()
+    for email, subject, text, category, priority, days_ago, story in CASES:
+        requester = users[email]
+        opened = now - timedelta(days=days_ago)
+        staff = south if requester.partner and requester.partner.code == "P-GD-0001" else intl
+        files = [check_file("damage.png", PHOTO, max_bytes=1 << 20)] if category is CaseCategory.PRODUCT_QUALITY else []
+        row = cases.open_case(
+            cases.CaseFields(
+                category=category,
+                priority=priority,
+                subject=subject,
+                description=text,
+                product=drill if category is CaseCategory.PRODUCT_QUALITY else None,
+            ),
+            actor=requester,
+            files=files,
+            now=opened,
+        )
+        _tell(row, story, requester, staff, opened)
+    return []
+
+
+def _later(opened: datetime, hours: float) -> datetime:
+    return min(opened + timedelta(hours=hours), utcnow())
+
+
+def _tell(row, story: str, requester: User, staff: User, opened: datetime) -> None:
+    """Work the case as far as its story goes."""
+    if story in ("new", "unanswered"):
+        return
+    cases.assign_case(row, staff, actor=staff)
+    cases.reply_to_case(row, _first_reply(requester), actor=staff, now=_later(opened, 2))
+    cases.add_note(row, "Checked with the warehouse: batch 2026-10-B.", actor=staff)
+    if story == "waiting":
+        cases.change_status(row, CaseStatus.WAITING, actor=staff, now=_later(opened, 3))
+    elif story in ("resolved", "reopened", "closed"):
+        cases.change_status(row, CaseStatus.RESOLVED, actor=staff, now=_later(opened, 20))
+        if story == "reopened":
+            cases.reopen_case(row, _reopen_reason(requester), actor=requester, now=_later(opened, 30))
+        elif story == "closed":
+            cases.change_status(row, CaseStatus.CLOSED, actor=staff, now=_later(opened, 24 * 15))
+
+
+def _first_reply(requester: User) -> str:
+    if requester.locale == "zh_Hans_CN":
+        return "您好，我们已收到，正在和仓库核实，请提供批次号。"
+    return "Thank you, we are looking into it. Could you send us the batch number?"
+
+
+def _reopen_reason(requester: User) -> str:
+    if requester.locale == "zh_Hans_CN":
+        return "换货后的充电器还是发热，问题没有解决。"
+    return "The replacement has the same problem."

@@ -1,0 +1,10 @@
+"""The service blueprint: the cases pages and the service levels, one module per subject."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp: Blueprint = Blueprint("service", __name__, url_prefix="/service", template_folder="../templates")
+
+from service.views import cases, levels  # noqa: E402,F401,I001  (their routes)
+from service.views.home import HOME_PANELS  # noqa: E402,F401
