@@ -36,7 +36,7 @@ MESSAGES = {
 }
 
 
-def _error(status: int, message: str, errors: list[RowError] | None = None) -> tuple[Response, int]:
+def api_error(status: int, message: str, errors: list[RowError] | None = None) -> tuple[Response, int]:
     body: dict[str, object] = {"error": message}
     if errors is not None:
         body["errors"] = [error.as_dict() for error in errors]
@@ -55,7 +55,7 @@ def error_response(status: int, error: HTTPException | None) -> Response:
         message = _("Send the body as JSON, with Content-Type: application/json.")
     else:
         message = str(MESSAGES.get(status) or _("The request was refused (HTTP %(status)d).", status=status))
-    response, _status = _error(status, message)
+    response, _status = api_error(status, message)
     response.status_code = status
     for name, value in error.get_headers() if error is not None else ():
         if name.lower() != "content-type":  # Allow for a 405
@@ -78,7 +78,7 @@ def _depth(value: object) -> int:
     return deepest
 
 
-def _json_body():
+def json_body():
     """The request body as JSON, or an error answer. Parsed here rather than by request.get_json(): a body
     nested too deep for the parser's stack is malformed (400), not a RecursionError; numbers keep the text the
     client wrote, so that 1e3 meets the rule a file's cell meets; NaN and Infinity are not JSON."""
@@ -90,9 +90,9 @@ def _json_body():
     try:
         body = json.loads(raw, parse_int=str, parse_float=str, parse_constant=_not_json)
     except (RecursionError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return None, _error(400, _('The body must be JSON: {"lines": [ … ]}.'))
+        return None, api_error(400, _('The body must be JSON: {"lines": [ … ]}.'))
     if _depth(body) > MAX_DEPTH:
-        return None, _error(400, _("The body nests arrays and objects more than %(n)d deep.", n=MAX_DEPTH))
+        return None, api_error(400, _("The body nests arrays and objects more than %(n)d deep.", n=MAX_DEPTH))
     return body, None
 
 
@@ -106,7 +106,7 @@ def token_required(view):
         token = header[7:].strip() if header.startswith("Bearer ") else ""
         user = api_tokens.user_for_token(token, delivering=request.method == "POST") if token else None
         if user is None:
-            return _error(401, str(MESSAGES[401]))
+            return api_error(401, str(MESSAGES[401]))
         g.api_user = user
         read_as(user.locale)  # answers in the account's language, as its pages are
         tenancy.set_scope(db.session(), user)
@@ -120,19 +120,19 @@ def token_required(view):
 def post_sales_lines():
     """Body: {"lines": [{order_no, line_no, order_date, customer_code, customer_name, customer_region?, sku,
     quantity, unit_price, discount?}, …]}. All or nothing, like an upload."""
-    body, refused = _json_body()
+    body, refused = json_body()
     if refused is not None:
         return refused
     if not isinstance(body, dict) or not isinstance(body.get("lines"), list):
-        return _error(400, _('The body must be JSON: {"lines": [ … ]}.'))
+        return api_error(400, _('The body must be JSON: {"lines": [ … ]}.'))
     lines = body["lines"]
     limit = current_app.config["API_MAX_LINES"]
     if len(lines) > limit:
-        return _error(413, _("At most %(n)d lines per request; send a file upload or several requests.", n=limit))
+        return api_error(413, _("At most %(n)d lines per request; send a file upload or several requests.", n=limit))
     rows, nested = [], []
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
-            return _error(422, _("Every line must be an object."), [RowError(number, "", _("Not an object."))])
+            return api_error(422, _("Every line must be an object."), [RowError(number, "", _("Not an object."))])
         nested += [
             RowError(number, key, _("Write a string or a number."))
             for key in FIELDS
@@ -141,7 +141,7 @@ def post_sales_lines():
         # Text as the intake takes every door's: it removes control characters and reads numbers and dates.
         rows.append((number, {key: "" if line.get(key) is None else str(line.get(key)) for key in FIELDS}))
     if nested:
-        return _error(422, _("Nothing was recorded: some lines are wrong."), nested)
+        return api_error(422, _("Nothing was recorded: some lines are wrong."), nested)
     user = g.api_user
     rules = intake.ReportingRules.for_actor(user)
     result = intake.record_sales_lines(
@@ -149,7 +149,7 @@ def post_sales_lines():
     )
     if not result.ok:
         db.session.rollback()
-        return _error(422, _("Nothing was recorded: some lines are wrong."), result.errors)
+        return api_error(422, _("Nothing was recorded: some lines are wrong."), result.errors)
     db.session.commit()
     submission = result.submissions[0]
     return jsonify(
@@ -173,7 +173,7 @@ def get_sales_lines():
     elif period is not None:
         query = query.where(SalesLine.period == period)
     else:
-        return _error(400, _("Ask for ?period=YYYY-MM or ?order_no=…"))
+        return api_error(400, _("Ask for ?period=YYYY-MM or ?order_no=…"))
     lines = db.session.scalars(query).all()
     return jsonify(
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -15,6 +16,12 @@ from portal.database import among, exact_sum, utcnow
 from portal.extensions import db
 from portal.paging import Page, paginate
 from portal.security import Role, RuleViolation
+
+# Other domains keep personal data about a customer's people too (complaints): they answer these signals, so that
+# one export holds it all and one erasure blanks it all, and orders knows none of them.
+signals = Namespace()
+personal_data_requested = signals.signal("customer-personal-data-requested")  # receivers return {section: data}
+personal_data_erased = signals.signal("customer-personal-data-erased")
 
 EDITABLE = ("name", "region_text", "industry", "registration_number", "contact_person", "phone", "email")
 
@@ -89,7 +96,7 @@ def update_customer(customer: Customer, values: dict[str, str], *, actor: User) 
 
 def personal_data(customer: Customer) -> dict:
     """Everything kept about the customer's contact person, for an access request (PIPL art. 45, GDPR art. 15)."""
-    return {
+    data = {
         "customer_code": customer.code,
         "customer_name": customer.name,
         "region": customer.region_text,
@@ -100,6 +107,9 @@ def personal_data(customer: Customer) -> dict:
         "created_at": customer.created_at.isoformat(),
         "erased_at": customer.erased_at.isoformat() if customer.erased_at else None,
     }
+    for _receiver, sections in personal_data_requested.send(customer):
+        data |= sections
+    return data
 
 
 def erase_personal_data(customer: Customer, *, actor: User, reason: str) -> None:
@@ -113,6 +123,7 @@ def erase_personal_data(customer: Customer, *, actor: User, reason: str) -> None
     for name in Customer.PERSONAL_FIELDS:
         setattr(customer, name, None)
     customer.erased_at = utcnow()
+    personal_data_erased.send(customer)
     # The log says which fields were erased, never their old values.
     audit.record(
         actor=actor,

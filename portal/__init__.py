@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from orders.views import HOME_PANELS as order_panels
     from orders.views import STEP_PAGES as order_steps
     from orders.views import bp as orders_bp
+    from orders.views import register_customer_links
     from partners.views import HOME_PANELS as partner_panels
     from partners.views import STEP_PAGES as partner_steps
     from partners.views import bp as partners_bp
@@ -103,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.extensions import csrf
     from portal.home import bp as home_bp
     from portal.home import register_panels
+    from service.api import bp as service_api_bp
+    from service.views import CUSTOMER_LINKS as service_customer_links
     from service.views import HOME_PANELS as service_panels
     from service.views import bp as service_bp
     from training.views import HOME_PANELS as training_panels
@@ -121,11 +124,16 @@ def register_blueprints(app: Flask) -> None:
         verify_bp,
         performance_bp,
         service_bp,
+        service_api_bp,
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
+    csrf.exempt(service_api_bp)
     register_panels(partner_panels + order_panels + training_panels + performance_panels + service_panels)
-    register_step_pages(partner_steps + order_steps + training_steps)  # the checklist links where each step is done
+    register_step_pages(partner_steps + order_steps + training_steps)
+    register_customer_links(
+        service_customer_links
+    )  # a customer's page offers to log a complaint  # the checklist links where each step is done
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -148,14 +156,19 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def _connect_domain_signals() -> None:
-    """Events of the core that domains act on (the onboarding checklist ticks itself)."""
+    """Events that other domains act on: the onboarding checklist ticks itself; a customer's personal-data export
+    and erasure reach the complaints."""
     from flask_login import user_logged_in
 
+    from orders.customers import personal_data_erased, personal_data_requested
     from partners.onboarding import on_user_invited, on_user_logged_in
     from portal.auth.services import user_invited
+    from service.complaints import on_personal_data_erased, on_personal_data_requested
 
     user_invited.connect(on_user_invited)
     user_logged_in.connect(on_user_logged_in)
+    personal_data_requested.connect(on_personal_data_requested)  # complaints keep a customer's people too
+    personal_data_erased.connect(on_personal_data_erased)
 
 
 def register_error_handlers(app: Flask) -> None:

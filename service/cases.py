@@ -58,7 +58,8 @@ class CaseFields:
     customer: Customer | None = None
 
 
-def _text(value: str, field: str, limit: int) -> str:
+def checked_text(value: str, field: str, limit: int = TEXT_MAX) -> str:
+    """The text without its surrounding blanks; RuleViolation on `field` when it is empty or too long."""
     value = value.strip()
     if not value:
         raise RuleViolation(_l("Fill in this field."), field=field)
@@ -148,8 +149,8 @@ def open_case(
     if not may_open_case(actor):
         raise PermissionDenied()
     assert actor.partner_id is not None
-    subject = _text(fields.subject, "subject", SUBJECT_MAX)
-    description = _text(fields.description, "description", TEXT_MAX)
+    subject = checked_text(fields.subject, "subject", SUBJECT_MAX)
+    description = checked_text(fields.description, "description", TEXT_MAX)
     if fields.customer is not None and fields.customer.partner_id != actor.partner_id:
         raise RuleViolation(_l("Choose one of your own customers."), field="customer_code")
     opened = now or utcnow()
@@ -230,7 +231,7 @@ def reply_to_case(
     if not may_reply(actor, row):
         raise PermissionDenied() if not row.is_open else RuleViolation(_l("This case is no longer open."))
     entry = CaseEntry(
-        partner_id=row.partner_id, author_id=actor.id, kind=EntryKind.REPLY, body=_text(body, "body", TEXT_MAX)
+        partner_id=row.partner_id, author_id=actor.id, kind=EntryKind.REPLY, body=checked_text(body, "body", TEXT_MAX)
     )
     now = now or utcnow()
     entry.created_at = now
@@ -256,7 +257,7 @@ def add_note(row: SupportCase, body: str, *, actor: User) -> CaseEntry:
     if not may_work(actor, row):
         raise PermissionDenied()
     entry = CaseEntry(
-        partner_id=row.partner_id, author_id=actor.id, kind=EntryKind.NOTE, body=_text(body, "body", TEXT_MAX)
+        partner_id=row.partner_id, author_id=actor.id, kind=EntryKind.NOTE, body=checked_text(body, "body", TEXT_MAX)
     )
     row.entries.append(entry)
     db.session.flush()
@@ -311,7 +312,7 @@ def reopen_case(row: SupportCase, reason: str, *, actor: User, now: datetime | N
                 days=current_app.config["CASE_REOPEN_DAYS"],
             )
         )
-    body = _text(reason, "body", TEXT_MAX)
+    body = checked_text(reason, "body", TEXT_MAX)
     with audit.tracking(row, SupportCase.AUDITED, actor=actor, partner_id=row.partner_id, reason=body[:500]):
         _set_status(row, CaseStatus.IN_PROGRESS, actor, now)
         row.reopened_count += 1

@@ -1,5 +1,5 @@
 """Demo data for `make run`: a dozen support cases of the demo partners in every state, one breached and one
-reopened, worked by the demo's channel managers."""
+reopened, worked by the demo's channel managers; and a few end-customer complaints, one escalated."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from orders.models import Product
+from orders.models import Customer, Product
 from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from service import cases
+from service import cases, complaints
 from service.attachments import check_file
 from service.models import CaseCategory, CasePriority, CaseStatus
 
@@ -158,7 +158,43 @@ def seed_demo() -> list[tuple[str, str, str]]:
             now=opened,
         )
         _tell(row, story, requester, staff, opened)
+    _seed_complaints(users, drill, now)
     return []
+
+
+# (customer's words, what was done, contact, days ago, what the partner did with it)
+COMPLAINTS = [
+    ("两台电钻用了一周开关就失灵，要求换货。", "已上门查看，确认开关损坏。", ("李娜", "13912345678"), 3, "escalated"),
+    ("送货晚了三天，耽误了工地开工。", "已致歉并减免运费。", ("王强", "13698765432"), 10, "resolved"),
+    ("电钻电池续航比说明书短很多。", "", ("张敏", "13511112222"), 1, "open"),
+]
+
+
+def _seed_complaints(users: dict[str, User], drill: Product | None, now: datetime) -> None:
+    """A few complaints of Huanan's end customers: one escalated to the brand, one resolved, one open."""
+    clerk = users["sales@huanan.example"]
+    customers = db.session.scalars(
+        select(Customer).where(Customer.partner_id == clerk.partner_id).order_by(Customer.id).limit(len(COMPLAINTS))
+    ).all()
+    for customer, (words, done, (name, phone), days_ago, story) in zip(customers, COMPLAINTS, strict=False):
+        complaint = complaints.log_complaint(
+            complaints.ComplaintFields(
+                customer=customer,
+                product=drill,
+                category=CaseCategory.DELIVERY if "送货" in words else CaseCategory.PRODUCT_QUALITY,
+                severity=CasePriority.HIGH if story == "escalated" else CasePriority.NORMAL,
+                customer_words=words,
+                action_taken=done,
+                contact_name=name,
+                contact_phone=phone,
+            ),
+            actor=clerk,
+            now=now - timedelta(days=days_ago),
+        )
+        if story == "escalated":
+            complaints.escalate_complaint(complaint, actor=clerk)
+        elif story == "resolved":
+            complaints.resolve_complaint(complaint, done, actor=clerk)
 
 
 def _later(opened: datetime, hours: float) -> datetime:

@@ -87,3 +87,20 @@ class ServiceLevelForm(PortalForm):
         ],
     )
     resolution_unit = SelectField(_l("Unit"), choices=_choices(TIME_UNIT_LABELS), validate_choice=True)
+
+
+class ComplaintForm(CreateForm):
+    customer_code = StringField(_l("Customer code"), validators=[required(), max_length(64)])
+    sku = StringField(_l("Product (SKU)"), validators=[max_length(64)])
+    category = SelectField(_l("Category"), choices=_choices(CASE_CATEGORY_LABELS), validate_choice=True)
+    severity = SelectField(
+        _l("Severity"), choices=_choices(CASE_PRIORITY_LABELS), default=CasePriority.NORMAL.value, validate_choice=True
+    )
+    customer_words = TextAreaField(_l("What the customer said"), validators=[required(), max_length(10_000)])
+    action_taken = TextAreaField(_l("What was done"), validators=[max_length(10_000)])
+    contact_name = StringField(_l("Contact person"), validators=[max_length(120)])
+    contact_phone = StringField(_l("Phone"), validators=[max_length(40)])
+
+
+class ResolveComplaintForm(PortalForm):
+    action_taken = TextAreaField(_l("What was done"), validators=[required(), max_length(10_000)])

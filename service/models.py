@@ -196,3 +196,55 @@ class ServiceLevel(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     AUDITED = ("response_amount", "response_unit", "resolution_amount", "resolution_unit")
+
+
+class ComplaintStatus(LabelledEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"  # by the partner itself
+    ESCALATED = "escalated"  # to the brand, as a support case
+
+
+COMPLAINT_STATUS_LABELS = enum_labels(
+    {
+        ComplaintStatus.OPEN: _l("Awaiting action"),
+        ComplaintStatus.RESOLVED: _l("Resolved by the partner"),
+        ComplaintStatus.ESCALATED: _l("Escalated to the brand"),
+    }
+)
+
+
+class CustomerComplaint(PartnerOwned, TimestampMixin, Base):
+    """A complaint of one of a partner's end customers, logged by the partner. The contact's name and phone are
+    personal data: masked in lists, in the person's export, blanked by an erasure (the complaint and its counts
+    stay)."""
+
+    __tablename__ = "customer_complaints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
+    category: Mapped[CaseCategory] = mapped_column(enum_column(CaseCategory), index=True)
+    severity: Mapped[CasePriority] = mapped_column(enum_column(CasePriority))
+    customer_words: Mapped[str] = mapped_column(Text)
+    action_taken: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[ComplaintStatus] = mapped_column(
+        enum_column(ComplaintStatus), default=ComplaintStatus.OPEN, index=True
+    )
+    resolved_at: Mapped[datetime | None]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_cases.id", ondelete="SET NULL"))
+    logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    customer: Mapped[Customer] = relationship()
+    product: Mapped[Product | None] = relationship()
+    case: Mapped[SupportCase | None] = relationship()
+    logged_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version_id}
+    AUDITED = ("status", "category", "severity", "action_taken", "case_id")
+    PERSONAL_FIELDS = ("contact_name", "contact_phone")
+
+    @property
+    def reference(self) -> str:
+        return f"K{self.id}"

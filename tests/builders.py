@@ -165,10 +165,11 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     with tenancy.every_partner(reason="test builder"):
         db.session.add_all([report, deal, upload, progress, target, scorecard, assignment])
         db.session.flush()
-    from service.models import CaseAttachment, CaseEntry, SupportCase
+    from service.models import CaseAttachment, CaseEntry, CustomerComplaint, SupportCase
 
     support_case = make_case(user)
     return {
+        CustomerComplaint: make_complaint(user, line.customer),
         SupportCase: support_case,
         CaseAttachment: support_case.attachments[0],
         CaseEntry: support_case.entries[0],
@@ -411,3 +412,24 @@ def make_customer(partner: Partner, *, code: str = "C-0001", name: str = "深圳
         db.session.add(customer)
         db.session.flush()
     return customer
+
+
+def make_complaint(logged_by, customer, *, product=None, now=None, words: str = "两台电钻开关失灵，要求换货。"):
+    """An open complaint of `customer`, logged by a user of its partner, with a contact person."""
+    from service import complaints
+    from service.models import CaseCategory, CasePriority
+
+    with tenancy.every_partner(reason="test builder"):
+        return complaints.log_complaint(
+            complaints.ComplaintFields(
+                customer=customer,
+                product=product,
+                category=CaseCategory.PRODUCT_QUALITY,
+                severity=CasePriority.HIGH,
+                customer_words=words,
+                contact_name="李娜",
+                contact_phone="13912345678",
+            ),
+            actor=logged_by,
+            now=now,
+        )

@@ -12,7 +12,7 @@ from partners.views import StepPage
 from portal.home import HomePanel
 from portal.security import PARTNER_ROLES
 
-bp = Blueprint("orders", __name__, url_prefix="/orders", template_folder="../templates")
+bp: Blueprint = Blueprint("orders", __name__, url_prefix="/orders", template_folder="../templates")
 PER_PAGE = 50
 
 from orders.views import (  # noqa: E402,F401  (each module adds its routes to bp)
@@ -25,6 +25,7 @@ from orders.views import (  # noqa: E402,F401  (each module adds its routes to b
     submissions,
     tokens,
 )
+from orders.views.customers import register_customer_links  # noqa: E402,F401
 
 
 def _periods_panel() -> dict:

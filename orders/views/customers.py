@@ -16,6 +16,14 @@ from portal.htmx import redirect_after_post, render
 from portal.paging import page_number
 from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
 
+# What other domains offer on a customer's page, as (endpoint, label): create_app() registers them (service offers
+# "log a complaint"); each link goes to its endpoint with ?customer=<code> and shows to whoever may open it.
+CUSTOMER_LINKS: list[tuple[str, object]] = []
+
+
+def register_customer_links(links: list[tuple[str, object]]) -> None:
+    CUSTOMER_LINKS.extend(link for link in links if link not in CUSTOMER_LINKS)
+
 
 @bp.get("/customers")
 def customer_list():
@@ -58,6 +66,7 @@ def customer(customer_id: int):
         customer=row,
         form=form,
         erasure=ErasureForm(),
+        links=CUSTOMER_LINKS,
         status=422 if form.is_submitted() else 200,
     )
 

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from portal.home import HomePanel
 from portal.security import BRAND_ROLES, PARTNER_ROLES
-from service import cases
+from service import cases, complaints
 
 
 def _summary() -> dict[str, Any]:
-    return {"summary": cases.home_summary(actor=current_user)}
+    return {"summary": cases.home_summary(actor=current_user), "complaints_open": complaints.awaiting_action()}
 
 
 HOME_PANELS = [

@@ -14,7 +14,7 @@ from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from portal.security import Role
-from service.models import CaseAttachment, SupportCase
+from service.models import CaseAttachment, CustomerComplaint, SupportCase
 from tests.builders import make_partner, make_user, partner_owned_rows
 from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 
@@ -39,6 +39,7 @@ ID_ARGUMENTS = {
     "assignment_id": "CoverageAssignment",
     "case_id": SupportCase,
     "file_id": CaseAttachment,
+    "complaint_id": CustomerComplaint,
 }
 STRING_ARGUMENTS = {
     "token": "not-a-real-token",
