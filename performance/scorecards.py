@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from partners.models import Partner
-from performance import charts, scoring
+from performance import scoring
 from performance.kpis import DISPLAY_KPIS, KPI_DEFINITIONS, KPI_LABELS, compute_kpis, monthly_figures
 from performance.models import Scorecard
 from performance.scoring import TierRecommendation
+from portal import charts
 from portal.calendar import MonthRange, add_months
 
 
@@ -63,6 +64,7 @@ def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = Fal
         }
         for name in DISPLAY_KPIS
     ]
+    median_label = _("Median of %(type)s partners", type=partner.partner_type.label)
     return ScorecardView(
         partner=partner,
         period=period,
@@ -76,22 +78,22 @@ def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = Fal
         version=card.rules.version if card else None,
         median=card.peer_median if card else None,
         recommendation=scoring.recommend_tier(partner, period),
-        sales_chart=charts.sales_against_target(
+        sales_chart=charts.line_chart(
             _("Net sales against target, 12 months"),
             labels,
-            [f.net_sales for f in figures],
-            [f.target for f in figures],
-            _("Net sales"),
-            _("Target"),
+            {_("Net sales"): [f.net_sales for f in figures], _("Target"): [f.target for f in figures]},
+            dashed={_("Target"): "6,4"},
             with_style=for_pdf,
         ),
-        score_chart=charts.score_trend(
+        score_chart=charts.line_chart(
             _("Score, 12 months"),
             labels,
-            [history[m].score if m in history else None for m in year.months()],
-            _("Median of %(type)s partners", type=partner.partner_type.label),
-            [history[m].peer_median if m in history else None for m in year.months()],
-            _("Score"),
+            {
+                _("Score"): [history[m].score if m in history else None for m in year.months()],
+                median_label: [history[m].peer_median if m in history else None for m in year.months()],
+            },
+            dashed={median_label: "3,3"},
+            value_range=(0, 100),
             with_style=for_pdf,
         ),
     )

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from partners.regions import region_by_code
 from partners.services import partners_by_id, regions_with_partners
-from performance import charts, scoring, segments
+from performance import scoring, segments
 from performance.kpis import (
     DISPLAY_KPIS,
     KPI_LABELS,
@@ -20,6 +20,7 @@ from performance.kpis import (
 )
 from performance.views import bp
 from performance.views.arguments import month_arg
+from portal import charts
 from portal.calendar import add_months
 from portal.htmx import render
 from portal.security import BRAND_ROLES, require_role
@@ -71,7 +72,7 @@ def compare_page():
     kpis = compute_kpis(partners, months)
     cards = scoring.latest_scorecards(period)
     year = MonthRange(add_months(period, -11), period)
-    chart = charts.compared_sales(
+    chart = charts.line_chart(
         _("Net sales, 12 months"),
         [m.strftime("%Y-%m") for m in year.months()],
         {p.code: [f.net_sales for f in monthly_figures(p, year)] for p in partners},

@@ -15,9 +15,10 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from partners.demo import DEMO_PASSWORD
-from performance import charts, scoring
+from performance import scoring
 from performance.models import SalesTarget
 from performance.views import scorecards as performance_views
+from portal import charts
 from portal.security import Role
 from tests.browser.fixtures import log_in
 from tests.builders import joined, make_course, make_partner, make_sales_line, make_user
@@ -114,9 +115,9 @@ def test_the_scorecards_charts_carry_no_script_style_or_style_attribute_and_keep
     assert 'class="series serie-1 color-1" stroke-dasharray="3,3"' in svgs[1]  # the peers' median
 
 
-def test_the_charts_stylesheet_is_pygals_css_as_performance_charts_writes_it():
+def test_the_charts_stylesheet_is_pygals_css_as_portal_charts_writes_it():
     """portal/static/charts.css stands in for the <style> pygal puts in each chart. After a change to the charts'
-    STYLE: .venv/bin/python -c "from performance.charts import stylesheet; print(stylesheet(), end='')" >
+    STYLE: .venv/bin/python -c "from portal.charts import stylesheet; print(stylesheet(), end='')" >
     portal/static/charts.css"""
     assert (ROOT / "portal" / "static" / "charts.css").read_text() == charts.stylesheet()
 

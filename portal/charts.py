@@ -1,5 +1,5 @@
-"""The scorecard's trend charts, drawn server-side as SVG with pygal (no script needed to show them, and the
-same drawing goes into the PDF).
+"""Trend charts drawn server-side as SVG with pygal (no script needed to show them, and the same drawing goes
+into a PDF): the scorecard's, the service analysis'.
 
 A page's Content-Security-Policy (portal/headers.py) refuses the inline script, the <style> and the style
 attribute that pygal writes into every chart, so a chart for a page has none of them: its CSS is
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pygal
 from markupsafe import Markup
@@ -29,12 +31,12 @@ STYLE = Style(
 )
 
 
-def _plotted(value: Decimal | None) -> float | None:
+def _plotted(value: Decimal | int | None) -> float | None:
     # Only the drawing is in floats: the figures on the page and in exports stay exact.
     return None if value is None else float(value)
 
 
-def _chart(kind, title: str, labels: list[str], *, with_style: bool = False):
+def _chart(kind: Any, title: str, labels: list[str], *, with_style: bool = False) -> Any:
     chart = kind(
         style=STYLE,
         js=[],
@@ -54,11 +56,11 @@ def _chart(kind, title: str, labels: list[str], *, with_style: bool = False):
     return chart
 
 
-def _local(tag) -> str:
+def _local(tag: object) -> str:
     return str(tag).rsplit("}", 1)[-1]
 
 
-def _without_script(root):
+def _without_script(root: Any) -> Any:
     """pygal adds a <script> with its settings even with js=[] (for its tooltips, which are not loaded)."""
     for parent in list(root.iter()):
         for child in list(parent):
@@ -70,7 +72,7 @@ def _without_script(root):
 _SERIES_RULE = re.compile(r"#chart-[\w-]+ \.series\.serie-(\d+)\{([^}]*)\}")
 
 
-def _for_a_page(root):
+def _for_a_page(root: Any) -> Any:
     """No script, no <style>, no style attribute. The one rule of pygal's CSS that differs from chart to chart, a
     series' stroke (the target's dashes), becomes attributes of that series' group; the rest is charts.css."""
     _without_script(root)
@@ -103,47 +105,32 @@ def stylesheet() -> str:
     assert style is not None, "pygal drew its chart without a stylesheet"
     css = html.unescape(style.group(1))
     return (
-        "/* pygal's chart CSS, written by performance.charts.stylesheet(): do not edit by hand. */\n"
+        "/* pygal's chart CSS, written by portal.charts.stylesheet(): do not edit by hand. */\n"
         + css.replace(f"#chart-{chart.uuid}", "svg.pygal-chart").strip()
         + "\n"
     )
 
 
-def sales_against_target(
+def line_chart(
     title: str,
     labels: list[str],
-    sales: list[Decimal | None],
-    targets: list[Decimal | None],
-    sales_label: str,
-    target_label: str,
+    series: dict[str, Sequence[Decimal | int | None]],
     *,
+    dashed: dict[str, str] | None = None,
+    value_range: tuple[int, int] | None = None,
     with_style: bool = False,
 ) -> Markup:
+    """One line per series over `labels` (months, say); `dashed` names series drawn with a dash pattern ("6,4"),
+    `value_range` fixes the y axis (a score's 0–100). A page's chart carries no script or style; a PDF's keeps its
+    <style> (`with_style`)."""
     chart = _chart(pygal.Line, title, labels, with_style=with_style)
-    chart.add(sales_label, [_plotted(value) for value in sales])
-    chart.add(target_label, [_plotted(value) for value in targets], stroke_style={"dasharray": "6,4"})
-    return Markup(chart.render(is_unicode=True))
-
-
-def score_trend(
-    title: str,
-    labels: list[str],
-    scores: list[Decimal | None],
-    median_label: str,
-    medians: list[Decimal | None],
-    score_label: str,
-    *,
-    with_style: bool = False,
-) -> Markup:
-    chart = _chart(pygal.Line, title, labels, with_style=with_style)
-    chart.range = (0, 100)
-    chart.add(score_label, [_plotted(value) for value in scores])
-    chart.add(median_label, [_plotted(value) for value in medians], stroke_style={"dasharray": "3,3"})
-    return Markup(chart.render(is_unicode=True))
-
-
-def compared_sales(title: str, labels: list[str], series: dict[str, list[Decimal | None]]) -> Markup:
-    chart = _chart(pygal.Line, title, labels)  # a page only: the comparison has no PDF
+    if value_range is not None:
+        chart.range = value_range
     for name, values in series.items():
-        chart.add(name, [_plotted(value) for value in values])
+        pattern = (dashed or {}).get(name)
+        chart.add(
+            name,
+            [_plotted(value) for value in values],
+            **({"stroke_style": {"dasharray": pattern}} if pattern else {}),
+        )
     return Markup(chart.render(is_unicode=True))
