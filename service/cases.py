@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -396,6 +397,7 @@ class QueueCriteria:
     sla: str = ""  # "", "breached", "at_risk"
     partner_id: int | None = None
     sort: str = "due"  # "due", "newest", "priority"
+    drill: Any = None  # an analysis.Drill: the rows behind one of the analysis' counts
 
 
 PRIORITY_ORDER = case(
@@ -427,6 +429,8 @@ def queue_query(criteria: QueueCriteria, *, actor: User, now: datetime | None = 
         query = query.where(at_risk_clause(now))
     if criteria.partner_id:
         query = query.where(SupportCase.partner_id == criteria.partner_id)
+    if criteria.drill is not None:
+        query = criteria.drill.apply(query, SupportCase)
     if criteria.sort == "newest":
         return query.order_by(SupportCase.id.desc())
     if criteria.sort == "priority":

@@ -121,9 +121,13 @@ def escalate_complaint(complaint: CustomerComplaint, *, actor: User) -> SupportC
     return row
 
 
-def complaints_query(*, status: ComplaintStatus | None = None, customer_id: int | None = None) -> Select[Any]:
-    """The complaints in the actor's scope, newest first."""
+def complaints_query(
+    *, status: ComplaintStatus | None = None, customer_id: int | None = None, drill: Any = None
+) -> Select[Any]:
+    """The complaints in the actor's scope, newest first (`drill`: an analysis.Drill, the rows behind a count)."""
     query = select(CustomerComplaint).order_by(CustomerComplaint.id.desc())
+    if drill is not None:
+        query = drill.apply(query, CustomerComplaint)
     if status is not None:
         query = query.where(CustomerComplaint.status == status)
     if customer_id is not None:

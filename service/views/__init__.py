@@ -6,6 +6,6 @@ from flask import Blueprint
 
 bp: Blueprint = Blueprint("service", __name__, url_prefix="/service", template_folder="../templates")
 
-from service.views import cases, complaints, levels  # noqa: E402,F401,I001  (their routes)
+from service.views import analysis, cases, complaints, levels  # noqa: E402,F401,I001  (their routes)
 from service.views.complaints import CUSTOMER_LINKS  # noqa: E402,F401
 from service.views.home import HOME_PANELS  # noqa: E402,F401

@@ -21,6 +21,7 @@ from portal.htmx import redirect_after_post, render
 from portal.paging import page_number
 from portal.security import PARTNER_ROLES, require_role
 from service import cases
+from service.analysis import Drill
 from service.attachments import CheckedFile, check_file
 from service.forms import AssignForm, CaseForm, NoteForm, QueueFilterForm, ReopenForm, ReplyForm, StatusForm
 from service.models import (
@@ -74,6 +75,7 @@ def _filters() -> tuple[QueueFilterForm, cases.QueueCriteria]:
         sla=valid(form.sla),
         partner_id=request.args.get("partner", type=int),
         sort=valid(form.sort) or "due",
+        drill=Drill.from_args(request.args),
     )
 
 

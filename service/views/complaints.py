@@ -14,6 +14,7 @@ from portal.htmx import redirect_after_post, render
 from portal.paging import page_number, paginate
 from portal.security import PARTNER_ROLES, RuleViolation, require_role
 from service import cases, complaints
+from service.analysis import Drill
 from service.forms import ComplaintForm, ResolveComplaintForm
 from service.models import COMPLAINT_STATUS_LABELS, CaseCategory, CasePriority, ComplaintStatus, CustomerComplaint
 from service.views import bp
@@ -25,7 +26,8 @@ CUSTOMER_LINKS = [("service.log_complaint", _l("Log a complaint"))]
 def complaint_list() -> ResponseReturnValue:
     status = request.args.get("status", "")
     chosen = ComplaintStatus(status) if status in {s.value for s in ComplaintStatus} else None
-    page = paginate(complaints.complaints_query(status=chosen), page=page_number(request.args.get("page")), per_page=50)
+    query = complaints.complaints_query(status=chosen, drill=Drill.from_args(request.args))
+    page = paginate(query, page=page_number(request.args.get("page")), per_page=50)
     return render(
         "service/complaints.html",
         complaints=page.items,

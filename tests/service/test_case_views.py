@@ -156,3 +156,14 @@ def test_an_admin_sets_a_service_level_and_a_wrong_one_is_refused_next_to_its_fi
     assert (level.response_amount, level.response_unit, level.resolution_amount) == (2, TimeUnit.HOURS, 1)
     login(world["manager"])
     assert client.get("/service/levels").status_code == 403
+
+
+def test_the_analysis_page_counts_for_brand_staff_and_links_each_count_to_its_rows(client, login, world):
+    make_case(world["clerk"], subject="Counted", with_file=False)
+    login(world["manager"])
+    page = client.get("/service/analysis?by=category").get_data(as_text=True)
+    assert "<svg" in page and "/service/cases?" in page and "category=product_quality" in page
+    drilled = client.get("/service/cases?status=all&category=product_quality").get_data(as_text=True)
+    assert "Counted" in drilled
+    login(world["clerk"])
+    assert client.get("/service/analysis").status_code == 403
