@@ -87,9 +87,7 @@ def register_deal(fields: DealFields, *, actor: User, today: date) -> DealRegist
     db.session.add(deal)
     db.session.flush()
     _flag_conflicts(deal, today)
-    audit.record(
-        actor=actor, row=deal, action="create", after=audit.snapshot(deal, AUDITED), partner_id=deal.partner_id
-    )
+    audit.created(deal, AUDITED, actor=actor, partner_id=deal.partner_id)
     db.session.flush()
     return deal
 

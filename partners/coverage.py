@@ -81,11 +81,11 @@ def assign_coverage(
     )
     db.session.add(assignment)
     db.session.flush()
-    audit.record(
+    audit.created(
+        assignment,
+        CoverageAssignment.AUDITED,
         actor=actor,
-        row=assignment,
         action="assign",
-        after=audit.snapshot(assignment, CoverageAssignment.AUDITED),
         partner_id=partner.id,
         reason=reason.strip(),
     )

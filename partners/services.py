@@ -81,14 +81,7 @@ def add_partner(partner: Partner, *, actor: User, reason: str | None = None) -> 
     """A new partner into the session, its creation audited: by hand, from an application, from a file."""
     db.session.add(partner)
     db.session.flush()
-    audit.record(
-        actor=actor,
-        row=partner,
-        action="create",
-        after=audit.snapshot(partner, Partner.AUDITED),
-        partner_id=partner.id,
-        reason=reason,
-    )
+    audit.created(partner, Partner.AUDITED, actor=actor, partner_id=partner.id, reason=reason)
     return partner
 
 

@@ -82,6 +82,26 @@ def record(
     return entry
 
 
+def created(
+    row: Any,
+    fields: tuple[str, ...],
+    *,
+    actor: Any,
+    action: str = "create",
+    partner_id: int | None = None,
+    reason: str | None = None,
+) -> AuditEntry | None:
+    """Audit a new row: the values of `fields` it starts with (`action` names how it came, "assign" say)."""
+    return record(
+        actor=actor,
+        row=row,
+        action=action,
+        after=snapshot(row, fields),
+        partner_id=partner_id,
+        reason=reason,
+    )
+
+
 @dataclass
 class Tracked:
     """The row a `tracking` block changes (the block names it when it creates one) and its fields before."""

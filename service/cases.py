@@ -175,13 +175,7 @@ def open_case(
     db.session.add(row)
     _attach(row, None, files, actor)
     db.session.flush()
-    audit.record(
-        actor=actor,
-        row=row,
-        action="create",
-        after=audit.snapshot(row, SupportCase.AUDITED),
-        partner_id=row.partner_id,
-    )
+    audit.created(row, SupportCase.AUDITED, actor=actor, partner_id=row.partner_id)
     _mail(staff_responsible_for(row.partner), "service/mail/case_opened.txt", row, actor)
     _mail([actor], "service/mail/case_received.txt", row, actor, to_actor=True)
     return row

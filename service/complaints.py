@@ -71,13 +71,7 @@ def log_complaint(fields: ComplaintFields, *, actor: User, now: datetime | None 
     )
     db.session.add(complaint)
     db.session.flush()
-    audit.record(
-        actor=actor,
-        row=complaint,
-        action="create",
-        after=audit.snapshot(complaint, CustomerComplaint.AUDITED),
-        partner_id=complaint.partner_id,
-    )
+    audit.created(complaint, CustomerComplaint.AUDITED, actor=actor, partner_id=complaint.partner_id)
     return complaint
 
 

@@ -204,9 +204,7 @@ def invite_user(
     user = User(email=email, name=name.strip(), role=role, partner=partner, locale=locale)
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        actor=actor, row=user, action="create", after=audit.snapshot(user, AUDITED), partner_id=user.partner_id
-    )
+    audit.created(user, AUDITED, actor=actor, partner_id=user.partner_id)
     send_invitation(user, invited_by=actor)
     user_invited.send(user, invited_by=actor)
     return user
