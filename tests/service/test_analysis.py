@@ -29,8 +29,8 @@ def world(db, every_partner):
     make_case(other, now=NOVEMBER, with_file=False)
     make_case(other, now=datetime(2026, 9, 30, 17, tzinfo=UTC), with_file=False)  # 01:00 on 1 October in Beijing
     make_complaint(clerk, customer, product=drill, now=OCTOBER)
-    make_complaint(clerk, customer, product=drill, now=NOVEMBER)  # a repeat: same customer and product, 26 days
-    return {"clerk": clerk, "drill": drill}
+    repeat = make_complaint(clerk, customer, product=drill, now=NOVEMBER)  # same customer and product, 26 days on
+    return {"clerk": clerk, "drill": drill, "repeat": repeat}
 
 
 def test_counts_by_partner_category_product_and_month_worked_by_hand(world):
@@ -42,7 +42,7 @@ def test_counts_by_partner_category_product_and_month_worked_by_hand(world):
         ("DRILL-A", 0, 2)
     ]
     assert analysis.monthly_trend(AUTUMN) == (["2026-10", "2026-11"], [2, 2], [1, 1])
-    assert [row.reference for row in analysis.repeat_complaints(AUTUMN)] == ["K2"]
+    assert analysis.repeat_complaints(AUTUMN) == [world["repeat"]]
 
 
 def test_a_count_drills_down_to_exactly_its_rows(world):

@@ -40,11 +40,12 @@ def test_a_helpdesk_opens_a_case_and_reads_it_back_without_the_notes(app, world)
     assert created.status_code == 201
     answer = created.get_json()
     assert (answer["reference"], answer["priority"], answer["sku"], answer["order_no"]) == (
-        "#1",
+        f"#{answer['id']}",
         "urgent",
         "DRILL-18V",
         "4711",
     )
+    assert db.session.get(SupportCase, answer["id"]).subject == "Cracked"
     make_case(world["admin"], subject="Second", with_file=False)  # with an admin's internal note
     listed = _call(app, "GET", world["token"]).get_json()["cases"]
     assert [case["subject"] for case in listed] == ["Second", "Cracked"]
