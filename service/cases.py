@@ -30,6 +30,8 @@ from service.models import (
     CaseEntry,
     CasePriority,
     CaseStatus,
+    ComplaintStatus,
+    CustomerComplaint,
     EntryKind,
     SupportCase,
 )
@@ -558,3 +560,28 @@ def home_summary(*, actor: User, now: datetime | None = None) -> HomeSummary:
             )
         ),
     )
+
+
+def may_delete(actor: User) -> bool:
+    """Only an admin deletes a case (a case opened by mistake, or personal data sent in it)."""
+    return actor.role is Role.ADMIN
+
+
+def delete_case(row: SupportCase, *, actor: User, reason: str) -> None:
+    """The case goes with its history and files; the log keeps what it was and why it went. A complaint it came
+    from awaits the partner's action again. The caller commits."""
+    if not may_delete(actor):
+        raise PermissionDenied()
+    why = checked_text(reason, "reason", 500)
+    audit.record(
+        actor=actor,
+        row=row,
+        action="delete",
+        before=audit.snapshot(row, SupportCase.AUDITED),
+        partner_id=row.partner_id,
+        reason=why,
+    )
+    for complaint in db.session.scalars(select(CustomerComplaint).where(CustomerComplaint.case_id == row.id)):
+        complaint.case_id, complaint.status = None, ComplaintStatus.OPEN
+    db.session.delete(row)
+    db.session.flush()

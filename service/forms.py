@@ -104,3 +104,7 @@ class ComplaintForm(CreateForm):
 
 class ResolveComplaintForm(PortalForm):
     action_taken = TextAreaField(_l("What was done"), validators=[required(), max_length(10_000)])
+
+
+class DeleteCaseForm(PortalForm):
+    reason = TextAreaField(_l("Why the case is deleted"), validators=[required(), max_length(500)])

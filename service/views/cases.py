@@ -23,7 +23,16 @@ from portal.security import PARTNER_ROLES, require_role
 from service import cases
 from service.analysis import Drill
 from service.attachments import CheckedFile, check_file
-from service.forms import AssignForm, CaseForm, NoteForm, QueueFilterForm, ReopenForm, ReplyForm, StatusForm
+from service.forms import (
+    AssignForm,
+    CaseForm,
+    DeleteCaseForm,
+    NoteForm,
+    QueueFilterForm,
+    ReopenForm,
+    ReplyForm,
+    StatusForm,
+)
 from service.models import (
     CASE_CATEGORY_LABELS,
     CASE_PRIORITY_LABELS,
@@ -147,6 +156,8 @@ def _case_page(row: SupportCase, *, status: int = 200, **forms: Any) -> Response
         may_work=cases.may_work(actor, row),
         may_reply=cases.may_reply(actor, row),
         may_reopen=cases.may_reopen(actor, row),
+        may_delete=cases.may_delete(actor),
+        delete_form=forms.get("delete_form") or DeleteCaseForm(formdata=None),
         status=status,
     )
 
@@ -247,6 +258,23 @@ def reopen(case_id: int) -> ResponseReturnValue:
         act=lambda: cases.reopen_case(row, form.body.data or "", actor=current_user),
         done=lambda: _("The case is open again."),
     )
+
+
+@bp.post("/cases/<int:case_id>/delete")
+def delete(case_id: int) -> ResponseReturnValue:
+    row = db.get_or_404(SupportCase, case_id)
+    if not cases.may_delete(current_user):
+        abort(403)
+    form = DeleteCaseForm()
+    if form.validate_on_submit():
+        with refusals_shown(form, "reason") as outcome:
+            reference = row.reference
+            cases.delete_case(row, actor=current_user, reason=form.reason.data or "")
+        if not outcome.refused:
+            db.session.commit()
+            flash(_("Case %(ref)s is deleted, with its files.", ref=reference), "success")
+            return redirect_after_post(url_for("service.case_list"))
+    return _case_page(row, status=422, delete_form=form)
 
 
 @bp.get("/cases/<int:case_id>/files/<int:file_id>")

@@ -167,3 +167,16 @@ def test_the_analysis_page_counts_for_brand_staff_and_links_each_count_to_its_ro
     assert "Counted" in drilled
     login(world["clerk"])
     assert client.get("/service/analysis").status_code == 403
+
+
+def test_only_an_admin_deletes_a_case_and_says_why(client, login, world):
+    url = f"/service/cases/{make_case(world['clerk']).id}"
+    login(world["manager"])
+    assert client.post(f"{url}/delete", data={"reason": "Mistake"}).status_code == 403
+    login(world["admin"])
+    assert 'id="delete"' in client.get(url).get_data(as_text=True)
+    refused = client.post(f"{url}/delete", data={"reason": ""})
+    assert refused.status_code == 422 and "Fill in this field." in refused.get_data(as_text=True)
+    assert client.post(f"{url}/delete", data={"reason": "Sent twice"}).status_code == 303
+    assert (_count(SupportCase), _count(CaseAttachment)) == (0, 0)
+    assert client.get(url).status_code == 404

@@ -205,3 +205,27 @@ def test_the_home_counts_hold_the_cases_in_the_actors_scope_only(db, world, as_u
     as_user(world["manager"])
     summary = cases.home_summary(actor=world["manager"])
     assert (summary.open_count, summary.breached, summary.unassigned) == (1, 1, 1)
+
+
+def test_an_admin_deletes_a_case_with_its_history_and_files_and_its_complaint_awaits_action_again(world):
+    from service import complaints
+    from service.models import CaseAttachment, CaseEntry, ComplaintStatus
+    from tests.builders import make_complaint
+
+    complaint = make_complaint(world["clerk"], make_customer(world["partner"], code="C-DEL"))
+    escalated = complaints.escalate_complaint(complaint, actor=world["clerk"])
+    row = make_case(world["clerk"])  # with a file and a note
+    for case in (row, escalated):
+        with pytest.raises(PermissionDenied):
+            cases.delete_case(case, actor=world["manager"], reason="Opened by mistake")
+        with pytest.raises(RuleViolation):
+            cases.delete_case(case, actor=world["admin"], reason=" ")
+        cases.delete_case(case, actor=world["admin"], reason="Opened by mistake")
+    assert [db.session.scalars(select(model)).all() for model in (SupportCase, CaseEntry, CaseAttachment)] == [
+        [],
+        [],
+        [],
+    ]
+    assert (complaint.status, complaint.case_id) == (ComplaintStatus.OPEN, None)
+    deleted = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "delete")).all()
+    assert len(deleted) == 2 and {entry.reason for entry in deleted} == {"Opened by mistake"}
