@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from partners.identity import normalise_company_name
 from partners.models import Partner, PartnerApplication, PartnerStatus, PartnerTier, PartnerType, Region
@@ -241,7 +242,10 @@ def staff_responsible_for(partner: Partner) -> list[User]:
         managers = [
             user
             for user in db.session.scalars(
-                select(User).where(User.role == Role.CHANNEL_MANAGER, User.is_active).order_by(User.name)
+                select(User)
+                .where(User.role == Role.CHANNEL_MANAGER, User.is_active)
+                .options(selectinload(User.regions))  # every manager's regions in one query, not one each
+                .order_by(User.name)
             )
             if partner.region is not None and any(region.contains(partner.region) for region in user.regions)
         ]

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from orders.models import Customer, Product
 from partners.services import staff_responsible_for
@@ -406,7 +407,7 @@ def queue_query(criteria: QueueCriteria, *, actor: User, now: datetime | None = 
     """The cases in the actor's scope that meet the criteria (the tenancy scope limits them to the partners the
     actor sees)."""
     now = now or utcnow()
-    query = select(SupportCase)
+    query = select(SupportCase).options(selectinload(SupportCase.assignee))  # the list names each assignee
     if criteria.status == "open":
         query = query.where(SupportCase.status.in_(OPEN_STATUSES))
     elif criteria.status in {status.value for status in CaseStatus}:
@@ -493,17 +494,21 @@ def daily_reminders(now: datetime | None = None) -> list[Reminder]:
     Run with every partner in scope (the daily command)."""
     now = now or utcnow()
     by_user: dict[int, Reminder] = {}
+    responsible: dict[int, list[User]] = {}  # by partner: looked up once, however many of its cases are listed
 
     def reminder(user: User) -> Reminder:
         return by_user.setdefault(user.id, Reminder(user, [], []))
 
+    def staff_of(row: SupportCase) -> list[User]:
+        if row.partner_id not in responsible:
+            responsible[row.partner_id] = staff_responsible_for(row.partner)
+        return responsible[row.partner_id]
+
     for row in db.session.scalars(select(SupportCase).where(at_risk_clause(now)).order_by(SupportCase.id)):
-        for user in _brand_side(row):
+        for user in [row.assignee] if row.assignee else staff_of(row):
             reminder(user).at_risk.append(row)
     for row in db.session.scalars(select(SupportCase).where(breached_clause(now)).order_by(SupportCase.id)):
-        told = {
-            user.id: user for user in [*staff_responsible_for(row.partner), *([row.assignee] if row.assignee else [])]
-        }
+        told = {user.id: user for user in [*staff_of(row), *([row.assignee] if row.assignee else [])]}
         for user in told.values():
             reminder(user).breached.append(row)
     return [item for item in by_user.values() if item.user.is_active]

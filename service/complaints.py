@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from orders.customers import mask
 from orders.models import Customer, Product
@@ -119,7 +120,11 @@ def complaints_query(
     *, status: ComplaintStatus | None = None, customer_id: int | None = None, drill: Any = None
 ) -> Select[Any]:
     """The complaints in the actor's scope, newest first (`drill`: an analysis.Drill, the rows behind a count)."""
-    query = select(CustomerComplaint).order_by(CustomerComplaint.id.desc())
+    query = (
+        select(CustomerComplaint)
+        .options(selectinload(CustomerComplaint.customer), selectinload(CustomerComplaint.product))
+        .order_by(CustomerComplaint.id.desc())
+    )
     if drill is not None:
         query = drill.apply(query, CustomerComplaint)
     if status is not None:
