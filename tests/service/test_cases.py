@@ -39,7 +39,11 @@ def world(db, every_partner):
 
 
 def mails_to(user) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == user.email)))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == user.email).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def test_opening_a_case_sets_its_due_times_audits_and_tells_the_people_concerned(world):
