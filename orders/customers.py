@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
@@ -84,13 +85,15 @@ def customers_page(text: str = "", *, page: int) -> Page[CustomerRow]:
     return Page(_with_totals(found.items), found.number, found.per_page, found.total)
 
 
-def update_customer(customer: Customer, values: dict[str, str], *, actor: User) -> None:
+def update_customer(customer: Customer, values: dict[str, Any], *, actor: User) -> None:
     if customer.erased_at is not None:
         raise RuleViolation(_l("The personal data of this customer was erased; it cannot be edited."))
-    with audit.tracking(customer, EDITABLE, actor=actor, partner_id=customer.partner_id):
+    with audit.tracking(customer, (*EDITABLE, "survey_consent"), actor=actor, partner_id=customer.partner_id):
         for name in EDITABLE:
             if name in values:
                 setattr(customer, name, (values[name] or "").strip() or (None if name != "name" else customer.name))
+        if "survey_consent" in values:
+            customer.survey_consent = bool(values["survey_consent"]) and customer.email is not None
     db.session.flush()
 
 
@@ -104,6 +107,7 @@ def personal_data(customer: Customer) -> dict:
         "contact_person": customer.contact_person,
         "phone": customer.phone,
         "email": customer.email,
+        "survey_consent": customer.survey_consent,
         "created_at": customer.created_at.isoformat(),
         "erased_at": customer.erased_at.isoformat() if customer.erased_at else None,
     }
@@ -122,6 +126,7 @@ def erase_personal_data(customer: Customer, *, actor: User, reason: str) -> None
     before = audit.snapshot(customer, Customer.PERSONAL_FIELDS)
     for name in Customer.PERSONAL_FIELDS:
         setattr(customer, name, None)
+    customer.survey_consent = False  # nowhere left to ask
     customer.erased_at = utcnow()
     personal_data_erased.send(customer)
     # The log says which fields were erased, never their old values.

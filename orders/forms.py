@@ -35,6 +35,7 @@ class CustomerForm(CreateForm):
     contact_person = StringField(_l("Contact person"), validators=[max_length(120)])
     phone = StringField(_l("Phone"), validators=[max_length(40)])
     email = StringField(_l("Email"), validators=[max_length(254)])
+    survey_consent = BooleanField(_l("The contact agreed to be asked about satisfaction by email"))
 
 
 class ErasureForm(PortalForm):

@@ -158,6 +158,7 @@ class Customer(PartnerOwned, TimestampMixin, Base):
     contact_person: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
+    survey_consent: Mapped[bool] = mapped_column(default=False)  # agreed to be asked about satisfaction by mail
     erased_at: Mapped[datetime | None]
 
     region: Mapped[Region | None] = relationship()

@@ -130,10 +130,8 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # token-authenticated JSON; no browser session to forge
     csrf.exempt(service_api_bp)
     register_panels(partner_panels + order_panels + training_panels + performance_panels + service_panels)
-    register_step_pages(partner_steps + order_steps + training_steps)
-    register_customer_links(
-        service_customer_links
-    )  # a customer's page offers to log a complaint  # the checklist links where each step is done
+    register_step_pages(partner_steps + order_steps + training_steps)  # the checklist links where each step is done
+    register_customer_links(service_customer_links)  # a customer's page offers to log a complaint
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -163,12 +161,13 @@ def _connect_domain_signals() -> None:
     from orders.customers import personal_data_erased, personal_data_requested
     from partners.onboarding import on_user_invited, on_user_logged_in
     from portal.auth.services import user_invited
-    from service.complaints import on_personal_data_erased, on_personal_data_requested
+    from service import complaints, surveys
 
     user_invited.connect(on_user_invited)
     user_logged_in.connect(on_user_logged_in)
-    personal_data_requested.connect(on_personal_data_requested)  # complaints keep a customer's people too
-    personal_data_erased.connect(on_personal_data_erased)
+    for keeper in (complaints, surveys):  # complaints and survey answers keep a customer's people too
+        personal_data_requested.connect(keeper.on_personal_data_requested)
+        personal_data_erased.connect(keeper.on_personal_data_erased)
 
 
 def register_error_handlers(app: Flask) -> None:

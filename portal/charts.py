@@ -1,5 +1,5 @@
 """Trend charts drawn server-side as SVG with pygal (no script needed to show them, and the same drawing goes
-into a PDF): the scorecard's, the service analysis'.
+into a PDF): the scorecard's, the service analysis', a survey's results.
 
 A page's Content-Security-Policy (portal/headers.py) refuses the inline script, the <style> and the style
 attribute that pygal writes into every chart, so a chart for a page has none of them: its CSS is
@@ -133,4 +133,14 @@ def line_chart(
             [_plotted(value) for value in values],
             **({"stroke_style": {"dasharray": pattern}} if pattern else {}),
         )
+    return Markup(chart.render(is_unicode=True))
+
+
+def bar_chart(
+    title: str, labels: list[str], series: dict[str, Sequence[Decimal | int | None]], *, with_style: bool = False
+) -> Markup:
+    """One bar per label and series (a survey's answers per score, say); drawn as line_chart's are."""
+    chart = _chart(pygal.Bar, title, labels, with_style=with_style)
+    for name, values in series.items():
+        chart.add(name, [_plotted(value) for value in values])
     return Markup(chart.render(is_unicode=True))

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("orders.deals_list", _l("Deals"), None),
     ("training.index", _l("Training"), None),
     ("service.case_list", _l("Cases"), None),
+    ("service.survey_list", _l("Surveys"), None),
     ("performance.my_scorecard", _l("Scorecard"), None),
     ("performance.segments_page", _l("Segments"), (Role.PARTNER_ADMIN,)),
     ("performance.evaluation_page", _l("Evaluation"), None),
@@ -73,7 +74,10 @@ def install(app: Flask) -> None:
             "html_lang": "zh-CN" if locale is not None and locale.language == "zh" else "en",
         }
 
+    from portal.i18n import pick
+
     app.jinja_env.globals.update(
+        pick=pick,  # a row's English or Chinese text, as the page's language asks
         may_open=may_open,
         can_manage_users_of=can_manage_users_of,
         page_url=page_url,

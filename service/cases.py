@@ -37,6 +37,7 @@ from service.models import (
     SupportCase,
 )
 from service.sla import BusinessCalendar, targets_for
+from service.surveys import ask_case_csat
 
 SUBJECT_MAX = 200
 TEXT_MAX = 10_000
@@ -298,6 +299,8 @@ def change_status(row: SupportCase, status: CaseStatus, *, actor: User, now: dat
         _set_status(row, status, actor, now or utcnow())
     db.session.flush()
     _mail([row.requester] if row.requester else [], "service/mail/case_status.txt", row, actor)
+    if status is CaseStatus.RESOLVED:
+        ask_case_csat(row)
 
 
 def reopen_case(row: SupportCase, reason: str, *, actor: User, now: datetime | None = None) -> None:

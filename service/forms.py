@@ -1,19 +1,31 @@
-"""Input shapes for support cases: opening one, replying, notes, status and assignment, the queue's filters and
-the service levels."""
+"""Input shapes for support cases (opening one, replying, notes, status and assignment, the queue's filters), the
+service levels, complaints and surveys."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, NumberRange
 
+from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
 from portal.forms import CreateForm, PortalForm, max_length, options, required
 from service.models import (
     CASE_CATEGORY_LABELS,
     CASE_PRIORITY_LABELS,
     CASE_STATUS_LABELS,
+    QUESTION_KIND_LABELS,
+    SURVEY_AUDIENCE_LABELS,
     TIME_UNIT_LABELS,
     CasePriority,
+    SurveyAudience,
 )
 
 
@@ -108,3 +120,50 @@ class ResolveComplaintForm(PortalForm):
 
 class DeleteCaseForm(PortalForm):
     reason = TextAreaField(_l("Why the case is deleted"), validators=[required(), max_length(500)])
+
+
+class SurveyForm(CreateForm):
+    title_en = StringField(_l("Title (English)"), validators=[required(), max_length(200)])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[required(), max_length(200)])
+    intro_en = TextAreaField(_l("Introduction (English)"), validators=[max_length(4000)])
+    intro_zh = TextAreaField(_l("Introduction (Chinese)"), validators=[max_length(4000)])
+    audience = SelectField(
+        _l("Who is asked"),
+        choices=_choices({k: v for k, v in SURVEY_AUDIENCE_LABELS.items() if k is not SurveyAudience.CASE_REQUESTERS}),
+        validate_choice=True,
+    )
+    valid_days = IntegerField(
+        _l("Links can be answered for (days)"),
+        default=14,
+        validators=[
+            InputRequired(message=_l("Fill in this field.")),
+            NumberRange(min=1, max=365, message=_l("Between 1 and 365 days.")),
+        ],
+    )
+    partner_types = SelectMultipleField(
+        _l("Partner types (none chosen: all)"), choices=_choices(PARTNER_TYPE_LABELS), validate_choice=True
+    )
+    tiers = SelectMultipleField(
+        _l("Tiers (none chosen: all)"), choices=_choices(PARTNER_TIER_LABELS), validate_choice=True
+    )
+    region_ids = SelectMultipleField(_l("Regions (none chosen: all)"), coerce=int, validate_choice=True)
+    product_line_ids = SelectMultipleField(_l("Product lines (none chosen: all)"), coerce=int, validate_choice=True)
+
+
+class QuestionForm(CreateForm):
+    kind = SelectField(_l("Kind of question"), choices=_choices(QUESTION_KIND_LABELS), validate_choice=True)
+    text_en = StringField(_l("Question (English)"), validators=[required(), max_length(500)])
+    text_zh = StringField(_l("Question (Chinese)"), validators=[required(), max_length(500)])
+    required = BooleanField(_l("An answer is required"), default=True)
+    choices = TextAreaField(
+        _l("Options, one a line: English | 中文 (for a choice question)"), validators=[max_length(8000)]
+    )
+
+
+class CustomerLinkForm(CreateForm):
+    customer_code = StringField(_l("Customer code"), validators=[required(), max_length(64)])
+
+
+class AnswerForm(PortalForm):
+    """The answers to one survey; its fields ("q<id>") are read from the request by service.surveys, which
+    checks them against the questions."""

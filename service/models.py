@@ -1,13 +1,14 @@
-"""Support cases a partner raises with the brand, the replies, internal notes and files on them, and the service
-levels (first response and resolution targets) per priority."""
+"""Support cases a partner raises with the brand, the replies, internal notes and files on them, the service
+levels (first response and resolution targets) per priority, end customers' complaints, and satisfaction
+surveys with their invitations and answers."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import Base, LabelledEnum, PartnerOwned, TimestampMixin, enum_column, enum_labels, utcnow
@@ -248,3 +249,152 @@ class CustomerComplaint(PartnerOwned, TimestampMixin, Base):
     @property
     def reference(self) -> str:
         return f"K{self.id}"
+
+
+class SurveyAudience(LabelledEnum):
+    PARTNER_USERS = "partner_users"  # the users of the partners the filters choose
+    END_CUSTOMERS = "end_customers"  # partners' customers: by a link a partner hands out, or mailed with consent
+    CASE_REQUESTERS = "case_requesters"  # asked automatically when their case is resolved
+
+
+SURVEY_AUDIENCE_LABELS = enum_labels(
+    {
+        SurveyAudience.PARTNER_USERS: _l("Partner users"),
+        SurveyAudience.END_CUSTOMERS: _l("End customers"),
+        SurveyAudience.CASE_REQUESTERS: _l("Requesters of resolved cases"),
+    }
+)
+
+
+class SurveyStatus(LabelledEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+SURVEY_STATUS_LABELS = enum_labels(
+    {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: _l("Open"), SurveyStatus.CLOSED: _l("Closed")}
+)
+
+
+class QuestionKind(LabelledEnum):
+    NPS = "nps"  # 0–10: how likely to recommend
+    CSAT = "csat"  # 1–5: how satisfied
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TEXT = "text"
+
+
+QUESTION_KIND_LABELS = enum_labels(
+    {
+        QuestionKind.NPS: _l("Net promoter score (0–10)"),
+        QuestionKind.CSAT: _l("Satisfaction (1–5)"),
+        QuestionKind.SINGLE: _l("Single choice"),
+        QuestionKind.MULTIPLE: _l("Multiple choice"),
+        QuestionKind.TEXT: _l("Free text"),
+    }
+)
+SCORED_KINDS = {QuestionKind.NPS: range(0, 11), QuestionKind.CSAT: range(1, 6)}
+
+
+class Survey(TimestampMixin, Base):
+    """A questionnaire of the brand's, in English and Chinese, and whom it asks. The partner filters (types,
+    tiers, regions, product lines; empty means all) choose the partners whose users or customers are asked."""
+
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    intro_en: Mapped[str] = mapped_column(Text, default="")
+    intro_zh: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[SurveyAudience] = mapped_column(enum_column(SurveyAudience))
+    status: Mapped[SurveyStatus] = mapped_column(enum_column(SurveyStatus), default=SurveyStatus.DRAFT, index=True)
+    valid_days: Mapped[int] = mapped_column(default=14)  # how long a personal link may be answered
+    partner_types: Mapped[list] = mapped_column(JSON, default=list)
+    tiers: Mapped[list] = mapped_column(JSON, default=list)
+    region_ids: Mapped[list] = mapped_column(JSON, default=list)  # a region takes in the regions under it
+    product_line_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        back_populates="survey", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
+    )
+
+    AUDITED = ("status", "title_en", "title_zh", "valid_days", "partner_types", "tiers", "region_ids")
+
+
+class SurveyQuestion(Base):
+    """One question; a choice question lists its options as [{"en": …, "zh": …}, …] and stores answers by index."""
+
+    __tablename__ = "survey_questions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind))
+    text_en: Mapped[str] = mapped_column(String(500))
+    text_zh: Mapped[str] = mapped_column(String(500))
+    required: Mapped[bool] = mapped_column(default=True)
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+
+    survey: Mapped[Survey] = relationship(back_populates="questions")
+
+
+class SurveyInvitation(PartnerOwned, Base):
+    """One person's personal link to a survey: a partner's user, one of its customers, or a case's requester. The
+    link carries a signed token of the id and `nonce`; answering sets `answered_at`, once."""
+
+    __tablename__ = "survey_invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_cases.id", ondelete="SET NULL"))
+    email: Mapped[str | None] = mapped_column(String(254))  # where it was mailed; personal data of a customer
+    locale: Mapped[str | None] = mapped_column(String(16))
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    survey: Mapped[Survey] = relationship()
+    user: Mapped[User | None] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    case: Mapped[SupportCase | None] = relationship()
+
+    PERSONAL_FIELDS = ("email",)
+
+
+class SurveyResponse(PartnerOwned, Base):
+    """The answers of one invitation (at most one: the unique key refuses a second). The survey's first NPS and
+    CSAT answers are kept on the response too, so that results and scorecards add them up without the answers."""
+
+    __tablename__ = "survey_responses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("survey_invitations.id", ondelete="CASCADE"), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the first day of the local month it was answered in
+    nps: Mapped[int | None]
+    csat: Mapped[int | None]
+
+    invitation: Mapped[SurveyInvitation] = relationship()
+    answers: Mapped[list[SurveyAnswer]] = relationship(
+        back_populates="response", order_by="SurveyAnswer.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class SurveyAnswer(PartnerOwned, Base):
+    """The answer to one question: a score, the indexes of the chosen options, or a text."""
+
+    __tablename__ = "survey_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int | None]
+    choices: Mapped[list | None] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+    question: Mapped[SurveyQuestion] = relationship()

@@ -165,10 +165,24 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     with tenancy.every_partner(reason="test builder"):
         db.session.add_all([report, deal, upload, progress, target, scorecard, assignment])
         db.session.flush()
-    from service.models import CaseAttachment, CaseEntry, CustomerComplaint, SupportCase
+    from service.models import (
+        CaseAttachment,
+        CaseEntry,
+        CustomerComplaint,
+        SupportCase,
+        SurveyAnswer,
+        SurveyInvitation,
+        SurveyResponse,
+    )
 
     support_case = make_case(user)
+    survey = make_survey()
+    invitation = make_invitation(survey, user)
+    response = answer_survey(invitation, {f"q{q.id}": ANSWERS.get(q.kind.value, "") for q in survey.questions})
     return {
+        SurveyInvitation: invitation,
+        SurveyResponse: response,
+        SurveyAnswer: response.answers[0],
         CustomerComplaint: make_complaint(user, line.customer),
         SupportCase: support_case,
         CaseAttachment: support_case.attachments[0],
@@ -433,3 +447,74 @@ def make_complaint(logged_by, customer, *, product=None, now=None, words: str = 
             actor=logged_by,
             now=now,
         )
+
+
+def make_survey(admin=None, *, audience=None, kinds=("nps", "csat", "single", "text"), **filters):
+    """A draft survey with one question of each of `kinds`; optional questions are the text ones."""
+    from service import surveys
+    from service.models import QuestionKind, SurveyAudience
+
+    admin = admin or make_user(role=Role.ADMIN)
+    survey = surveys.create_survey(
+        surveys.SurveyFields(
+            title_en="How are we doing?",
+            title_zh="我们做得如何？",
+            audience=audience or SurveyAudience.PARTNER_USERS,
+            valid_days=14,
+            **filters,
+        ),
+        actor=admin,
+    )
+    texts = {
+        "nps": ("How likely are you to recommend us?", "您向同行推荐我们的可能性有多大？"),
+        "csat": ("How satisfied are you with our delivery?", "您对我们的交货满意吗？"),
+        "single": ("What matters most?", "您最看重什么？"),
+        "multiple": ("What should we improve?", "我们应改进哪些方面？"),
+        "text": ("Anything else?", "还有其他意见吗？"),
+    }
+    for kind in kinds:
+        surveys.add_question(
+            survey,
+            surveys.QuestionFields(
+                kind=QuestionKind(kind),
+                text_en=texts[kind][0],
+                text_zh=texts[kind][1],
+                required=kind != "text",
+                choices="Price | 价格\nService | 服务\nQuality | 质量",
+            ),
+            actor=admin,
+        )
+    return survey
+
+
+ANSWERS = {"nps": "9", "csat": "4", "single": "0", "multiple": ["0", "2"], "text": "Faster deliveries, please."}
+
+
+def make_invitation(survey, user=None, *, customer=None, now=None, days: int = 14):
+    """A personal link of `user` (or `customer`) to `survey`, opened if it is a draft, as sending makes them."""
+    import secrets
+
+    from service.models import SurveyInvitation, SurveyStatus
+
+    now = now or datetime.now(UTC)
+    survey.status = SurveyStatus.OPEN
+    invitation = SurveyInvitation(
+        survey_id=survey.id,
+        partner_id=user.partner_id if user else customer.partner_id,
+        user_id=user.id if user else None,
+        customer_id=customer.id if customer else None,
+        email=user.email if user else customer.email,
+        nonce=secrets.token_urlsafe(24),
+        sent_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    with tenancy.every_partner(reason="test builder"):
+        db.session.add(invitation)
+        db.session.flush()
+    return invitation
+
+
+def answer_survey(invitation, values, *, now=None):
+    from service import surveys
+
+    return surveys.record_response(invitation, values, now=now)

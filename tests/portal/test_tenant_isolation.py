@@ -14,7 +14,7 @@ from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
 from portal.mail import OutboxMessage
 from portal.security import Role
-from service.models import CaseAttachment, CustomerComplaint, SupportCase
+from service.models import CaseAttachment, CustomerComplaint, SupportCase, Survey, SurveyQuestion
 from tests.builders import make_partner, make_user, partner_owned_rows
 from training.models import Certificate, Course, Lesson, Question, QuizAttempt
 
@@ -40,6 +40,8 @@ ID_ARGUMENTS = {
     "case_id": SupportCase,
     "file_id": CaseAttachment,
     "complaint_id": CustomerComplaint,
+    "survey_id": Survey,
+    "survey_question_id": SurveyQuestion,
 }
 STRING_ARGUMENTS = {
     "token": "not-a-real-token",

@@ -1,0 +1,269 @@
+"""A survey's results: who answered, its net promoter score and satisfaction, every question's answers, the trend by
+month and a breakdown by partner, partner type, tier, region and product line. Each figure counts the responses
+in the reader's tenancy scope (a channel manager: their regions' partners).
+
+Definitions (docs/kpis.md states them too):
+- response rate = responses / invitations, in percent;
+- NPS = (promoters − detractors) / answers × 100, where promoters answer 9 or 10 and detractors 0 to 6, on the
+  survey's first 0–10 question; from −100 to +100, to one decimal;
+- CSAT = the mean of the survey's first 1–5 question, to two decimals, with the count of each score."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, case, func, select
+
+from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS, Partner, ProductLine, Region
+from partners.models import partner_product_lines as partner_lines
+from portal.extensions import db
+from service.models import SCORED_KINDS, QuestionKind, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
+
+BREAKDOWNS = {
+    "partner": _l("Partner"),
+    "partner_type": _l("Partner type"),
+    "tier": _l("Tier"),
+    "region": _l("Region"),
+    "product_line": _l("Product line"),
+}
+PROMOTER_FROM = 9
+DETRACTOR_UP_TO = 6
+
+
+def percent(part: int, whole: int, places: str = "0.1") -> Decimal | None:
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The NPS and CSAT counts of a set of responses; the scores themselves are worked out from the counts."""
+
+    responses: int = 0
+    promoters: int = 0
+    detractors: int = 0
+    nps_answers: int = 0
+    csat_total: int = 0
+    csat_answers: int = 0
+
+    @property
+    def passives(self) -> int:
+        return self.nps_answers - self.promoters - self.detractors
+
+    @property
+    def nps(self) -> Decimal | None:
+        return percent(self.promoters - self.detractors, self.nps_answers)
+
+    @property
+    def csat(self) -> Decimal | None:
+        if not self.csat_answers:
+            return None
+        return (Decimal(self.csat_total) / self.csat_answers).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _satisfaction_columns() -> list[Any]:
+    return [
+        func.count(SurveyResponse.id),
+        func.coalesce(func.sum(case((SurveyResponse.nps >= PROMOTER_FROM, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((SurveyResponse.nps <= DETRACTOR_UP_TO, 1), else_=0)), 0),
+        func.count(SurveyResponse.nps),
+        func.coalesce(func.sum(SurveyResponse.csat), 0),
+        func.count(SurveyResponse.csat),
+    ]
+
+
+def _satisfaction(row: Iterable[Any]) -> Satisfaction:
+    return Satisfaction(*(int(value or 0) for value in row))
+
+
+def satisfaction_of(query_filter: Any) -> Satisfaction:
+    """NPS and CSAT counts of the responses the condition chooses (a survey, a partner's, a quarter's)."""
+    row = db.session.execute(select(*_satisfaction_columns()).where(query_filter)).one()
+    return _satisfaction(row)
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question_id: int
+    kind: QuestionKind
+    text_en: str
+    text_zh: str
+    answered: int
+    counts: list[tuple[str, int]]  # (score or option's index, how many), in the question's order; texts: none
+    options: list[dict[str, str]]  # a choice question's options, {"en", "zh"}
+
+    @property
+    def share(self) -> list[tuple[str, int, Decimal | None]]:
+        return [(label, n, percent(n, self.answered, "1")) for label, n in self.counts]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date
+    figures: Satisfaction
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    invited: int
+    figures: Satisfaction
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.figures.responses, self.invited)
+
+
+@dataclass
+class SurveyResults:
+    survey: Survey
+    invited: int
+    figures: Satisfaction
+    questions: list[QuestionResult] = field(default_factory=list)
+    trend: list[TrendPoint] = field(default_factory=list)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.figures.responses, self.invited)
+
+    @property
+    def csat_counts(self) -> list[tuple[str, int]]:
+        first = next((q for q in self.questions if q.kind is QuestionKind.CSAT), None)
+        return first.counts if first else []
+
+
+def _question_results(survey: Survey) -> list[QuestionResult]:
+    ids = [q.id for q in survey.questions]
+    scored = Counter(
+        {
+            (question_id, score): n
+            for question_id, score, n in db.session.execute(
+                select(SurveyAnswer.question_id, SurveyAnswer.score, func.count(SurveyAnswer.id))
+                .where(SurveyAnswer.question_id.in_(ids), SurveyAnswer.score.is_not(None))
+                .group_by(SurveyAnswer.question_id, SurveyAnswer.score)
+            )
+        }
+    )
+    answered = dict(
+        db.session.execute(
+            select(SurveyAnswer.question_id, func.count(SurveyAnswer.id))
+            .where(SurveyAnswer.question_id.in_(ids))
+            .group_by(SurveyAnswer.question_id)
+        ).tuples()
+    )
+    chosen: Counter[tuple[int, int]] = Counter()
+    choice_ids = [q.id for q in survey.questions if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)]
+    if choice_ids:  # the options are a JSON list each: counted here, the same on every database
+        for question_id, picked in db.session.execute(
+            select(SurveyAnswer.question_id, SurveyAnswer.choices).where(SurveyAnswer.question_id.in_(choice_ids))
+        ):
+            chosen.update((question_id, index) for index in picked or [])
+    results = []
+    for q in survey.questions:
+        counts: list[tuple[str, int]]
+        if q.kind in SCORED_KINDS:
+            counts = [(str(score), scored[(q.id, score)]) for score in SCORED_KINDS[q.kind]]
+        elif q.kind is QuestionKind.TEXT:
+            counts = []
+        else:
+            counts = [(str(index), chosen[(q.id, index)]) for index in range(len(q.choices))]
+        results.append(QuestionResult(q.id, q.kind, q.text_en, q.text_zh, answered.get(q.id, 0), counts, q.choices))
+    return results
+
+
+def survey_results(survey: Survey) -> SurveyResults:
+    invited = db.session.scalar(select(func.count(SurveyInvitation.id)).where(SurveyInvitation.survey_id == survey.id))
+    trend = [
+        TrendPoint(month, _satisfaction(rest))
+        for month, *rest in db.session.execute(
+            select(SurveyResponse.month, *_satisfaction_columns())
+            .where(SurveyResponse.survey_id == survey.id)
+            .group_by(SurveyResponse.month)
+            .order_by(SurveyResponse.month)
+        )
+    ]
+    total = Satisfaction(*(sum(getattr(p.figures, name) for p in trend) for name in Satisfaction.__dataclass_fields__))
+    return SurveyResults(survey, invited or 0, total, _question_results(survey), trend)
+
+
+def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]], model: Any) -> dict[Any, list[int]]:
+    query: Select[Any] = select(key, *(_satisfaction_columns() if model is SurveyResponse else [func.count(model.id)]))
+    query = query.select_from(model).join(Partner, model.partner_id == Partner.id)
+    for target, on in joins:
+        query = query.join(target, on)
+    rows = db.session.execute(query.where(model.survey_id == survey.id).group_by(key))
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in rows}
+
+
+def breakdown(survey: Survey, by: str) -> list[BreakdownRow]:
+    """The responses and invitations by the chosen dimension, the most answered first. A partner in two product
+    lines counts in both; a region is the province (or country) its partners are in."""
+    joins: list[tuple[Any, Any]] = []
+    key: Any
+    if by == "partner_type":
+        key = Partner.partner_type
+    elif by == "tier":
+        key = Partner.tier
+    elif by == "region":
+        key = Region.path
+        joins = [(Region, Partner.region_id == Region.id)]
+    elif by == "product_line":
+        key = partner_lines.c.product_line_id
+        joins = [(partner_lines, partner_lines.c.partner_id == Partner.id)]
+    else:
+        key = Partner.id
+    responses = _grouped(survey, key, joins, SurveyResponse)
+    invited = _grouped(survey, key, joins, SurveyInvitation)
+    if by == "region":  # fold cities into their province
+        responses, invited = _fold_regions(responses), _fold_regions(invited)
+    labels = _labels(by, set(invited) | set(responses))
+    rows = [
+        BreakdownRow(str(k), labels.get(k, str(k)), invited.get(k, [0])[0], _satisfaction(responses.get(k, [0] * 6)))
+        for k in set(invited) | set(responses)
+    ]
+    return sorted(rows, key=lambda row: (-row.figures.responses, row.label))
+
+
+def _fold_regions(counts: dict[Any, list[int]]) -> dict[Any, list[int]]:
+    folded: dict[Any, list[int]] = defaultdict(lambda: [0] * len(next(iter(counts.values()))))
+    for path, values in counts.items():
+        province = "/" + "/".join(path.strip("/").split("/")[:2]) + "/"
+        folded[province] = [a + b for a, b in zip(folded[province], values, strict=True)]
+    return dict(folded)
+
+
+def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
+    if by == "partner_type":
+        return {k: str(PARTNER_TYPE_LABELS[k]) for k in keys}
+    if by == "tier":
+        return {k: str(PARTNER_TIER_LABELS[k]) for k in keys}
+    if by == "region":
+        codes = {path.strip("/").split("/")[-1]: path for path in keys}
+        return {codes[r.code]: r.full_name for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    if by == "product_line":
+        lines = db.session.scalars(select(ProductLine).where(ProductLine.id.in_(keys)))
+        return {line.id: f"{line.code} · {line.name}" for line in lines}
+    partners = db.session.execute(select(Partner.id, Partner.code, Partner.legal_name).where(Partner.id.in_(keys)))
+    return {pid: f"{code} · {name}" for pid, code, name in partners}
+
+
+def text_answers_query(survey: Survey) -> Select[*tuple[Any, ...]]:
+    """The free-text answers, newest first, with the question, the partner and when."""
+    query: Select[*tuple[Any, ...]] = (
+        select(
+            SurveyAnswer.text, SurveyAnswer.question_id, SurveyResponse.submitted_at, Partner.code, Partner.legal_name
+        )
+        .join(SurveyResponse, SurveyAnswer.response_id == SurveyResponse.id)
+        .join(Partner, SurveyAnswer.partner_id == Partner.id)
+        .where(SurveyResponse.survey_id == survey.id, SurveyAnswer.text.is_not(None))
+        .order_by(SurveyResponse.submitted_at.desc(), SurveyAnswer.id.desc())
+    )
+    return query
