@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a brand admin, two channel managers, three partners in three countries."""
+"""Demo data for `make run`: a brand admin, two channel managers, four partners in three countries with their staff."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ USERS = [
     ("sales@huanan.example", "赵丽 Zhao Li", Role.PARTNER_USER, "P-GD-0001", "zh_Hans_CN", ()),
     ("admin@cascade.example", "Mike Johnson", Role.PARTNER_ADMIN, "P-US-0001", "en", ()),
     ("admin@alpen.example", "Julia Bauer", Role.PARTNER_ADMIN, "P-DE-0001", "en", ()),
+]
+
+# Each partner's sales staff, beyond the logins above: they answer the demo's partner survey (service/demo.py).
+# (partner code, mail domain, language, names)
+STAFF = [
+    ("P-GD-0001", "huanan.example", "zh_Hans_CN", "刘洋 孙静 周杰 吴芳 郑浩 冯雪 何磊 许婷 韩冰 曹阳"),
+    ("P-US-0001", "cascade.example", "en", "Emily-Davis Ryan-Clark Laura-Lewis Kevin-Walker Sarah-Hall Brian-Young"),
+    ("P-DE-0001", "alpen.example", "en", "Lukas-Weber Anna-Fischer Felix-Wagner Lena-Becker Jonas-Hoffmann Marie-Koch"),
+    ("P-CN-0001", "huaxia.example", "zh_Hans_CN", "马超 朱丹 胡军 林琳 高峰 罗敏"),
 ]
 
 
@@ -207,6 +216,18 @@ def seed_demo() -> list[tuple[str, str, str]]:
             regions=[region_by_code(code) for code in region_codes],
         )
     db.session.add_all(users.values())
+    for partner_code, domain, locale, names in STAFF:
+        for number, name in enumerate(names.split(), start=1):
+            db.session.add(
+                User(
+                    email=f"staff{number:02d}@{domain}",
+                    name=name.replace("-", " "),
+                    role=Role.PARTNER_USER,
+                    partner=partners[partner_code],
+                    locale=locale,
+                    password_hash=password_hash,
+                )
+            )
     _seed_onboarding(partners, users)
     db.session.flush()
     return [(role.value, email, DEMO_PASSWORD) for email, _name, role, *_rest in USERS]

@@ -295,12 +295,13 @@ def change_status(row: SupportCase, status: CaseStatus, *, actor: User, now: dat
             _l("A case that is %(now)s cannot become %(next)s.", now=row.status.label, next=status.label),
             field="status",
         )
+    now = now or utcnow()
     with audit.tracking(row, SupportCase.AUDITED, actor=actor, partner_id=row.partner_id):
-        _set_status(row, status, actor, now or utcnow())
+        _set_status(row, status, actor, now)
     db.session.flush()
     _mail([row.requester] if row.requester else [], "service/mail/case_status.txt", row, actor)
     if status is CaseStatus.RESOLVED:
-        ask_case_csat(row)
+        ask_case_csat(row, now=now)  # a mail of its own, as its link is answered on its own
 
 
 def reopen_case(row: SupportCase, reason: str, *, actor: User, now: datetime | None = None) -> None:

@@ -1,5 +1,7 @@
 """Demo data for `make run`: a dozen support cases of the demo partners in every state, one breached and one
-reopened, worked by the demo's channel managers; and a few end-customer complaints, one escalated."""
+reopened, worked by the demo's channel managers; a few end-customer complaints, one escalated; a partner survey
+that thirty partners' users answered over six months, its NPS rising; and an end-customer survey that Huanan's
+customers answer by the links Huanan hands out."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from orders.models import Customer, Product
 from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
-from service import cases, complaints
+from service import cases, complaints, surveys
 from service.attachments import check_file
-from service.models import CaseCategory, CasePriority, CaseStatus
+from service.models import CaseCategory, CasePriority, CaseStatus, QuestionKind, SurveyAudience, SurveyInvitation
 
 # (requester, subject, description, category, priority, opened days ago, what happened since)
 CASES: list[tuple[str, str, str, CaseCategory, CasePriority, float, str]] = [
@@ -159,7 +161,157 @@ def seed_demo() -> list[tuple[str, str, str]]:
         )
         _tell(row, story, requester, staff, opened)
     _seed_complaints(users, drill, now)
+    _seed_partner_survey(users["admin@qudao.example"], now)
+    _seed_customer_survey(users["admin@qudao.example"], users["sales@huanan.example"], now)
     return []
+
+
+# The partner survey's answers, oldest first: (NPS, CSAT of the support, what they wrote). Six months, five a
+# month; detractors give way to promoters as the cases get answered faster.
+PARTNER_ANSWERS = [
+    (4, 2, "回复太慢，一个工单等了一周。"),
+    (6, 3, ""),
+    (8, 3, ""),
+    (9, 4, ""),
+    (5, 2, "Rebates arrive late."),
+    (6, 3, ""),
+    (7, 3, ""),
+    (9, 4, ""),
+    (3, 2, "返利政策说明不清楚。"),
+    (8, 4, ""),
+    (8, 4, ""),
+    (9, 4, "Training helped our new staff."),
+    (6, 3, ""),
+    (10, 5, ""),
+    (7, 3, ""),
+    (9, 4, ""),
+    (10, 5, ""),
+    (7, 4, "交货及时多了。"),
+    (8, 4, ""),
+    (6, 3, ""),
+    (9, 5, ""),
+    (10, 5, "Quick answers on cases now."),
+    (9, 4, ""),
+    (8, 4, ""),
+    (10, 5, ""),
+    (10, 5, "客服响应很快，谢谢！"),
+    (9, 4, ""),
+    (9, 5, ""),
+    (10, 5, ""),
+    (8, 4, ""),
+]
+SKIPS_SURVEY = ("sales@huanan.example", "admin@cascade.example")  # their links still wait, for the demo logins
+
+
+def _seed_partner_survey(admin: User, now: datetime) -> None:
+    survey = surveys.create_survey(
+        surveys.SurveyFields(
+            title_en="Partner satisfaction 2026",
+            title_zh="2026 年合作伙伴满意度调查",
+            intro_en="Five questions about working with us. Your answers help us serve you better.",
+            intro_zh="关于与我们合作的五个问题。您的回答将帮助我们更好地为您服务。",
+            audience=SurveyAudience.PARTNER_USERS,
+            valid_days=240,
+        ),
+        actor=admin,
+    )
+    questions = [
+        (
+            QuestionKind.NPS,
+            "How likely are you to recommend partnering with us to a peer?",
+            "您向同行推荐与我们合作的可能性有多大？",
+            True,
+            "",
+        ),
+        (QuestionKind.CSAT, "How satisfied are you with our support?", "您对我们的支持服务满意吗？", True, ""),
+        (
+            QuestionKind.SINGLE,
+            "What matters most to you?",
+            "您最看重哪一方面？",
+            True,
+            "Product quality | 产品质量\nPrice level | 价格水平\nService quality | 服务质量",
+        ),
+        (
+            QuestionKind.MULTIPLE,
+            "Where should we improve?",
+            "我们应在哪些方面改进？",
+            False,
+            "Delivery | 交货\nRebates | 返利\nTraining | 培训\nOrdering | 订货",
+        ),
+        (QuestionKind.TEXT, "Anything else you would like to tell us?", "您还有其他想告诉我们的吗？", False, ""),
+    ]
+    for kind, text_en, text_zh, required, choices in questions:
+        surveys.add_question(
+            survey,
+            surveys.QuestionFields(kind=kind, text_en=text_en, text_zh=text_zh, required=required, choices=choices),
+            actor=admin,
+        )
+    sent = now - timedelta(days=185)
+    surveys.send_survey(survey, actor=admin, now=sent)
+    invitations = [
+        invitation
+        for invitation in db.session.scalars(
+            select(SurveyInvitation).where(SurveyInvitation.survey_id == survey.id).order_by(SurveyInvitation.id)
+        )
+        if invitation.user is None or invitation.user.email not in SKIPS_SURVEY
+    ]
+    nps, csat, matters, improve, text = survey.questions
+    for index, (invitation, (score, satisfied, words)) in enumerate(zip(invitations, PARTNER_ANSWERS, strict=False)):
+        answered = sent + timedelta(days=2 + index * 6, hours=index % 7)
+        surveys.record_response(
+            invitation,
+            {
+                f"q{nps.id}": str(score),
+                f"q{csat.id}": str(satisfied),
+                f"q{matters.id}": str(index % 3),
+                f"q{improve.id}": [str(index % 4), str((index + 1) % 4)] if score < 9 else [],
+                f"q{text.id}": words,
+            },
+            now=answered,
+        )
+
+
+CUSTOMER_ANSWERS = [(5, "安装师傅很专业。"), (4, ""), (2, "送货晚了三天。"), (5, ""), (4, "")]
+
+
+def _seed_customer_survey(admin: User, clerk: User, now: datetime) -> None:
+    """Open for every partner's customers; Huanan handed five of them a link, and they answered."""
+    survey = surveys.create_survey(
+        surveys.SurveyFields(
+            title_en="How was your purchase?",
+            title_zh="您对本次购买满意吗？",
+            audience=SurveyAudience.END_CUSTOMERS,
+            valid_days=30,
+        ),
+        actor=admin,
+    )
+    question = surveys.add_question(
+        survey,
+        surveys.QuestionFields(
+            kind=QuestionKind.CSAT, text_en="How satisfied are you with your purchase?", text_zh="您对本次购买满意吗？"
+        ),
+        actor=admin,
+    )
+    remark = surveys.add_question(
+        survey,
+        surveys.QuestionFields(
+            kind=QuestionKind.TEXT, text_en="What could we do better?", text_zh="我们还能做得更好吗？", required=False
+        ),
+        actor=admin,
+    )
+    surveys.send_survey(survey, actor=admin, now=now - timedelta(days=20))  # no customer has consented by mail
+    customers = db.session.scalars(
+        select(Customer)
+        .where(Customer.partner_id == clerk.partner_id)
+        .order_by(Customer.id)
+        .limit(len(CUSTOMER_ANSWERS))
+    ).all()
+    for customer, (score, words) in zip(customers, CUSTOMER_ANSWERS, strict=False):
+        link = surveys.hand_out_link(survey, customer.code, actor=clerk, now=now - timedelta(days=15))
+        invitation = surveys.invitation_for(survey.id, link.rsplit("/", 1)[1])
+        surveys.record_response(
+            invitation, {f"q{question.id}": str(score), f"q{remark.id}": words}, now=now - timedelta(days=10)
+        )
 
 
 # (customer's words, what was done, contact, days ago, what the partner did with it)

@@ -23,7 +23,15 @@ from sqlalchemy import Select, case, func, select
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS, Partner, ProductLine, Region
 from partners.models import partner_product_lines as partner_lines
 from portal.extensions import db
-from service.models import SCORED_KINDS, QuestionKind, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
+from service.models import (
+    SCORED_KINDS,
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyAudience,
+    SurveyInvitation,
+    SurveyResponse,
+)
 
 BREAKDOWNS = {
     "partner": _l("Partner"),
@@ -157,7 +165,7 @@ def _question_results(survey: Survey) -> list[QuestionResult]:
             select(SurveyAnswer.question_id, func.count(SurveyAnswer.id))
             .where(SurveyAnswer.question_id.in_(ids))
             .group_by(SurveyAnswer.question_id)
-        ).tuples()
+        ).all()
     )
     chosen: Counter[tuple[int, int]] = Counter()
     choice_ids = [q.id for q in survey.questions if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)]
@@ -192,6 +200,15 @@ def survey_results(survey: Survey) -> SurveyResults:
     ]
     total = Satisfaction(*(sum(getattr(p.figures, name) for p in trend) for name in Satisfaction.__dataclass_fields__))
     return SurveyResults(survey, invited or 0, total, _question_results(survey), trend)
+
+
+def partner_satisfaction(first: date, last: date) -> Satisfaction:
+    """What partners' users answered to the brand's partner surveys in the months `first` to `last` (first days
+    of months), within the reader's scope: the brand home's "NPS this quarter", the scorecard's partner NPS."""
+    return satisfaction_of(
+        SurveyResponse.month.between(first, last)
+        & SurveyResponse.survey_id.in_(select(Survey.id).where(Survey.audience == SurveyAudience.PARTNER_USERS))
+    )
 
 
 def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]], model: Any) -> dict[Any, list[int]]:
@@ -253,6 +270,20 @@ def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
         return {line.id: f"{line.code} · {line.name}" for line in lines}
     partners = db.session.execute(select(Partner.id, Partner.code, Partner.legal_name).where(Partner.id.in_(keys)))
     return {pid: f"{code} · {name}" for pid, code, name in partners}
+
+
+def survey_counts(survey_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """How many were invited to each survey, and how many answered (the survey list)."""
+
+    def counted(model: Any) -> dict[int, int]:
+        query = select(model.survey_id, func.count(model.id)).where(model.survey_id.in_(survey_ids))
+        return dict(db.session.execute(query.group_by(model.survey_id)).all())
+
+    return counted(SurveyInvitation), counted(SurveyResponse)
+
+
+def text_answers(survey: Survey) -> list[Any]:
+    return list(db.session.execute(text_answers_query(survey)))
 
 
 def text_answers_query(survey: Survey) -> Select[*tuple[Any, ...]]:

@@ -349,11 +349,16 @@ def close_survey(survey: Survey, *, actor: User, now: datetime | None = None) ->
     db.session.flush()
 
 
-def hand_out_link(survey: Survey, customer: Customer, *, actor: User, now: datetime | None = None) -> str:
-    """A personal link for one of the partner's customers, to pass on by the partner's own means (a message, a
-    printed receipt). The caller commits."""
-    if not may_hand_out_links(actor, survey) or customer.partner_id != actor.partner_id:
+def hand_out_link(survey: Survey, customer_code: str, *, actor: User, now: datetime | None = None) -> str:
+    """A personal link for one of the partner's customers (by its code), to pass on by the partner's own means (a
+    message, a printed receipt). RuleViolation on "customer_code"; the caller commits."""
+    if not may_hand_out_links(actor, survey):
         raise PermissionDenied()
+    customer = db.session.scalar(
+        select(Customer).where(Customer.code == customer_code.strip(), Customer.partner_id == actor.partner_id)
+    )
+    if customer is None:
+        raise RuleViolation(_l("No customer of yours has this code."), field="customer_code")
     invitation = _invite(
         survey, partner_id=customer.partner_id, customer=customer, locale=actor.locale, now=now or utcnow()
     )

@@ -184,8 +184,8 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_survey_answers_question_id"), ["question_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_survey_answers_response_id"), ["response_id"], unique=False)
 
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("survey_consent", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN: a batch would copy the customers table, which sales lines and complaints refer to.
+    op.add_column("customers", sa.Column("survey_consent", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     # ### end Alembic commands ###
 

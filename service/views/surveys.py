@@ -11,9 +11,7 @@ from flask import Response, abort, flash, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from orders.models import Customer
 from portal import charts
 from portal.exports import requested_export, table_response
 from portal.extensions import db
@@ -22,7 +20,7 @@ from portal.htmx import redirect_after_post, render
 from portal.i18n import pick, read_as
 from portal.paging import page_number, paginate
 from portal.pdf import render_pdf
-from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied, Role, public, require_role
+from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, public, require_role
 from service import survey_results, surveys
 from service.forms import AnswerForm, CustomerLinkForm, QuestionForm, SurveyForm
 from service.models import (
@@ -31,9 +29,7 @@ from service.models import (
     QuestionKind,
     Survey,
     SurveyAudience,
-    SurveyInvitation,
     SurveyQuestion,
-    SurveyResponse,
 )
 from service.views import bp
 
@@ -48,21 +44,7 @@ def survey_list() -> ResponseReturnValue:
             answer_url=surveys.answer_url,
         )
     page = paginate(surveys.surveys_query(), page=page_number(request.args.get("page")), per_page=50)
-    ids = [s.id for s in page.items]
-    invited = dict(
-        db.session.execute(
-            select(SurveyInvitation.survey_id, func.count(SurveyInvitation.id))
-            .where(SurveyInvitation.survey_id.in_(ids))
-            .group_by(SurveyInvitation.survey_id)
-        ).tuples()
-    )
-    answered = dict(
-        db.session.execute(
-            select(SurveyResponse.survey_id, func.count(SurveyResponse.id))
-            .where(SurveyResponse.survey_id.in_(ids))
-            .group_by(SurveyResponse.survey_id)
-        ).tuples()
-    )
+    invited, answered = survey_results.survey_counts([row.id for row in page.items])
     return render(
         "service/surveys.html",
         surveys=page.items,
@@ -285,7 +267,6 @@ def survey_results_pdf(survey_id: int) -> ResponseReturnValue:
 def survey_texts(survey_id: int) -> ResponseReturnValue:
     row = db.get_or_404(Survey, survey_id)
     questions = {q.id: q for q in row.questions}
-    query = survey_results.text_answers_query(row)
     if fmt := requested_export():
         return table_response(
             fmt,
@@ -293,10 +274,12 @@ def survey_texts(survey_id: int) -> ResponseReturnValue:
             [_("Answered at"), _("Partner code"), _("Partner"), _("Question"), _("Answer")],
             [
                 [at, code, name, pick(questions[qid].text_en, questions[qid].text_zh), text]
-                for text, qid, at, code, name in db.session.execute(query)
+                for text, qid, at, code, name in survey_results.text_answers(row)
             ],
         )
-    page = paginate(query, page=page_number(request.args.get("page")), per_page=50, scalars=False)
+    page = paginate(
+        survey_results.text_answers_query(row), page=page_number(request.args.get("page")), per_page=50, scalars=False
+    )
     return render("service/survey_texts.html", survey=row, page=page, questions=questions)
 
 
@@ -309,17 +292,9 @@ def customer_link(survey_id: int) -> ResponseReturnValue:
     form = CustomerLinkForm()
     link = None
     if form.validate_on_submit():
-        code = (form.customer_code.data or "").strip()
-        customer = db.session.scalar(
-            select(Customer).where(Customer.code == code, Customer.partner_id == current_user.partner_id)
-        )
-        if customer is None:
-            form.customer_code.errors = [_("No customer of yours has this code.")]
-        else:
-            try:
-                link = surveys.hand_out_link(row, customer, actor=current_user)
-            except PermissionDenied:
-                abort(404)
+        with refusals_shown(form, "customer_code") as outcome:
+            link = surveys.hand_out_link(row, form.customer_code.data or "", actor=current_user)
+        if not outcome.refused:
             db.session.commit()
     status = 422 if form.is_submitted() and link is None and not form.sent_already else 200
     return render("service/customer_link.html", survey=row, form=form, link=link, status=status)

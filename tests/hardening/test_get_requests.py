@@ -263,17 +263,12 @@ ALLOWED_WRITES: dict[str, str] = {}  # statement prefix → why a GET may run it
 def demo(db):
     """The demo data, plus what makes every page with an id or a token reachable: deals past their date, a quiz
     attempt of each demo partner user, a large upload of 深圳华南 and an application asked for more information."""
-    from orders.demo import seed_demo as seed_orders
-    from partners.demo import seed_demo as seed_partners
     from partners.models import ApplicationStatus, PartnerApplication
-    from performance.demo import seed_demo as seed_performance
-    from training.demo import seed_demo as seed_training
+    from portal import demo_seeders
 
     with tenancy.every_partner(reason="demo data for the walk"):
-        seed_partners()
-        seed_orders()
-        seed_training()
-        seed_performance()
+        for seed in demo_seeders():
+            seed()
         today = local_today()
         users = {user.email: user for user in db.session.scalars(select(User))}
         clerk, manager = users["sales@huanan.example"], users["manager.south@qudao.example"]
@@ -333,6 +328,21 @@ def _token_for(endpoint: str, demo: dict[str, User]) -> str:
         return make_link_token(demo["sales@huanan.example"], purpose)
 
 
+def _survey_link(demo: dict[str, User]) -> tuple[int, str]:
+    """The demo clerk's waiting link to the partner survey."""
+    from service.models import SurveyInvitation
+    from service.surveys import token_for
+
+    with tenancy.every_partner(reason="the link that mail would carry"):
+        invitation = db.session.scalars(
+            select(SurveyInvitation)
+            .where(SurveyInvitation.user_id == demo["sales@huanan.example"].id, SurveyInvitation.answered_at.is_(None))
+            .order_by(SurveyInvitation.id)
+        ).first()
+        assert invitation is not None, "the demo clerk has a survey to answer"
+        return invitation.survey_id, token_for(invitation)
+
+
 def _walk_urls(app, user: User | None, demo: dict[str, User]) -> list[str]:
     urls = []
     for rule in _routes(app):
@@ -343,13 +353,16 @@ def _walk_urls(app, user: User | None, demo: dict[str, User]) -> list[str]:
             if name == "code":
                 with tenancy.every_partner(reason="a certificate to verify"):
                     values[name] = db.session.scalar(select(Certificate.code).order_by(Certificate.id).limit(1))
-            elif name == "token":
-                urls.append(_build(rule, {name: STRING_ARGUMENTS[name]}))
-                values[name] = _token_for(rule.endpoint, demo)
             elif name in STRING_ARGUMENTS:
                 values[name] = STRING_ARGUMENTS[name]
             else:
                 values[name] = _first_id(ID_ARGUMENTS[name], user) or 1
+        if "token" in rule.arguments:
+            urls.append(_build(rule, values))  # the forged one
+            if rule.endpoint == "service.answer_survey":
+                values["survey_id"], values["token"] = _survey_link(demo)
+            else:
+                values["token"] = _token_for(rule.endpoint, demo)
         urls.append(_build(rule, values))
     return urls
 

@@ -86,7 +86,9 @@ def test_only_an_admin_builds_a_survey_and_only_while_it_is_a_draft(world):
     surveys.send_survey(survey, actor=world["admin"])
     with pytest.raises(RuleViolation):  # answers already given would not compare
         surveys.add_question(
-            survey, surveys.QuestionFields(kind=QuestionKind.NPS, text_en="Again?", text_zh="再来？"), actor=world["admin"]
+            survey,
+            surveys.QuestionFields(kind=QuestionKind.NPS, text_en="Again?", text_zh="再来？"),
+            actor=world["admin"],
         )
     with pytest.raises(RuleViolation):  # a second click on "send"
         surveys.send_survey(survey, actor=world["admin"])
@@ -129,12 +131,14 @@ def test_a_partner_hands_out_a_link_to_its_own_customer_only(world):
     surveys.send_survey(survey, actor=world["admin"])
     mine = make_customer(world["gold"], code="C-9")
     theirs = make_customer(world["silver"], code="C-9")
-    link = surveys.hand_out_link(survey, mine, actor=world["gold_user"])
+    link = surveys.hand_out_link(survey, mine.code, actor=world["gold_user"])
     assert f"/service/surveys/{survey.id}/answer/" in link
-    with pytest.raises(PermissionDenied):
-        surveys.hand_out_link(survey, theirs, actor=world["gold_user"])
+    assert db.session.scalars(select(SurveyInvitation.customer_id)).all() == [mine.id]  # not the other C-9
+    with pytest.raises(RuleViolation) as refused:
+        surveys.hand_out_link(survey, "C-404", actor=world["gold_user"])
+    assert refused.value.field == "customer_code"
     with pytest.raises(PermissionDenied):  # the survey did not choose silver partners
-        surveys.hand_out_link(survey, theirs, actor=world["silver_user"])
+        surveys.hand_out_link(survey, theirs.code, actor=world["silver_user"])
     assert not surveys.may_hand_out_links(world["manager"], survey)
 
 
@@ -172,7 +176,15 @@ def test_a_link_answers_once_and_refuses_tampering_another_survey_expiry_and_clo
 
 @pytest.mark.parametrize(
     ("kind", "value"),
-    [("nps", "11"), ("nps", "-1"), ("nps", "nine"), ("nps", ""), ("csat", "0"), ("single", "7"), ("single", ["0", "1"])],
+    [
+        ("nps", "11"),
+        ("nps", "-1"),
+        ("nps", "nine"),
+        ("nps", ""),
+        ("csat", "0"),
+        ("single", "7"),
+        ("single", ["0", "1"]),
+    ],
 )
 def test_a_wrong_or_missing_answer_names_its_question_and_keeps_nothing(world, kind, value):
     survey = make_survey(world["admin"], kinds=("nps", "csat", "single"))
