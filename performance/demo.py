@@ -1,4 +1,5 @@
-"""Demo data for `make run`: monthly targets for the demo partners and a year of scorecards."""
+"""Demo data for `make run`: monthly targets for the demo partners, a second version of the scoring rules that
+weighs partner satisfaction and complaint handling, and a year of scorecards."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from partners.models import CoverageAssignment, Partner
 from partners.product_lines import product_lines_by_code
 from partners.regions import region_by_code
 from performance.models import SalesTarget
-from performance.scoring import compute_recent_scorecards
+from performance.scoring import DEFAULT_WEIGHTS, RulesFields, compute_recent_scorecards, save_rules, stored_rules
+from portal.auth.models import User
 from portal.calendar import add_months, local_today, month_start
 from portal.extensions import db
+from portal.security import Role
 
 # Monthly targets (net sales) that the demo's sales meet some months and miss others.
 TARGETS = {
@@ -38,8 +41,33 @@ def seed_demo() -> list[tuple[str, str, str]]:
             db.session.add(SalesTarget(partner_id=partners[code].id, period=month, amount=amount * factor))
     db.session.flush()
     _seed_coverage(partners)
+    _seed_rules()
     compute_recent_scorecards(add_months(this_month, -1))
     return []
+
+
+def _seed_rules() -> None:
+    """Version 2: partner NPS and complaint resolution weigh 5 each, taken from target attainment and training."""
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN).order_by(User.id).limit(1))
+    assert admin is not None, "the partners demo makes the admin"
+    weights = DEFAULT_WEIGHTS | {
+        "target_attainment": 20,
+        "training_completion": 5,
+        "partner_nps": 5,
+        "complaint_resolution_rate": 5,
+    }
+    save_rules(
+        RulesFields(
+            weights=weights,
+            silver_min=50,
+            gold_min=65,
+            platinum_min=80,
+            recommendation_months=3,
+            note="Partner satisfaction and complaint handling count, 5 % each.",
+        ),
+        actor=admin,
+        based_on=stored_rules().version,
+    )
 
 
 def _seed_coverage(partners: dict[str, Partner]) -> None:

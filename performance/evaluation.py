@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Float, and_, cast, select
 
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
-from performance.kpis import DISPLAY_KPIS, KPI_LABELS, MONEY_KPIS, SCORED_KPIS
+from performance.kpis import DISPLAY_KPIS, KPI_LABELS, LOWER_IS_BETTER, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
 from performance.scoring import is_out_of_date, lines_changed_at, newest_scorecards
 from portal.extensions import db
@@ -82,9 +82,10 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
             )
         )
     if criteria.sort in SCORED_KPIS:
-        # Ordering only: the figures shown stay exact text.
+        # Ordering only: the figures shown stay exact text. Best first: the lowest of what is better low.
         value = cast(Scorecard.kpis[criteria.sort].as_string(), Float)
-        query = query.order_by(value.is_(None), value.desc(), Partner.code)
+        best_first = value.asc() if criteria.sort in LOWER_IS_BETTER else value.desc()
+        query = query.order_by(value.is_(None), best_first, Partner.code)
     elif criteria.sort == "code":
         query = query.order_by(Partner.code)
     else:

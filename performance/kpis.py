@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from performance.models import SalesTarget
 from portal.calendar import MonthRange, add_months, month_begins, month_start
 from portal.database import among, utcnow
 from portal.extensions import db
+from service.figures import ServiceFigures, service_figures
 from training.services import required_completion_rates
 
 
@@ -39,12 +40,30 @@ class PartnerKpis:
     deal_win_rate: Decimal | None
     training_completion: Decimal | None
     on_time_reporting: Decimal | None
+    cases_per_million: Decimal | None = None
+    median_first_response: Decimal | None = None
+    median_resolution: Decimal | None = None
+    complaints_per_100_customers: Decimal | None = None
+    complaint_resolution_rate: Decimal | None = None
+    partner_nps: Decimal | None = None
+    customer_csat: Decimal | None = None
     reported: bool = False  # some month of the range has lines or was declared: without that, no score
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("partner_id", "reported")}
 
 
+# What customer service adds (service/figures.py counts it): the brand's cases and the partner's complaints and
+# satisfaction. Rules saved before them weigh them 0.
+SERVICE_KPIS = (
+    "cases_per_million",
+    "median_first_response",
+    "median_resolution",
+    "complaints_per_100_customers",
+    "complaint_resolution_rate",
+    "partner_nps",
+    "customer_csat",
+)
 # The KPIs a scorecard may weigh (net sales and the target are money; the rest are ratios or counts).
 SCORED_KPIS = (
     "net_sales",
@@ -57,6 +76,7 @@ SCORED_KPIS = (
     "deal_win_rate",
     "training_completion",
     "on_time_reporting",
+    *SERVICE_KPIS,
 )
 # The order pages, exports and the PDF show the KPIs in: net sales with its target beside it, then the others.
 DISPLAY_KPIS = ("net_sales", "target", *[name for name in SCORED_KPIS if name != "net_sales"])
@@ -72,6 +92,13 @@ KPI_LABELS = {
     "deal_win_rate": _l("Deal win rate"),
     "training_completion": _l("Required training completed"),
     "on_time_reporting": _l("On-time reporting"),
+    "cases_per_million": _l("Support cases per 1M net sales"),
+    "median_first_response": _l("Median first response"),
+    "median_resolution": _l("Median resolution time"),
+    "complaints_per_100_customers": _l("Complaints per 100 active customers"),
+    "complaint_resolution_rate": _l("Complaint resolution rate"),
+    "partner_nps": _l("Partner NPS"),
+    "customer_csat": _l("End-customer CSAT"),
 }
 # One line each, for people reading a scorecard; docs/kpis.md has the full definitions and the no-data cases.
 KPI_DEFINITIONS = {
@@ -86,9 +113,35 @@ KPI_DEFINITIONS = {
     "deal_win_rate": _l("Registered deals won ÷ those won or lost in the months."),
     "training_completion": _l("Share of the partner's users × required courses with a valid certificate."),
     "on_time_reporting": _l("Share of the months due that were declared by their deadline."),
+    "cases_per_million": _l("Support cases the partner opened in the months × 1,000,000 ÷ its net sales."),
+    "median_first_response": _l("Median business hours from opening to the brand's first reply, of the cases opened."),
+    "median_resolution": _l("Median business hours from opening to resolution, of the cases opened and resolved."),
+    "complaints_per_100_customers": _l("End-customer complaints logged in the months × 100 ÷ active customers."),
+    "complaint_resolution_rate": _l(
+        "Complaints of the months resolved by the partner, or escalated and the case resolved, ÷ all of them."
+    ),
+    "partner_nps": _l("Share of promoters (9–10) less share of detractors (0–6) among the partner's users, in points."),
+    "customer_csat": _l("Mean 1–5 satisfaction of the partner's end customers in customer surveys."),
 }
 MONEY_KPIS = ("net_sales", "target")
 COUNT_KPIS = ("active_customers", "new_customers")
+# How the other KPIs read: a share is a fraction shown in %, the rest as KPI_UNITS say.
+KPI_UNITS = {
+    "cases_per_million": "rate",
+    "complaints_per_100_customers": "rate",
+    "median_first_response": "hours",
+    "median_resolution": "hours",
+    "partner_nps": "points",
+    "customer_csat": "out_of_5",
+}
+# Lower is better: sorting by them puts the lowest first.
+LOWER_IS_BETTER = (
+    "returns_ratio",
+    "cases_per_million",
+    "median_first_response",
+    "median_resolution",
+    "complaints_per_100_customers",
+)
 
 
 def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
@@ -191,6 +244,7 @@ def compute_kpis(
 
     end_of_range = min(now, month_begins(add_months(months.last, 1)))
     training = required_completion_rates(partners, at=end_of_range)
+    service = service_figures(ids, months)
 
     result = {}
     for partner in partners:
@@ -221,9 +275,29 @@ def compute_kpis(
             deal_win_rate=_ratio(won, won + lost),
             training_completion=None if rate is None else Decimal(str(round(rate, 6))),
             on_time_reporting=_ratio(sum(declared.get((partner.id, m), False) for m in owed), len(owed)),
+            **_service_kpis(service[partner.id], net, active.get(partner.id, 0) if net is not None else None),
             reported=bool(in_range) or any((partner.id, m) in declared for m in months.months()),
         )
     return result
+
+
+def _service_kpis(figures: ServiceFigures, net: Decimal | None, active: int | None) -> dict[str, Decimal | None]:
+    """The service KPIs of one partner from its service figures (docs/kpis.md)."""
+    per_million = _ratio(figures.cases * 1_000_000, net) if net is not None and net > 0 else None
+    per_hundred = _ratio(figures.complaints * 100, active) if active else None
+    return {
+        "cases_per_million": None
+        if per_million is None
+        else per_million.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "median_first_response": figures.median_first_response_hours,
+        "median_resolution": figures.median_resolution_hours,
+        "complaints_per_100_customers": None
+        if per_hundred is None
+        else per_hundred.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "complaint_resolution_rate": _ratio(figures.complaints_resolved, figures.complaints),
+        "partner_nps": figures.partner_answers.nps,
+        "customer_csat": figures.customer_answers.csat,
+    }
 
 
 @dataclass(frozen=True)

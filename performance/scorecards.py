@@ -114,4 +114,11 @@ def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
         return url_for("training.index")
     if name == "on_time_reporting":
         return url_for("orders.periods_page", partner=partner.id)
+    if name in ("cases_per_million", "median_first_response", "median_resolution"):
+        return url_for("service.case_list", status="all", partner_code=partner.code, **span)
+    if name in ("complaints_per_100_customers", "complaint_resolution_rate"):
+        return url_for("service.complaint_list", partner_code=partner.code, **span)
+    if name in ("partner_nps", "customer_csat"):
+        audience = "partner_users" if name == "partner_nps" else "end_customers"
+        return url_for("service.survey_responses", partner_code=partner.code, audience=audience, **span)
     return None

@@ -41,6 +41,13 @@ SIZE_KPIS = ("net_sales", "active_customers", "new_customers")  # normalised by 
 TIER_ORDER = [PartnerTier.REGISTERED, PartnerTier.SILVER, PartnerTier.GOLD, PartnerTier.PLATINUM]
 RETURNS_CEILING = Decimal("0.10")  # a returns ratio of 10 % or more scores 0
 GROWTH_SPAN = Decimal("0.50")  # growth of −50 % scores 0, none scores 0.5, +50 % scores 1
+# Lower is better for these, down to 0 at the ceiling (docs/kpis.md).
+CEILINGS = {
+    "cases_per_million": Decimal(20),
+    "median_first_response": Decimal(40),  # business hours: five working days
+    "median_resolution": Decimal(160),  # twenty working days
+    "complaints_per_100_customers": Decimal(10),
+}
 
 
 def _clamp(value: Decimal) -> Decimal:
@@ -57,7 +64,13 @@ def normalise_ratio(name: str, value: Decimal | None) -> Decimal | None:
         return _clamp((value + GROWTH_SPAN) / (2 * GROWTH_SPAN))
     if name == "returns_ratio":
         return _clamp(1 - value / RETURNS_CEILING)
-    return _clamp(value)  # win rate, training completion, on-time reporting: already shares
+    if name in CEILINGS:
+        return _clamp(1 - value / CEILINGS[name])
+    if name == "partner_nps":  # −100 … +100 points
+        return _clamp((value + 100) / 200)
+    if name == "customer_csat":  # 1 … 5
+        return _clamp((value - 1) / 4)
+    return _clamp(value)  # win rate, training completion, on-time reporting, complaints resolved: shares
 
 
 def percentile(value, peers: Sequence) -> Decimal:

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from orders.models import CustomerMonthlySales, MonthlySales, PeriodReport
 from orders.periods import deadline
 from partners.models import Partner, PartnerStatus, Region
-from portal.calendar import add_months, months_between
+from portal.calendar import MonthRange, add_months, months_between
 from portal.database import utcnow
 from portal.extensions import db
+from service.figures import complaints_by_month, service_figures
 from training.services import required_completion_rates
 
 _Key = TypeVar("_Key", bound=Hashable)  # a partner id, or (partner id, customer id)
@@ -159,10 +160,51 @@ class AtRisk:
     reasons: list[str]
 
 
+# Complaints rising: the last three months hold at least this many, and half as many again as the three before.
+COMPLAINTS_RISING_MIN = 3
+COMPLAINTS_RISING_FACTOR = Decimal("1.5")
+NPS_MIN_ANSWERS = 3  # fewer answers say too little about a partner's NPS
+
+
+def _service_warnings(partners: list[Partner], last: date) -> dict[int, list[str]]:
+    """Complaints rising, and the partner's NPS of the last six months below AT_RISK_NPS_BELOW."""
+    from flask import current_app
+
+    ids = [p.id for p in partners]
+    six = MonthRange(add_months(last, -5), last)
+    by_month = complaints_by_month(ids, six)
+    figures = service_figures(ids, six)
+    threshold = current_app.config["AT_RISK_NPS_BELOW"]
+    warnings: dict[int, list[str]] = defaultdict(list)
+    for partner in partners:
+        counts = by_month.get(partner.id, Counter())
+        before = sum(counts[add_months(last, -n)] for n in (3, 4, 5))
+        recent = sum(counts[add_months(last, -n)] for n in (0, 1, 2))
+        if recent >= COMPLAINTS_RISING_MIN and recent >= before * COMPLAINTS_RISING_FACTOR and recent > before:
+            warnings[partner.id].append(
+                str(
+                    _l(
+                        "Complaints rising: %(recent)d in the last 3 months, %(before)d before",
+                        recent=recent,
+                        before=before,
+                    )
+                )
+            )
+        answers = figures[partner.id].partner_answers
+        if answers.nps is not None and answers.nps_answers >= NPS_MIN_ANSWERS and answers.nps < threshold:
+            warnings[partner.id].append(
+                str(
+                    _l("NPS %(nps)s over 6 months, below %(threshold)d", nps=f"{answers.nps:+.1f}", threshold=threshold)
+                )
+            )
+    return warnings
+
+
 def partners_at_risk(last: date, *, now: datetime | None = None) -> list[AtRisk]:
     """Active partners in scope with any warning sign as of month `last`: net sales falling three periods running
     (each of the last three months below the one before), any of the last three due months reported late or not
-    at all, or required training not complete (a required course without a valid certificate)."""
+    at all, required training not complete (a required course without a valid certificate), complaints rising,
+    or the partner's NPS below the threshold (`_service_warnings`)."""
     now = now or utcnow()
     partners = partners_in(None)
     ids = [p.id for p in partners]
@@ -188,6 +230,7 @@ def partners_at_risk(last: date, *, now: datetime | None = None) -> list[AtRisk]
         else {}
     )
     training = required_completion_rates(partners, at=now)
+    service_warnings = _service_warnings(partners, last)
     result = []
     for partner in partners:
         reasons = []
@@ -212,6 +255,7 @@ def partners_at_risk(last: date, *, now: datetime | None = None) -> list[AtRisk]
         rate = training[partner.id]
         if rate is not None and rate < 1:
             reasons.append(str(_l("Required training %(rate)s complete", rate=f"{rate * 100:.0f} %")))
+        reasons.extend(service_warnings.get(partner.id, []))
         if reasons:
             result.append(AtRisk(partner, reasons))
     return result

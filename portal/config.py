@@ -98,6 +98,7 @@ class Config:
     SERVICE_EXTRA_HOLIDAYS = env("SERVICE_EXTRA_HOLIDAYS", "")
     SERVICE_EXTRA_WORKDAYS = env("SERVICE_EXTRA_WORKDAYS", "")
     CASE_REOPEN_DAYS = env("CASE_REOPEN_DAYS", 14, int)  # after its resolution, the requester may reopen a case
+    AT_RISK_NPS_BELOW = env("AT_RISK_NPS_BELOW", 0, int)  # a partner's NPS of the last 6 months under this: at risk
     CASE_ATTACHMENT_MAX_BYTES = env("CASE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, int)
 
     # The background queue (portal/queue.py): SQLite in the instance folder unless HUEY_URL names another

@@ -22,6 +22,7 @@ from sqlalchemy import Select, case, func, select
 
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS, Partner, ProductLine, Region
 from partners.models import partner_product_lines as partner_lines
+from portal.calendar import MonthRange
 from portal.extensions import db
 from service.models import (
     SCORED_KINDS,
@@ -76,7 +77,7 @@ class Satisfaction:
         return (Decimal(self.csat_total) / self.csat_answers).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _satisfaction_columns() -> list[Any]:
+def satisfaction_columns() -> list[Any]:
     return [
         func.count(SurveyResponse.id),
         func.coalesce(func.sum(case((SurveyResponse.nps >= PROMOTER_FROM, 1), else_=0)), 0),
@@ -87,14 +88,14 @@ def _satisfaction_columns() -> list[Any]:
     ]
 
 
-def _satisfaction(row: Iterable[Any]) -> Satisfaction:
+def satisfaction_from(row: Iterable[Any]) -> Satisfaction:
     return Satisfaction(*(int(value or 0) for value in row))
 
 
 def satisfaction_of(query_filter: Any) -> Satisfaction:
     """NPS and CSAT counts of the responses the condition chooses (a survey, a partner's, a quarter's)."""
-    row = db.session.execute(select(*_satisfaction_columns()).where(query_filter)).one()
-    return _satisfaction(row)
+    row = db.session.execute(select(*satisfaction_columns()).where(query_filter)).one()
+    return satisfaction_from(row)
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,9 @@ def _question_results(survey: Survey) -> list[QuestionResult]:
 def survey_results(survey: Survey) -> SurveyResults:
     invited = db.session.scalar(select(func.count(SurveyInvitation.id)).where(SurveyInvitation.survey_id == survey.id))
     trend = [
-        TrendPoint(month, _satisfaction(rest))
+        TrendPoint(month, satisfaction_from(rest))
         for month, *rest in db.session.execute(
-            select(SurveyResponse.month, *_satisfaction_columns())
+            select(SurveyResponse.month, *satisfaction_columns())
             .where(SurveyResponse.survey_id == survey.id)
             .group_by(SurveyResponse.month)
             .order_by(SurveyResponse.month)
@@ -212,7 +213,7 @@ def partner_satisfaction(first: date, last: date) -> Satisfaction:
 
 
 def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]], model: Any) -> dict[Any, list[int]]:
-    query: Select[Any] = select(key, *(_satisfaction_columns() if model is SurveyResponse else [func.count(model.id)]))
+    query: Select[Any] = select(key, *(satisfaction_columns() if model is SurveyResponse else [func.count(model.id)]))
     query = query.select_from(model).join(Partner, model.partner_id == Partner.id)
     for target, on in joins:
         query = query.join(target, on)
@@ -243,7 +244,9 @@ def breakdown(survey: Survey, by: str) -> list[BreakdownRow]:
         responses, invited = _fold_regions(responses), _fold_regions(invited)
     labels = _labels(by, set(invited) | set(responses))
     rows = [
-        BreakdownRow(str(k), labels.get(k, str(k)), invited.get(k, [0])[0], _satisfaction(responses.get(k, [0] * 6)))
+        BreakdownRow(
+            str(k), labels.get(k, str(k)), invited.get(k, [0])[0], satisfaction_from(responses.get(k, [0] * 6))
+        )
         for k in set(invited) | set(responses)
     ]
     return sorted(rows, key=lambda row: (-row.figures.responses, row.label))
@@ -270,6 +273,31 @@ def _labels(by: str, keys: set[Any]) -> dict[Any, str]:
         return {line.id: f"{line.code} · {line.name}" for line in lines}
     partners = db.session.execute(select(Partner.id, Partner.code, Partner.legal_name).where(Partner.id.in_(keys)))
     return {pid: f"{code} · {name}" for pid, code, name in partners}
+
+
+def responses_query(
+    *, months: MonthRange | None = None, audience: SurveyAudience | None = None, partner_code: str = ""
+) -> Select[*tuple[Any, ...]]:
+    """The responses behind a scorecard's NPS or CSAT: when, to which survey, of which partner, with their scores
+    (never who answered), newest first."""
+    query: Select[*tuple[Any, ...]] = (
+        select(SurveyResponse, Survey, Partner.code)
+        .join(Survey, SurveyResponse.survey_id == Survey.id)
+        .join(Partner, SurveyResponse.partner_id == Partner.id)
+        .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
+    )
+    if months is not None:
+        query = query.where(SurveyResponse.month.between(months.first, months.last))
+    if audience is not None:
+        query = query.where(Survey.audience == audience)
+    if partner_code:
+        query = query.where(Partner.code == partner_code)
+    return query
+
+
+def responses_satisfaction(query: Select[*tuple[Any, ...]]) -> Satisfaction:
+    """The NPS and CSAT of the responses `responses_query` lists: the same figures as the scorecard's tile."""
+    return satisfaction_of(SurveyResponse.id.in_(query.with_only_columns(SurveyResponse.id).order_by(None)))
 
 
 def survey_counts(survey_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:

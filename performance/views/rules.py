@@ -24,7 +24,9 @@ from portal.security import Role, RuleViolation, require_role
 def rules_page():
     rules = scoring.current_rules()
     if request.method == "GET":
-        form = RulesForm(obj=rules, based_on=rules.version, **rules.weights)
+        form = RulesForm(
+            obj=rules, based_on=rules.version, **{name: rules.weights.get(name, 0) for name in SCORED_KPIS}
+        )
     else:
         form = RulesForm()
     if form.validate_on_submit():

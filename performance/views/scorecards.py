@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
@@ -13,11 +14,7 @@ from partners.models import PARTNER_TIER_LABELS, Partner, PartnerTier
 from partners.services import change_partner_tier
 from performance import scoring
 from performance.forms import TierDecisionForm
-from performance.kpis import (
-    COUNT_KPIS,
-    MONEY_KPIS,
-    MonthRange,
-)
+from performance.kpis import COUNT_KPIS, KPI_UNITS, MONEY_KPIS, MonthRange
 from performance.scorecards import build_scorecard
 from performance.views import bp
 from performance.views.arguments import month_arg
@@ -39,6 +36,15 @@ def format_kpi(name: str, value) -> str:
         return money(value)
     if name in COUNT_KPIS:
         return f"{int(value):,}"
+    unit = KPI_UNITS.get(name)
+    if unit == "rate":
+        return f"{Decimal(value):,.2f}"
+    if unit == "hours":
+        return _("%(hours)s h", hours=f"{Decimal(value):.1f}")
+    if unit == "points":
+        return f"{Decimal(value):+.1f}"
+    if unit == "out_of_5":
+        return f"{Decimal(value):.2f} / 5"
     return f"{value * 100:.1f} %"
 
 

@@ -22,6 +22,7 @@ from portal.paging import page_number, paginate
 from portal.pdf import render_pdf
 from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, public, require_role
 from service import survey_results, surveys
+from service.analysis import Drill
 from service.forms import AnswerForm, CustomerLinkForm, QuestionForm, SurveyForm
 from service.models import (
     SURVEY_AUDIENCE_LABELS,
@@ -77,6 +78,24 @@ def _fields(form: SurveyForm) -> surveys.SurveyFields:
         tiers=list(form.tiers.data or []),
         region_ids=list(form.region_ids.data or []),
         product_line_ids=list(form.product_line_ids.data or []),
+    )
+
+
+@bp.get("/surveys/responses")
+def survey_responses() -> ResponseReturnValue:
+    """The responses a scorecard's partner NPS or end-customer CSAT counts (?partner_code, audience, first, last),
+    for whoever sees the partner."""
+    drill = Drill.from_args(request.args)
+    audience = request.args.get("audience", "")
+    chosen = SurveyAudience(audience) if audience in {a.value for a in SurveyAudience} else None
+    query = survey_results.responses_query(months=drill.months, audience=chosen, partner_code=drill.partner_code)
+    page = paginate(query, page=page_number(request.args.get("page")), per_page=50, scalars=False)
+    return render(
+        "service/survey_responses.html",
+        page=page,
+        drill=drill,
+        audience=chosen,
+        figures=survey_results.responses_satisfaction(query),
     )
 
 

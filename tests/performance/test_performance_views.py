@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from partners.models import PartnerTier
 from performance import scoring
+from performance.kpis import SERVICE_KPIS
 from performance.models import SalesTarget, ScoringRules
 from portal.extensions import db
 from portal.security import Role
@@ -82,7 +83,7 @@ def test_a_manager_sees_only_the_partners_of_their_regions(client, login, scored
 
 def test_rules_that_do_not_add_up_come_back_with_the_input_kept(client, login, db):
     login(make_user(role=Role.ADMIN))
-    form = {name: "10" for name in scoring.DEFAULT_WEIGHTS} | {
+    form = {name: "10" for name in scoring.DEFAULT_WEIGHTS} | {name: "0" for name in SERVICE_KPIS} | {
         "based_on": "1",
         "silver_min": "50",
         "gold_min": "65",
