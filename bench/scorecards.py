@@ -19,6 +19,8 @@ import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookiejar import CookieJar
@@ -291,8 +293,9 @@ def _timed(opener, url: str) -> float:
     return time.perf_counter() - started
 
 
-def measure_pages(database_url: str, instance: Path, last: date, *, partners: int, users: int, requests: int) -> None:
-    """(b) and (c) through gunicorn with 2 workers; the load comes from `users` threads on 127.0.0.1."""
+@contextmanager
+def serving(database_url: str, instance: Path) -> Iterator[str]:
+    """gunicorn with 2 workers on a free port of 127.0.0.1, as the portal runs; yields its base URL."""
     import socket
 
     sock = socket.socket()
@@ -322,41 +325,56 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
                 break
             except OSError:
                 time.sleep(0.2)
-        month = last.strftime("%Y-%m")
-        opener = _client(base)
-        partner_id = 1 + partners // 2
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def load_pages(base: str, pages: dict[str, str], *, users: int, requests: int, label: str = "(b)") -> None:
+    """Each page `requests` times from `users` logged-in clients at once; prints p50, p95 and the rate."""
+    opener = _client(base)
+    for url in pages.values():  # warm both workers
+        for _ in range(4):
+            _timed(opener, f"{base}{url}")
+    for name, url in pages.items():
+        timings: list[float] = []
+        lock = threading.Lock()
+
+        def load(url=url, lock=lock, timings=timings):
+            client = _client(base)
+            for _ in range(requests // users):
+                elapsed = _timed(client, f"{base}{url}")
+                with lock:
+                    timings.append(elapsed)
+
+        threads = [threading.Thread(target=load) for _ in range(users)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        p95 = statistics.quantiles(timings, n=20)[-1]
+        print(
+            f"{label} {name}: {len(timings)} requests, {users} at a time: "
+            f"p50 {statistics.median(timings) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s",
+            flush=True,
+        )
+
+
+def measure_pages(database_url: str, instance: Path, last: date, *, partners: int, users: int, requests: int) -> None:
+    """(b) and (c) through gunicorn with 2 workers; the load comes from `users` threads on 127.0.0.1."""
+    month = last.strftime("%Y-%m")
+    partner_id = 1 + partners // 2
+    with serving(database_url, instance) as base:
         pages = {
-            "evaluation": f"{base}/performance/evaluation?period={month}",
-            "scorecard": f"{base}/performance/partners/{partner_id}/scorecard?period={month}",
+            "evaluation": f"/performance/evaluation?period={month}",
+            "scorecard": f"/performance/partners/{partner_id}/scorecard?period={month}",
         }
-        for url in pages.values():  # warm both workers
-            for _ in range(4):
-                _timed(opener, url)
-        for name, url in pages.items():
-            timings: list[float] = []
-            lock = threading.Lock()
-
-            def load(client=None, url=url, lock=lock, timings=timings):
-                client = _client(base)
-                for _ in range(requests // users):
-                    elapsed = _timed(client, url)
-                    with lock:
-                        timings.append(elapsed)
-
-            threads = [threading.Thread(target=load) for _ in range(users)]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            wall = time.perf_counter() - started
-            p95 = statistics.quantiles(timings, n=20)[-1]
-            print(
-                f"(b) {name}: {len(timings)} requests, {users} at a time: "
-                f"p50 {statistics.median(timings) * 1000:.0f} ms, "
-                f"p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s",
-                flush=True,
-            )
+        load_pages(base, pages, users=users, requests=requests)
+        opener = _client(base)
         pdf_url = f"{base}/performance/partners/{partner_id}/scorecard.pdf?period={month}"
         pdfs = [_timed(opener, pdf_url) for _ in range(5)]
         print(
@@ -364,9 +382,6 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
             f"(target < 1.5 s)",
             flush=True,
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main() -> None:

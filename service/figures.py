@@ -27,7 +27,7 @@ from service.models import (
     SupportCase,
     Survey,
     SurveyAudience,
-    SurveyResponse,
+    SurveyTally,
 )
 from service.sla import BusinessCalendar
 from service.survey_results import Satisfaction, satisfaction_columns, satisfaction_from
@@ -90,14 +90,14 @@ def service_figures(partner_ids: Sequence[int], months: MonthRange) -> dict[int,
 
     answers: dict[tuple[int, SurveyAudience], Satisfaction] = {}
     for partner_id, audience, *counts in db.session.execute(
-        select(SurveyResponse.partner_id, Survey.audience, *satisfaction_columns())
-        .join(Survey, SurveyResponse.survey_id == Survey.id)
+        select(SurveyTally.partner_id, Survey.audience, *satisfaction_columns())
+        .join(Survey, SurveyTally.survey_id == Survey.id)
         .where(
-            among(SurveyResponse.partner_id, ids),
-            SurveyResponse.month.between(months.first, months.last),
+            among(SurveyTally.partner_id, ids),
+            SurveyTally.month.between(months.first, months.last),
             Survey.audience.in_([SurveyAudience.PARTNER_USERS, SurveyAudience.END_CUSTOMERS]),
         )
-        .group_by(SurveyResponse.partner_id, Survey.audience)
+        .group_by(SurveyTally.partner_id, Survey.audience)
     ):
         answers[(partner_id, audience)] = satisfaction_from(counts)
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import Base, LabelledEnum, PartnerOwned, TimestampMixin, enum_column, enum_labels, utcnow
@@ -295,6 +295,8 @@ QUESTION_KIND_LABELS = enum_labels(
     }
 )
 SCORED_KINDS = {QuestionKind.NPS: range(0, 11), QuestionKind.CSAT: range(1, 6)}
+PROMOTER_FROM = 9  # an NPS answer of 9 or 10
+DETRACTOR_UP_TO = 6  # 0 to 6
 
 
 class Survey(TimestampMixin, Base):
@@ -398,3 +400,38 @@ class SurveyAnswer(PartnerOwned, Base):
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
     question: Mapped[SurveyQuestion] = relationship()
+
+
+class SurveyTally(PartnerOwned, Base):
+    """Running counts of one survey per partner and month, moved with every invitation (in the month it was sent)
+    and every response (in the month it was given): results, breakdowns and scorecards add these rows up instead
+    of the responses. survey_results.fresh_tallies() works them out again from the rows themselves."""
+
+    __tablename__ = "survey_tallies"
+    __table_args__ = (UniqueConstraint("survey_id", "partner_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date, index=True)
+    invited: Mapped[int] = mapped_column(default=0)
+    responses: Mapped[int] = mapped_column(default=0)
+    promoters: Mapped[int] = mapped_column(default=0)
+    detractors: Mapped[int] = mapped_column(default=0)
+    nps_answers: Mapped[int] = mapped_column(default=0)
+    csat_total: Mapped[int] = mapped_column(default=0)
+    csat_answers: Mapped[int] = mapped_column(default=0)
+
+    COUNTS = ("invited", "responses", "promoters", "detractors", "nps_answers", "csat_total", "csat_answers")
+
+
+class SurveyAnswerTally(PartnerOwned, Base):
+    """How many of a partner's responses gave each score or option of a question (`value`; ANSWERED counts the
+    responses that answered it at all)."""
+
+    __tablename__ = "survey_answer_tallies"
+    __table_args__ = (UniqueConstraint("question_id", "partner_id", "value"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"))
+    value: Mapped[int]
+    count: Mapped[int] = mapped_column(default=0)
+
+    ANSWERED = -1

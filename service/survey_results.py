@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS, Partner, ProductLine, Region
 from partners.models import partner_product_lines as partner_lines
@@ -29,10 +29,13 @@ from service.models import (
     QuestionKind,
     Survey,
     SurveyAnswer,
+    SurveyAnswerTally,
     SurveyAudience,
     SurveyInvitation,
     SurveyResponse,
+    SurveyTally,
 )
+from service.surveys import local_month, response_counts
 
 BREAKDOWNS = {
     "partner": _l("Partner"),
@@ -41,8 +44,6 @@ BREAKDOWNS = {
     "region": _l("Region"),
     "product_line": _l("Product line"),
 }
-PROMOTER_FROM = 9
-DETRACTOR_UP_TO = 6
 
 
 def percent(part: int, whole: int, places: str = "0.1") -> Decimal | None:
@@ -78,13 +79,10 @@ class Satisfaction:
 
 
 def satisfaction_columns() -> list[Any]:
+    """The sums of the tallies that make a Satisfaction, in its fields' order."""
     return [
-        func.count(SurveyResponse.id),
-        func.coalesce(func.sum(case((SurveyResponse.nps >= PROMOTER_FROM, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((SurveyResponse.nps <= DETRACTOR_UP_TO, 1), else_=0)), 0),
-        func.count(SurveyResponse.nps),
-        func.coalesce(func.sum(SurveyResponse.csat), 0),
-        func.count(SurveyResponse.csat),
+        func.coalesce(func.sum(getattr(SurveyTally, name)), 0)
+        for name in ("responses", "promoters", "detractors", "nps_answers", "csat_total", "csat_answers")
     ]
 
 
@@ -93,7 +91,7 @@ def satisfaction_from(row: Iterable[Any]) -> Satisfaction:
 
 
 def satisfaction_of(query_filter: Any) -> Satisfaction:
-    """NPS and CSAT counts of the responses the condition chooses (a survey, a partner's, a quarter's)."""
+    """NPS and CSAT counts of the tallies the condition chooses (a survey, a partner's, a quarter's)."""
     row = db.session.execute(select(*satisfaction_columns()).where(query_filter)).one()
     return satisfaction_from(row)
 
@@ -150,74 +148,57 @@ class SurveyResults:
 
 
 def _question_results(survey: Survey) -> list[QuestionResult]:
-    ids = [q.id for q in survey.questions]
-    scored = Counter(
-        {
-            (question_id, score): n
-            for question_id, score, n in db.session.execute(
-                select(SurveyAnswer.question_id, SurveyAnswer.score, func.count(SurveyAnswer.id))
-                .where(SurveyAnswer.question_id.in_(ids), SurveyAnswer.score.is_not(None))
-                .group_by(SurveyAnswer.question_id, SurveyAnswer.score)
-            )
-        }
-    )
-    answered = dict(
-        db.session.execute(
-            select(SurveyAnswer.question_id, func.count(SurveyAnswer.id))
-            .where(SurveyAnswer.question_id.in_(ids))
-            .group_by(SurveyAnswer.question_id)
-        ).all()
-    )
-    chosen: Counter[tuple[int, int]] = Counter()
-    choice_ids = [q.id for q in survey.questions if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)]
-    if choice_ids:  # the options are a JSON list each: counted here, the same on every database
-        for question_id, picked in db.session.execute(
-            select(SurveyAnswer.question_id, SurveyAnswer.choices).where(SurveyAnswer.question_id.in_(choice_ids))
-        ):
-            chosen.update((question_id, index) for index in picked or [])
+    tallied: Counter[tuple[int, int]] = Counter()
+    for question_id, value, n in db.session.execute(
+        select(SurveyAnswerTally.question_id, SurveyAnswerTally.value, func.sum(SurveyAnswerTally.count))
+        .where(SurveyAnswerTally.question_id.in_([q.id for q in survey.questions]))
+        .group_by(SurveyAnswerTally.question_id, SurveyAnswerTally.value)
+    ):
+        tallied[(question_id, value)] = int(n or 0)
     results = []
     for q in survey.questions:
-        counts: list[tuple[str, int]]
+        values: range | list[int]
         if q.kind in SCORED_KINDS:
-            counts = [(str(score), scored[(q.id, score)]) for score in SCORED_KINDS[q.kind]]
+            values = SCORED_KINDS[q.kind]
         elif q.kind is QuestionKind.TEXT:
-            counts = []
+            values = []
         else:
-            counts = [(str(index), chosen[(q.id, index)]) for index in range(len(q.choices))]
-        results.append(QuestionResult(q.id, q.kind, q.text_en, q.text_zh, answered.get(q.id, 0), counts, q.choices))
+            values = range(len(q.choices))
+        counts = [(str(value), tallied[(q.id, value)]) for value in values]
+        answered = tallied[(q.id, SurveyAnswerTally.ANSWERED)]
+        results.append(QuestionResult(q.id, q.kind, q.text_en, q.text_zh, answered, counts, q.choices))
     return results
 
 
 def survey_results(survey: Survey) -> SurveyResults:
-    invited = db.session.scalar(select(func.count(SurveyInvitation.id)).where(SurveyInvitation.survey_id == survey.id))
-    trend = [
-        TrendPoint(month, satisfaction_from(rest))
-        for month, *rest in db.session.execute(
-            select(SurveyResponse.month, *satisfaction_columns())
-            .where(SurveyResponse.survey_id == survey.id)
-            .group_by(SurveyResponse.month)
-            .order_by(SurveyResponse.month)
-        )
-    ]
+    monthly = db.session.execute(
+        select(SurveyTally.month, func.sum(SurveyTally.invited), *satisfaction_columns())
+        .where(SurveyTally.survey_id == survey.id)
+        .group_by(SurveyTally.month)
+        .order_by(SurveyTally.month)
+    ).all()
+    trend = [TrendPoint(month, satisfaction_from(rest)) for month, _invited, *rest in monthly if rest[0]]
     total = Satisfaction(*(sum(getattr(p.figures, name) for p in trend) for name in Satisfaction.__dataclass_fields__))
-    return SurveyResults(survey, invited or 0, total, _question_results(survey), trend)
+    invited = sum(int(row[1] or 0) for row in monthly)
+    return SurveyResults(survey, invited, total, _question_results(survey), trend)
 
 
 def partner_satisfaction(first: date, last: date) -> Satisfaction:
     """What partners' users answered to the brand's partner surveys in the months `first` to `last` (first days
-    of months), within the reader's scope: the brand home's "NPS this quarter", the scorecard's partner NPS."""
+    of months), within the reader's scope: the brand home's "NPS this quarter"."""
     return satisfaction_of(
-        SurveyResponse.month.between(first, last)
-        & SurveyResponse.survey_id.in_(select(Survey.id).where(Survey.audience == SurveyAudience.PARTNER_USERS))
+        SurveyTally.month.between(first, last)
+        & SurveyTally.survey_id.in_(select(Survey.id).where(Survey.audience == SurveyAudience.PARTNER_USERS))
     )
 
 
-def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]], model: Any) -> dict[Any, list[int]]:
-    query: Select[Any] = select(key, *(satisfaction_columns() if model is SurveyResponse else [func.count(model.id)]))
-    query = query.select_from(model).join(Partner, model.partner_id == Partner.id)
+def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]]) -> dict[Any, list[int]]:
+    """(invited, the Satisfaction counts…) of the survey's tallies, by `key` of their partner."""
+    query: Select[Any] = select(key, func.sum(SurveyTally.invited), *satisfaction_columns())
+    query = query.select_from(SurveyTally).join(Partner, SurveyTally.partner_id == Partner.id)
     for target, on in joins:
         query = query.join(target, on)
-    rows = db.session.execute(query.where(model.survey_id == survey.id).group_by(key))
+    rows = db.session.execute(query.where(SurveyTally.survey_id == survey.id).group_by(key))
     return {row[0]: [int(v or 0) for v in row[1:]] for row in rows}
 
 
@@ -238,16 +219,13 @@ def breakdown(survey: Survey, by: str) -> list[BreakdownRow]:
         joins = [(partner_lines, partner_lines.c.partner_id == Partner.id)]
     else:
         key = Partner.id
-    responses = _grouped(survey, key, joins, SurveyResponse)
-    invited = _grouped(survey, key, joins, SurveyInvitation)
+    counts = _grouped(survey, key, joins)
     if by == "region":  # fold cities into their province
-        responses, invited = _fold_regions(responses), _fold_regions(invited)
-    labels = _labels(by, set(invited) | set(responses))
+        counts = _fold_regions(counts)
+    labels = _labels(by, set(counts))
     rows = [
-        BreakdownRow(
-            str(k), labels.get(k, str(k)), invited.get(k, [0])[0], satisfaction_from(responses.get(k, [0] * 6))
-        )
-        for k in set(invited) | set(responses)
+        BreakdownRow(str(k), labels.get(k, str(k)), values[0], satisfaction_from(values[1:]))
+        for k, values in counts.items()
     ]
     return sorted(rows, key=lambda row: (-row.figures.responses, row.label))
 
@@ -295,19 +273,59 @@ def responses_query(
     return query
 
 
-def responses_satisfaction(query: Select[*tuple[Any, ...]]) -> Satisfaction:
+def responses_satisfaction(
+    *, months: MonthRange | None, audience: SurveyAudience | None, partner_code: str
+) -> Satisfaction:
     """The NPS and CSAT of the responses `responses_query` lists: the same figures as the scorecard's tile."""
-    return satisfaction_of(SurveyResponse.id.in_(query.with_only_columns(SurveyResponse.id).order_by(None)))
+    condition: Any = SurveyTally.responses > 0
+    if months is not None:
+        condition &= SurveyTally.month.between(months.first, months.last)
+    if audience is not None:
+        condition &= SurveyTally.survey_id.in_(select(Survey.id).where(Survey.audience == audience))
+    if partner_code:
+        condition &= SurveyTally.partner_id.in_(select(Partner.id).where(Partner.code == partner_code))
+    return satisfaction_of(condition)
 
 
 def survey_counts(survey_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
     """How many were invited to each survey, and how many answered (the survey list)."""
+    rows = db.session.execute(
+        select(SurveyTally.survey_id, func.sum(SurveyTally.invited), func.sum(SurveyTally.responses))
+        .where(SurveyTally.survey_id.in_(survey_ids))
+        .group_by(SurveyTally.survey_id)
+    ).all()
+    return {sid: int(n or 0) for sid, n, _r in rows}, {sid: int(r or 0) for sid, _n, r in rows}
 
-    def counted(model: Any) -> dict[int, int]:
-        query = select(model.survey_id, func.count(model.id)).where(model.survey_id.in_(survey_ids))
-        return dict(db.session.execute(query.group_by(model.survey_id)).all())
 
-    return counted(SurveyInvitation), counted(SurveyResponse)
+def fresh_tallies() -> dict[tuple[int, int, date], tuple[int, ...]]:
+    """The survey tallies worked out again from the invitations and responses: what the stored ones must equal
+    (tests/service/test_survey_results.py)."""
+    fresh: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0] * len(SurveyTally.COUNTS))
+    for survey_id, partner_id, sent_at in db.session.execute(
+        select(SurveyInvitation.survey_id, SurveyInvitation.partner_id, SurveyInvitation.sent_at)
+    ):
+        fresh[(survey_id, partner_id, local_month(sent_at))][0] += 1
+    for survey_id, partner_id, month, nps, csat in db.session.execute(
+        select(
+            SurveyResponse.survey_id,
+            SurveyResponse.partner_id,
+            SurveyResponse.month,
+            SurveyResponse.nps,
+            SurveyResponse.csat,
+        )
+    ):
+        counts = response_counts(nps, csat)
+        row = fresh[(survey_id, partner_id, month)]
+        for index, name in enumerate(SurveyTally.COUNTS[1:], start=1):
+            row[index] += counts[name]
+    return {key: tuple(values) for key, values in fresh.items()}
+
+
+def stored_tallies() -> dict[tuple[int, int, date], tuple[int, ...]]:
+    return {
+        (row.survey_id, row.partner_id, row.month): tuple(getattr(row, name) for name in SurveyTally.COUNTS)
+        for row in db.session.scalars(select(SurveyTally))
+    }
 
 
 def text_answers(survey: Survey) -> list[Any]:

@@ -6,9 +6,10 @@ is open. No login is needed to answer."""
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,16 +33,20 @@ from portal.mail import external_url, send_mail
 from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied, Role, RuleViolation
 from portal.text import without_controls
 from service.models import (
+    DETRACTOR_UP_TO,
+    PROMOTER_FROM,
     SCORED_KINDS,
     QuestionKind,
     SupportCase,
     Survey,
     SurveyAnswer,
+    SurveyAnswerTally,
     SurveyAudience,
     SurveyInvitation,
     SurveyQuestion,
     SurveyResponse,
     SurveyStatus,
+    SurveyTally,
 )
 
 TOKEN_SALT = "qudao.survey-invitation"
@@ -264,8 +271,11 @@ def _invite(
     return invitation
 
 
-def _mail_invitations(survey: Survey, invitations: Sequence[SurveyInvitation]) -> None:
+def _send_invitations(survey: Survey, invitations: Sequence[SurveyInvitation]) -> None:
+    """Count the new invitations in the survey's tallies and mail the link of each that has an address."""
     db.session.flush()  # the ids go into the tokens
+    invited: Counter[tuple[int, date]] = Counter((i.partner_id, local_month(i.sent_at)) for i in invitations)
+    tally(survey.id, {key: {"invited": n} for key, n in invited.items()})
     for invitation in invitations:
         if invitation.email:
             send_mail(
@@ -307,6 +317,32 @@ def audience_size(survey: Survey) -> int:
         return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
+def invite(
+    survey: Survey,
+    *,
+    partner_id: int,
+    now: datetime | None = None,
+    user: User | None = None,
+    customer: Customer | None = None,
+    case: SupportCase | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+) -> SurveyInvitation:
+    """One person's personal link, counted and mailed (when there is an address). The caller commits."""
+    invitation = _invite(
+        survey,
+        partner_id=partner_id,
+        now=now or utcnow(),
+        user=user,
+        customer=customer,
+        case=case,
+        email=email,
+        locale=locale,
+    )
+    _send_invitations(survey, [invitation])
+    return invitation
+
+
 def send_survey(survey: Survey, *, actor: User, now: datetime | None = None) -> int:
     """Open the survey and mail a personal link to everyone in its audience (`_audience`). Returns how many were
     asked. Audited; the caller commits."""
@@ -335,7 +371,7 @@ def send_survey(survey: Survey, *, actor: User, now: datetime | None = None) -> 
         with audit.tracking(survey, ("status",), actor=actor, action="send", reason=f"{len(invitations)} invited"):
             survey.status = SurveyStatus.OPEN
             survey.opened_at = now
-        _mail_invitations(survey, invitations)
+        _send_invitations(survey, invitations)
     return len(invitations)
 
 
@@ -359,10 +395,7 @@ def hand_out_link(survey: Survey, customer_code: str, *, actor: User, now: datet
     )
     if customer is None:
         raise RuleViolation(_l("No customer of yours has this code."), field="customer_code")
-    invitation = _invite(
-        survey, partner_id=customer.partner_id, customer=customer, locale=actor.locale, now=now or utcnow()
-    )
-    db.session.flush()
+    invitation = invite(survey, partner_id=customer.partner_id, customer=customer, locale=actor.locale, now=now)
     audit.created(invitation, ("survey_id", "customer_id"), actor=actor, partner_id=customer.partner_id)
     return answer_url(invitation)
 
@@ -400,17 +433,15 @@ def ask_case_csat(row: SupportCase, *, now: datetime | None = None) -> SurveyInv
     survey = case_csat_survey()
     if survey.status is not SurveyStatus.OPEN:
         return None
-    invitation = _invite(
+    return invite(
         survey,
         partner_id=row.partner_id,
         user=requester,
         case=row,
         email=requester.email,
         locale=requester.locale,
-        now=now or utcnow(),
+        now=now,
     )
-    _mail_invitations(survey, [invitation])
-    return invitation
 
 
 class TokenRefused(Exception):
@@ -528,7 +559,7 @@ def record_response(
             partner_id=invitation.partner_id,
             invitation_id=invitation.id,
             submitted_at=now,
-            month=now.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date().replace(day=1),
+            month=local_month(now),
             nps=first[QuestionKind.NPS],
             csat=first[QuestionKind.CSAT],
         )
@@ -537,7 +568,67 @@ def record_response(
             response.answers.append(answer)
         db.session.add(response)
         db.session.flush()
+        tally(survey.id, {(invitation.partner_id, response.month): response_counts(response.nps, response.csat)})
+        tally_answers(invitation.partner_id, answers)
     return response
+
+
+def local_month(moment: datetime) -> date:
+    """The first day of the brand's month that `moment` falls in."""
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date().replace(day=1)
+
+
+def response_counts(nps: int | None, csat: int | None) -> dict[str, int]:
+    """What one response adds to its tally row."""
+    return {
+        "responses": 1,
+        "promoters": int(nps is not None and nps >= PROMOTER_FROM),
+        "detractors": int(nps is not None and nps <= DETRACTOR_UP_TO),
+        "nps_answers": int(nps is not None),
+        "csat_total": csat or 0,
+        "csat_answers": int(csat is not None),
+    }
+
+
+def _upsert(model: Any, key_names: tuple[str, ...], rows: list[dict[str, Any]], counts: tuple[str, ...]) -> None:
+    """Add each row's counts to the stored row of its key, or store it: one INSERT … ON CONFLICT DO UPDATE, which
+    two answers at once cannot lose (SQLite and PostgreSQL both have it)."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    table = model.__table__
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(key_names), set_={name: table.c[name] + statement.excluded[name] for name in counts}
+    )
+    db.session.execute(statement, rows)
+
+
+def tally(survey_id: int, changes: Mapping[tuple[int, date], Mapping[str, int]]) -> None:
+    """Add to the survey's tallies, per (partner, month): invitations sent, or what a response counts."""
+    rows = [
+        {"survey_id": survey_id, "partner_id": partner_id, "month": month}
+        | {name: int(counts.get(name, 0)) for name in SurveyTally.COUNTS}
+        for (partner_id, month), counts in changes.items()
+    ]
+    _upsert(SurveyTally, ("survey_id", "partner_id", "month"), rows, SurveyTally.COUNTS)
+
+
+def tally_answers(partner_id: int, answers: Sequence[SurveyAnswer]) -> None:
+    """Count each answer under its question: once as answered, once for each score or option it gave."""
+    counted: Counter[tuple[int, int]] = Counter()
+    for answer in answers:
+        counted[(answer.question_id, SurveyAnswerTally.ANSWERED)] += 1
+        if answer.score is not None:
+            counted[(answer.question_id, answer.score)] += 1
+        for index in answer.choices or []:
+            counted[(answer.question_id, index)] += 1
+    rows = [
+        {"question_id": question_id, "partner_id": partner_id, "value": value, "count": n}
+        for (question_id, value), n in counted.items()
+    ]
+    _upsert(SurveyAnswerTally, ("question_id", "partner_id", "value"), rows, ("count",))
 
 
 def surveys_query() -> Select[Any]:

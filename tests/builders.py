@@ -490,28 +490,21 @@ def make_survey(admin=None, *, audience=None, kinds=("nps", "csat", "single", "t
 ANSWERS = {"nps": "9", "csat": "4", "single": "0", "multiple": ["0", "2"], "text": "Faster deliveries, please."}
 
 
-def make_invitation(survey, user=None, *, customer=None, now=None, days: int = 14):
+def make_invitation(survey, user=None, *, customer=None, now=None):
     """A personal link of `user` (or `customer`) to `survey`, opened if it is a draft, as sending makes them."""
-    import secrets
+    from service import surveys
+    from service.models import SurveyStatus
 
-    from service.models import SurveyInvitation, SurveyStatus
-
-    now = now or datetime.now(UTC)
     survey.status = SurveyStatus.OPEN
-    invitation = SurveyInvitation(
-        survey_id=survey.id,
-        partner_id=user.partner_id if user else customer.partner_id,
-        user_id=user.id if user else None,
-        customer_id=customer.id if customer else None,
-        email=user.email if user else customer.email,
-        nonce=secrets.token_urlsafe(24),
-        sent_at=now,
-        expires_at=now + timedelta(days=days),
-    )
     with tenancy.every_partner(reason="test builder"):
-        db.session.add(invitation)
-        db.session.flush()
-    return invitation
+        return surveys.invite(
+            survey,
+            partner_id=user.partner_id if user else customer.partner_id,
+            user=user,
+            customer=customer,
+            email=user.email if user else customer.email,
+            now=now or datetime.now(UTC),
+        )
 
 
 def answer_survey(invitation, values, *, now=None):

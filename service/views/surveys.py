@@ -95,7 +95,9 @@ def survey_responses() -> ResponseReturnValue:
         page=page,
         drill=drill,
         audience=chosen,
-        figures=survey_results.responses_satisfaction(query),
+        figures=survey_results.responses_satisfaction(
+            months=drill.months, audience=chosen, partner_code=drill.partner_code
+        ),
     )
 
 

@@ -358,5 +358,85 @@ def test_a_case_is_opened_with_a_photo_answered_and_resolved_and_the_partner_see
     with app.app_context(), tenancy.every_partner(reason="test lookup"):
         row = db.session.scalars(select(SupportCase).where(SupportCase.subject == "电钻开关失灵")).one()
         assert row.status is CaseStatus.RESOLVED and row.first_response_at is not None
-        mails = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == "sales@huanan.example"))
+        mails = list(
+            db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == "sales@huanan.example"))
+        )
         assert not any("仓库这批开关" in body for body in mails)
+    # The resolution mailed the clerk one satisfaction question; the link answers it without a login, on a phone.
+    (link,) = [
+        m[1] for body in mails if (m := re.search(r"(/service/surveys/\d+/answer/\S+)", body)) and row.reference in body
+    ]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("header form[action$='/logout'] button")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}{link}")
+    page.check("input[type=radio][value='4']")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "谢谢" in page.locator("h1").inner_text() or "Thank you" in page.locator("h1").inner_text()
+    page.goto(f"{live_server}{link}")
+    assert "已通过此链接回答过" in page.content() or "answered already" in page.content()
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        from service.models import SurveyInvitation, SurveyResponse
+
+        invitation = db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.case_id == row.id)).one()
+        assert db.session.scalars(
+            select(SurveyResponse.csat).where(SurveyResponse.invitation_id == invitation.id)
+        ).all() == [4]
+
+
+def test_a_partner_survey_is_built_sent_answered_on_a_phone_and_read_as_nps_in_both_languages(app, page, live_server):
+    """The admin builds a survey for gold distributors (华南) with an NPS question and sends it; 华南's clerk
+    answers from the link in the mail on a phone; the manager of Guangdong reads the NPS, in Chinese and in
+    English, at phone width too."""
+    log_in(page, live_server, "admin@qudao.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/service/surveys/new")
+    page.fill("input[name=title_en]", "Year-end check-in")
+    page.fill("input[name=title_zh]", "年终回访")
+    page.check("input[name=partner_types][value=distributor]")
+    page.check("input[name=tiers][value=gold]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    page.select_option("select[name=kind]", "nps")
+    page.fill("#question input[name=text_en]", "Would you recommend us to a peer?")
+    page.fill("#question input[name=text_zh]", "您会向同行推荐我们吗？")
+    with page.expect_navigation():
+        page.click("#question button[type=submit]")
+    assert "您会向同行推荐我们吗？" in page.content()
+    with page.expect_navigation():
+        page.click("form[action$='/send'] button")
+    survey_url = page.url
+    page.click("header form[action$='/logout'] button")
+
+    with app.app_context(), tenancy.every_partner(reason="test lookup"):
+        body = db.session.scalars(
+            select(OutboxMessage.body)
+            .where(OutboxMessage.recipient == "sales@huanan.example", OutboxMessage.body.contains("/answer/"))
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+    link = re.search(r"(/service/surveys/\d+/answer/\S+)", body)[1]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}{link}")
+    assert "您会向同行推荐我们吗？" in page.content()  # the clerk reads Chinese
+    assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")  # nothing chosen: refused next to the question
+    assert page.locator(".field-error").count() == 1
+    page.check("input[type=radio][value='10']")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "谢谢" in page.locator("h1").inner_text()
+
+    log_in(page, live_server, "manager.south@qudao.example", DEMO_PASSWORD)
+    page.goto(survey_url + "/results")
+    text = page.locator("main").inner_text()
+    assert "净推荐值" in text and "100.0" in text  # one promoter of one answer
+    assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    with page.expect_navigation():
+        page.click("form.language-switcher button[value=en]")
+    page.goto(survey_url + "/results")
+    text = page.locator("main").inner_text()
+    assert "Response rate" in text and "NPS" in text and "100.0" in text
+    with page.expect_navigation():
+        page.click("form.language-switcher button[value=zh_Hans_CN]")  # as the demo has her, for the next tests

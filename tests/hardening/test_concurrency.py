@@ -130,3 +130,33 @@ def test_when_the_wait_runs_out_the_api_answers_503_in_json(app, db, every_partn
     )
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.mimetype == "application/json" and "busy" in response.json["error"]
+
+
+def test_survey_answers_at_once_are_all_counted_and_one_link_answers_once(committed):
+    """Ten people answer one survey at the same moment (one tally row: same partner, same month), and one of them
+    sends the form five times at once: ten responses, the tallies equal to a count of the responses."""
+    from service import survey_results, surveys
+    from service.models import SurveyResponse
+    from tests.builders import make_invitation, make_survey
+
+    with committed.app_context(), tenancy.every_partner(reason="test data, committed for the requests to see"):
+        partner = make_partner()
+        survey = make_survey(kinds=("nps",))
+        question = survey.questions[0].id
+        paths = [
+            f"/service/surveys/{survey.id}/answer/{surveys.token_for(make_invitation(survey, make_user(partner)))}"
+            for _ in range(10)
+        ]
+        db.session.commit()
+        db.session.remove()
+
+    def answer(path: str):
+        client = committed.test_client()
+        token = csrf_token_of(client.get(path).get_data(as_text=True))
+        return lambda: client.post(path, data={"csrf_token": token, f"q{question}": "9"}).status_code
+
+    statuses = at_once(*[answer(path) for path in paths], *[answer(paths[0]) for _ in range(5)])
+    assert sorted(statuses).count(200) == 10 and all(status in (200, 409) for status in statuses)
+    with committed.app_context(), tenancy.every_partner(reason="checking the outcome"):
+        assert db.session.scalar(select(func.count(SurveyResponse.id))) == 10
+        assert survey_results.stored_tallies() == survey_results.fresh_tallies()

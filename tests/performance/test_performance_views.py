@@ -83,15 +83,19 @@ def test_a_manager_sees_only_the_partners_of_their_regions(client, login, scored
 
 def test_rules_that_do_not_add_up_come_back_with_the_input_kept(client, login, db):
     login(make_user(role=Role.ADMIN))
-    form = {name: "10" for name in scoring.DEFAULT_WEIGHTS} | {name: "0" for name in SERVICE_KPIS} | {
-        "based_on": "1",
-        "silver_min": "50",
-        "gold_min": "65",
-        "platinum_min": "80",
-        "recommendation_months": "3",
-        "note": "tuning",
-        "net_sales": "35",
-    }
+    form = (
+        {name: "10" for name in scoring.DEFAULT_WEIGHTS}
+        | {name: "0" for name in SERVICE_KPIS}
+        | {
+            "based_on": "1",
+            "silver_min": "50",
+            "gold_min": "65",
+            "platinum_min": "80",
+            "recommendation_months": "3",
+            "note": "tuning",
+            "net_sales": "35",
+        }
+    )
     client.get("/performance/rules")
     response = client.post("/performance/rules", data=form)
     assert response.status_code == 422

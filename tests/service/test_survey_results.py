@@ -52,6 +52,8 @@ def test_the_headline_figures_are_the_ones_worked_out_by_hand(answered):
     assert results.csat_counts == [("1", 0), ("2", 1), ("3", 2), ("4", 4), ("5", 3)]
     single = results.questions[2]
     assert single.answered == 10 and single.counts == [("0", 0), ("1", 10), ("2", 0)]
+    # The results add up tallies kept with every invitation and answer: they equal a count of the rows.
+    assert survey_results.stored_tallies() == survey_results.fresh_tallies()
 
 
 def test_the_trend_counts_each_month_by_itself(answered):
