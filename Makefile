@@ -42,7 +42,8 @@ run: install
 	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
 
 ## Benchmarks (docs/benchmarks.md): the 1,000,000-line sales import against a raw executemany; scorecards,
-## evaluation and PDF on 2,000 partners and 1,000,000 lines, on SQLite and on a throwaway PostgreSQL.
+## evaluation and PDF on 2,000 partners and 1,000,000 lines; the case queue and survey results on 100,000 cases and
+## 200,000 responses; each on SQLite and on a throwaway PostgreSQL.
 bench: system-deps install
 	bash scripts/bench-all.sh
 

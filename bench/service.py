@@ -12,6 +12,7 @@ import secrets
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,10 +47,13 @@ def build(partners: int, cases: int, responses: int) -> int:
         SupportCase,
         Survey,
         SurveyAnswer,
+        SurveyAnswerTally,
         SurveyInvitation,
         SurveyQuestion,
         SurveyResponse,
+        SurveyTally,
     )
+    from service.surveys import local_month, response_counts
 
     upgrade()
     rng = random.Random(13)
@@ -99,7 +103,11 @@ def build(partners: int, cases: int, responses: int) -> int:
         rows = []
         for n in range(cases):
             opened = now - timedelta(days=rng.uniform(0, 730))
-            status = STATUSES[n % len(STATUSES)] if opened < now - timedelta(days=30) else rng.choice(STATUSES[6:])
+            # Older cases are closed but for a few left open; the last month's are in every state.
+            if opened < now - timedelta(days=30):
+                status = "closed" if rng.random() < 0.97 else rng.choice(STATUSES[8:])
+            else:
+                status = rng.choice(STATUSES)
             pid = rng.choice(partner_ids)
             answered = opened + timedelta(hours=rng.uniform(1, 60))
             rows.append(
@@ -199,6 +207,39 @@ def build(partners: int, cases: int, responses: int) -> int:
                     }
                 )
         _insert(SurveyAnswer.__table__, answers)
+        # The tallies the portal keeps with every invitation and answer, worked out here for the bulk load.
+        tallies: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(SurveyTally.COUNTS))
+        for row in invitations:
+            tallies[(row["partner_id"], local_month(row["sent_at"]))][0] += 1
+        for row in response_rows:
+            counts = response_counts(row["nps"], row["csat"])
+            tally_row = tallies[(row["partner_id"], row["month"])]
+            for index, name in enumerate(SurveyTally.COUNTS[1:], start=1):
+                tally_row[index] += counts[name]
+        _insert(
+            SurveyTally.__table__,
+            [
+                {
+                    "survey_id": survey.id,
+                    "partner_id": pid,
+                    "month": month,
+                    **dict(zip(SurveyTally.COUNTS, values, strict=True)),
+                }
+                for (pid, month), values in tallies.items()
+            ],
+        )
+        answer_tallies: Counter[tuple[int, int, int]] = Counter()
+        for row in answers:
+            answer_tallies[(row["question_id"], row["partner_id"], SurveyAnswerTally.ANSWERED)] += 1
+            for value in [row["score"]] if row["score"] is not None else row["choices"]:
+                answer_tallies[(row["question_id"], row["partner_id"], value)] += 1
+        _insert(
+            SurveyAnswerTally.__table__,
+            [
+                {"question_id": q, "partner_id": pid, "value": value, "count": n}
+                for (q, pid, value), n in answer_tallies.items()
+            ],
+        )
         db.session.commit()
     with db.engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))

@@ -8,6 +8,7 @@ so a chart for a PDF keeps its own <style> (`with_style=True`)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -123,24 +124,53 @@ def line_chart(
     """One line per series over `labels` (months, say); `dashed` names series drawn with a dash pattern ("6,4"),
     `value_range` fixes the y axis (a score's 0–100). A page's chart carries no script or style; a PDF's keeps its
     <style> (`with_style`)."""
-    chart = _chart(pygal.Line, title, labels, with_style=with_style)
-    if value_range is not None:
-        chart.range = value_range
-    for name, values in series.items():
-        pattern = (dashed or {}).get(name)
-        chart.add(
-            name,
-            [_plotted(value) for value in values],
-            **({"stroke_style": {"dasharray": pattern}} if pattern else {}),
-        )
-    return Markup(chart.render(is_unicode=True))
+    return _drawn(
+        "line",
+        title,
+        tuple(labels),
+        tuple((name, tuple(values)) for name, values in series.items()),
+        tuple(sorted((dashed or {}).items())),
+        value_range,
+        with_style,
+    )
 
 
 def bar_chart(
     title: str, labels: list[str], series: dict[str, Sequence[Decimal | int | None]], *, with_style: bool = False
 ) -> Markup:
     """One bar per label and series (a survey's answers per score, say); drawn as line_chart's are."""
-    chart = _chart(pygal.Bar, title, labels, with_style=with_style)
-    for name, values in series.items():
-        chart.add(name, [_plotted(value) for value in values])
+    return _drawn(
+        "bar",
+        title,
+        tuple(labels),
+        tuple((name, tuple(values)) for name, values in series.items()),
+        (),
+        None,
+        with_style,
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _drawn(
+    kind: str,
+    title: str,
+    labels: tuple[str, ...],
+    series: tuple[tuple[str, tuple[Decimal | int | None, ...]], ...],
+    dashed: tuple[tuple[str, str], ...],
+    value_range: tuple[int, int] | None,
+    with_style: bool,
+) -> Markup:
+    """The SVG of a chart, kept for the same figures: pygal takes a good part of a results page to draw one, and
+    the figures change far less often than the pages are read. The arguments are the whole input."""
+    chart = _chart(pygal.Line if kind == "line" else pygal.Bar, title, list(labels), with_style=with_style)
+    if value_range is not None:
+        chart.range = value_range
+    patterns = dict(dashed)
+    for name, values in series:
+        pattern = patterns.get(name)
+        chart.add(
+            name,
+            [_plotted(value) for value in values],
+            **({"stroke_style": {"dasharray": pattern}} if pattern else {}),
+        )
     return Markup(chart.render(is_unicode=True))

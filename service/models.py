@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.database import Base, LabelledEnum, PartnerOwned, TimestampMixin, enum_column, enum_labels, utcnow
@@ -408,7 +408,24 @@ class SurveyTally(PartnerOwned, Base):
     of the responses. survey_results.fresh_tallies() works them out again from the rows themselves."""
 
     __tablename__ = "survey_tallies"
-    __table_args__ = (UniqueConstraint("survey_id", "partner_id", "month"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "month", "partner_id"),
+        # Covering the sums, so that a survey's trend and breakdowns read the index alone (4 times quicker at
+        # 2,000 partners: docs/benchmarks.md).
+        Index(
+            "ix_survey_tallies_sums",
+            "survey_id",
+            "month",
+            "partner_id",
+            "invited",
+            "responses",
+            "promoters",
+            "detractors",
+            "nps_answers",
+            "csat_total",
+            "csat_answers",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date, index=True)
@@ -428,7 +445,10 @@ class SurveyAnswerTally(PartnerOwned, Base):
     responses that answered it at all)."""
 
     __tablename__ = "survey_answer_tallies"
-    __table_args__ = (UniqueConstraint("question_id", "partner_id", "value"),)
+    __table_args__ = (
+        UniqueConstraint("question_id", "value", "partner_id"),
+        Index("ix_survey_answer_tallies_sums", "question_id", "value", "partner_id", "count"),  # as above
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id", ondelete="CASCADE"))
     value: Mapped[int]

@@ -192,19 +192,28 @@ def partner_satisfaction(first: date, last: date) -> Satisfaction:
     )
 
 
-def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]]) -> dict[Any, list[int]]:
-    """(invited, the Satisfaction counts…) of the survey's tallies, by `key` of their partner."""
+def _grouped(survey: Survey, key: Any, joins: list[tuple[Any, Any]], limit: int | None) -> dict[Any, list[int]]:
+    """(invited, the Satisfaction counts…) of the survey's tallies by `key` of their partner, the most answered
+    first; the first `limit` groups only, when given."""
     query: Select[Any] = select(key, func.sum(SurveyTally.invited), *satisfaction_columns())
     query = query.select_from(SurveyTally).join(Partner, SurveyTally.partner_id == Partner.id)
     for target, on in joins:
         query = query.join(target, on)
-    rows = db.session.execute(query.where(SurveyTally.survey_id == survey.id).group_by(key))
-    return {row[0]: [int(v or 0) for v in row[1:]] for row in rows}
+    query = query.where(SurveyTally.survey_id == survey.id).group_by(key)
+    query = query.order_by(func.sum(SurveyTally.responses).desc(), key).limit(limit)
+    return {row[0]: [int(v or 0) for v in row[1:]] for row in db.session.execute(query)}
 
 
-def breakdown(survey: Survey, by: str) -> list[BreakdownRow]:
-    """The responses and invitations by the chosen dimension, the most answered first. A partner in two product
-    lines counts in both; a region is the province (or country) its partners are in."""
+@dataclass(frozen=True)
+class Breakdown:
+    rows: list[BreakdownRow]  # the most answered first
+    groups: int  # how many there are in all (`rows` may hold the first ones only)
+
+
+def breakdown(survey: Survey, by: str, *, limit: int | None = None) -> Breakdown:
+    """The responses and invitations by the chosen dimension, the most answered first (the first `limit` groups
+    when given: a page shows 100 partners of 2,000, the export all). A partner in two product lines counts in both;
+    a region is the province (or country) its partners are in."""
     joins: list[tuple[Any, Any]] = []
     key: Any
     if by == "partner_type":
@@ -219,15 +228,29 @@ def breakdown(survey: Survey, by: str) -> list[BreakdownRow]:
         joins = [(partner_lines, partner_lines.c.partner_id == Partner.id)]
     else:
         key = Partner.id
-    counts = _grouped(survey, key, joins)
-    if by == "region":  # fold cities into their province
-        counts = _fold_regions(counts)
+    if by == "region":  # cities fold into their province, so every group is needed before the first are known
+        counts = _fold_regions(_grouped(survey, key, joins, None))
+        groups = len(counts)
+    else:
+        counts = _grouped(survey, key, joins, limit)
+        groups = len(counts) if limit is None or len(counts) < limit else _group_count(survey, key, joins)
     labels = _labels(by, set(counts))
-    rows = [
-        BreakdownRow(str(k), labels.get(k, str(k)), values[0], satisfaction_from(values[1:]))
-        for k, values in counts.items()
-    ]
-    return sorted(rows, key=lambda row: (-row.figures.responses, row.label))
+    rows = sorted(
+        (
+            BreakdownRow(str(k), labels.get(k, str(k)), values[0], satisfaction_from(values[1:]))
+            for k, values in counts.items()
+        ),
+        key=lambda row: (-row.figures.responses, row.label),
+    )
+    return Breakdown(rows[:limit] if limit is not None else rows, groups)
+
+
+def _group_count(survey: Survey, key: Any, joins: list[tuple[Any, Any]]) -> int:
+    query: Select[Any] = select(func.count(func.distinct(key))).select_from(SurveyTally)
+    query = query.join(Partner, SurveyTally.partner_id == Partner.id)
+    for target, on in joins:
+        query = query.join(target, on)
+    return db.session.scalar(query.where(SurveyTally.survey_id == survey.id)) or 0
 
 
 def _fold_regions(counts: dict[Any, list[int]]) -> dict[Any, list[int]]:

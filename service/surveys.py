@@ -68,11 +68,6 @@ def may_manage_surveys(actor: User) -> bool:
     return actor.role is Role.ADMIN
 
 
-def may_see_results(actor: User) -> bool:
-    """Brand staff; a channel manager's figures hold their regions' partners only (the tenancy scope)."""
-    return actor.role in BRAND_ROLES
-
-
 def may_edit(actor: User, survey: Survey) -> bool:
     """Questions and audience change until the survey is sent; after that its answers would not compare."""
     return may_manage_surveys(actor) and survey.status is SurveyStatus.DRAFT
@@ -612,7 +607,7 @@ def tally(survey_id: int, changes: Mapping[tuple[int, date], Mapping[str, int]])
         | {name: int(counts.get(name, 0)) for name in SurveyTally.COUNTS}
         for (partner_id, month), counts in changes.items()
     ]
-    _upsert(SurveyTally, ("survey_id", "partner_id", "month"), rows, SurveyTally.COUNTS)
+    _upsert(SurveyTally, ("survey_id", "month", "partner_id"), rows, SurveyTally.COUNTS)
 
 
 def tally_answers(partner_id: int, answers: Sequence[SurveyAnswer]) -> None:
@@ -628,7 +623,7 @@ def tally_answers(partner_id: int, answers: Sequence[SurveyAnswer]) -> None:
         {"question_id": question_id, "partner_id": partner_id, "value": value, "count": n}
         for (question_id, value), n in counted.items()
     ]
-    _upsert(SurveyAnswerTally, ("question_id", "partner_id", "value"), rows, ("count",))
+    _upsert(SurveyAnswerTally, ("question_id", "value", "partner_id"), rows, ("count",))
 
 
 def surveys_query() -> Select[Any]:

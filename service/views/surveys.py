@@ -223,7 +223,10 @@ def close_survey(survey_id: int) -> ResponseReturnValue:
     return redirect_after_post(url_for("service.survey", survey_id=row.id))
 
 
-def _results_context(row: Survey, *, for_pdf: bool = False) -> dict[str, Any]:
+BREAKDOWN_SHOWN = 100  # groups on the page and in the PDF; the export holds all
+
+
+def _results_context(row: Survey, *, for_pdf: bool = False, every_group: bool = False) -> dict[str, Any]:
     by = request.args.get("by", "partner_type")
     by = by if by in survey_results.BREAKDOWNS else "partner_type"
     results = survey_results.survey_results(row)
@@ -241,19 +244,21 @@ def _results_context(row: Survey, *, for_pdf: bool = False) -> dict[str, Any]:
         "results": results,
         "by": by,
         "breakdowns": survey_results.BREAKDOWNS,
-        "rows": survey_results.breakdown(row, by),
+        "breakdown": survey_results.breakdown(row, by, limit=None if every_group else BREAKDOWN_SHOWN),
         "trend_chart": charts.line_chart(
             _("NPS and satisfaction by month"), labels, trend, value_range=(-100, 100), with_style=for_pdf
         )
         if trend
         else None,
+        # The PDF draws the satisfaction scores; the page shows them as bars in the question's table, which
+        # cost a fraction of a second chart (docs/benchmarks.md).
         "csat_chart": charts.bar_chart(
             _("Satisfaction: answers per score"),
             [label for label, _n in csat_counts],
             {_("Answers"): [n for _label, n in csat_counts]},
-            with_style=for_pdf,
+            with_style=True,
         )
-        if results.figures.csat_answers
+        if for_pdf and results.figures.csat_answers
         else None,
     }
 
@@ -262,13 +267,17 @@ def _results_context(row: Survey, *, for_pdf: bool = False) -> dict[str, Any]:
 @require_role(*BRAND_ROLES)
 def survey_results_page(survey_id: int) -> ResponseReturnValue:
     row = db.get_or_404(Survey, survey_id)
-    context = _results_context(row)
-    if fmt := requested_export():
+    fmt = requested_export()
+    context = _results_context(row, every_group=fmt is not None)
+    if fmt:
         return table_response(
             fmt,
             f"survey-{row.id}-by-{context['by']}",
             [_("Group"), _("Invited"), _("Responses"), _("Response rate (%)"), _("NPS"), _("CSAT")],
-            [[r.label, r.invited, r.figures.responses, r.rate, r.figures.nps, r.figures.csat] for r in context["rows"]],
+            [
+                [r.label, r.invited, r.figures.responses, r.rate, r.figures.nps, r.figures.csat]
+                for r in context["breakdown"].rows
+            ],
         )
     return render("service/survey_results.html", **context)
 

@@ -76,7 +76,7 @@ def test_the_trend_counts_each_month_by_itself(answered):
 
 def test_the_breakdown_by_partner_type_and_the_managers_scope(answered, as_user):
     survey, distributor, reseller = answered
-    rows = {row.key: row for row in survey_results.breakdown(survey, "partner_type")}
+    rows = {row.key: row for row in survey_results.breakdown(survey, "partner_type").rows}
     assert (rows["distributor"].invited, rows["distributor"].figures.nps) == (6, Decimal("33.3"))
     # The reseller: 5, 3, 10, 0 of six invited.
     assert (rows["reseller"].invited, rows["reseller"].figures.responses, rows["reseller"].rate) == (
@@ -84,9 +84,14 @@ def test_the_breakdown_by_partner_type_and_the_managers_scope(answered, as_user)
         4,
         Decimal("66.7"),
     )
-    by_region = survey_results.breakdown(survey, "region")
+    by_region = survey_results.breakdown(survey, "region").rows
     assert sorted(row.figures.responses for row in by_region) == [4, 6]
-    assert {row.key for row in survey_results.breakdown(survey, "partner")} == {str(distributor.id), str(reseller.id)}
+    assert {row.key for row in survey_results.breakdown(survey, "partner").rows} == {
+        str(distributor.id),
+        str(reseller.id),
+    }
+    first = survey_results.breakdown(survey, "partner", limit=1)  # a page shows the most answered only
+    assert ([row.key for row in first.rows], first.groups) == ([str(distributor.id)], 2)
 
     as_user(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GX",)))
     results = survey_results.survey_results(survey)
