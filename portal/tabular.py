@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
@@ -277,9 +278,14 @@ def write_xlsx(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> b
 
 def export_cell(value: object) -> object:
     """A value as an export writes it (XLSX and CSV): text without the control characters no XLSX may hold, as
-    rows stored before the intake removed them may still carry, and never run as a formula."""
+    rows stored before the intake removed them may still carry, and never run as a formula; a moment in the
+    brand's time zone, as the pages show it (a spreadsheet holds no time zone)."""
     if isinstance(value, str):
         return escape_formula(without_controls(value, multiline=True))
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        from flask import current_app
+
+        return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).replace(tzinfo=None)
     return value
 
 

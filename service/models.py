@@ -273,7 +273,7 @@ class SurveyStatus(LabelledEnum):
 
 
 SURVEY_STATUS_LABELS = enum_labels(
-    {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: _l("Open"), SurveyStatus.CLOSED: _l("Closed")}
+    {SurveyStatus.DRAFT: _l("Draft"), SurveyStatus.OPEN: _l("Taking answers"), SurveyStatus.CLOSED: _l("Closed")}
 )
 
 

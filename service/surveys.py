@@ -30,7 +30,7 @@ from portal.auth.models import User
 from portal.database import utcnow
 from portal.extensions import db
 from portal.mail import external_url, send_mail
-from portal.security import BRAND_ROLES, PARTNER_ROLES, PermissionDenied, Role, RuleViolation
+from portal.security import PARTNER_ROLES, PermissionDenied, Role, RuleViolation
 from portal.text import without_controls
 from service.models import (
     DETRACTOR_UP_TO,

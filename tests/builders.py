@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from partners.models import (
     AgreementAcceptance,
     AgreementVersion,
@@ -171,15 +173,23 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         CustomerComplaint,
         SupportCase,
         SurveyAnswer,
+        SurveyAnswerTally,
         SurveyInvitation,
         SurveyResponse,
+        SurveyTally,
     )
 
     support_case = make_case(user)
     survey = make_survey()
     invitation = make_invitation(survey, user)
     response = answer_survey(invitation, {f"q{q.id}": ANSWERS.get(q.kind.value, "") for q in survey.questions})
+    with tenancy.every_partner(reason="test builder"):
+        tallies = {
+            model: db.session.scalars(select(model).where(model.partner_id == partner.id)).first()
+            for model in (SurveyTally, SurveyAnswerTally)
+        }
     return {
+        **tallies,
         SurveyInvitation: invitation,
         SurveyResponse: response,
         SurveyAnswer: response.answers[0],

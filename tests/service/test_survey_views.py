@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -164,6 +165,9 @@ def test_results_page_pdf_and_exports(client, login, world, language, words):
     assert pdf.mimetype == "application/pdf" and words[1] in text and "0.0" in text  # one promoter, one detractor
     export = client.get(f"/service/surveys/{survey.id}/texts?format=csv").get_data(as_text=True)
     assert export.count("Faster deliveries, please.") == 2
+    workbook = client.get(f"/service/surveys/{survey.id}/texts?format=xlsx")  # its times hold no zone
+    rows = list(load_workbook(io.BytesIO(workbook.data)).active.iter_rows(values_only=True))
+    assert workbook.status_code == 200 and len(rows) == 3 and rows[1][0].tzinfo is None
     breakdown = client.get(f"/service/surveys/{survey.id}/results?by=partner&format=csv").get_data(as_text=True)
     assert world["partner"].code in breakdown
 
