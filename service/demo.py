@@ -5,8 +5,10 @@ customers answer by the links Huanan hands out."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from orders.models import Customer, Product
@@ -144,7 +146,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     now = utcnow()
     for email, subject, text, category, priority, days_ago, story in CASES:
         requester = users[email]
-        opened = now - timedelta(days=days_ago)
+        opened = _working_morning(now, days_ago)
         staff = south if requester.partner and requester.partner.code == "P-GD-0001" else intl
         files = [check_file("damage.png", PHOTO, max_bytes=1 << 20)] if category is CaseCategory.PRODUCT_QUALITY else []
         row = cases.open_case(
@@ -347,6 +349,15 @@ def _seed_complaints(users: dict[str, User], drill: Product | None, now: datetim
             complaints.escalate_complaint(complaint, actor=clerk)
         elif story == "resolved":
             complaints.resolve_complaint(complaint, done, actor=clerk)
+
+
+def _working_morning(now: datetime, days_ago: float) -> datetime:
+    """10:00 in the brand's time zone on the day `days_ago` before now (cases are opened in office hours, so the
+    demo's response times read as business hours), unless that is not yet two hours ago."""
+    moment = now - timedelta(days=days_ago)
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    morning = datetime.combine(moment.astimezone(zone).date(), time(10), tzinfo=zone).astimezone(UTC)
+    return morning if morning < now - timedelta(hours=2) else moment
 
 
 def _later(opened: datetime, hours: float) -> datetime:
