@@ -88,12 +88,15 @@ def customers_page(text: str = "", *, page: int) -> Page[CustomerRow]:
 def update_customer(customer: Customer, values: dict[str, Any], *, actor: User) -> None:
     if customer.erased_at is not None:
         raise RuleViolation(_l("The personal data of this customer was erased; it cannot be edited."))
+    email = (values["email"] or "").strip() if "email" in values else customer.email
+    if values.get("survey_consent") and not email:
+        raise RuleViolation(_l("Give the contact's email: consent is to be asked by email."), field="survey_consent")
     with audit.tracking(customer, (*EDITABLE, "survey_consent"), actor=actor, partner_id=customer.partner_id):
         for name in EDITABLE:
             if name in values:
                 setattr(customer, name, (values[name] or "").strip() or (None if name != "name" else customer.name))
         if "survey_consent" in values:
-            customer.survey_consent = bool(values["survey_consent"]) and customer.email is not None
+            customer.survey_consent = bool(values["survey_consent"])
     db.session.flush()
 
 

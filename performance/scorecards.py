@@ -18,6 +18,7 @@ from performance.models import Scorecard
 from performance.scoring import TierRecommendation
 from portal import charts
 from portal.calendar import MonthRange, add_months
+from portal.security import may_open
 
 
 @dataclass(frozen=True)
@@ -100,25 +101,30 @@ def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = Fal
 
 
 def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:
-    """The page that lists the lines or records behind a KPI."""
+    """The page that lists the lines or records behind a KPI, if the reader may open it."""
+    endpoint, arguments = _behind(partner, name, months)
+    return url_for(endpoint, **arguments) if endpoint and may_open(endpoint) else None
+
+
+def _behind(partner: Partner, name: str, months: MonthRange) -> tuple[str | None, dict[str, Any]]:
     span: dict[str, Any] = {"first": months.first.strftime("%Y-%m"), "last": months.last.strftime("%Y-%m")}
     if name in ("net_sales", "growth_yoy", "growth_prev", "active_customers", "new_customers"):
-        return url_for("orders.lines", partner=partner.id, **span)  # the lines name their customers
+        return "orders.lines", {"partner": partner.id, **span}  # the lines name their customers
     if name == "returns_ratio":
-        return url_for("orders.lines", partner=partner.id, returns=1, **span)
+        return "orders.lines", {"partner": partner.id, "returns": 1, **span}
     if name in ("target", "target_attainment"):
-        return url_for("performance.targets_page", partner=partner.code, **span)
+        return "performance.targets_page", {"partner": partner.code, **span}
     if name == "deal_win_rate":
-        return url_for("orders.deals_list", partner=partner.id, closed_first=span["first"], closed_last=span["last"])
+        return "orders.deals_list", {"partner": partner.id, "closed_first": span["first"], "closed_last": span["last"]}
     if name == "training_completion":
-        return url_for("training.index")
+        return "training.index", {}
     if name == "on_time_reporting":
-        return url_for("orders.periods_page", partner=partner.id)
+        return "orders.periods_page", {"partner": partner.id}
     if name in ("cases_per_million", "median_first_response", "median_resolution"):
-        return url_for("service.case_list", status="all", partner_code=partner.code, **span)
+        return "service.case_list", {"status": "all", "partner_code": partner.code, **span}
     if name in ("complaints_per_100_customers", "complaint_resolution_rate"):
-        return url_for("service.complaint_list", partner_code=partner.code, **span)
+        return "service.complaint_list", {"partner_code": partner.code, **span}
     if name in ("partner_nps", "customer_csat"):
         audience = "partner_users" if name == "partner_nps" else "end_customers"
-        return url_for("service.survey_responses", partner_code=partner.code, audience=audience, **span)
-    return None
+        return "service.survey_responses", {"partner_code": partner.code, "audience": audience, **span}
+    return None, {}

@@ -160,7 +160,7 @@ class QuestionForm(CreateForm):
     )
 
 
-class CustomerLinkForm(CreateForm):
+class CustomerLinkForm(PortalForm):  # sending it again gives the same link (surveys.hand_out_link)
     customer_code = StringField(_l("Customer code"), validators=[required(), max_length(64)])
 
 

@@ -324,7 +324,19 @@ class Survey(TimestampMixin, Base):
         back_populates="survey", order_by="SurveyQuestion.position", cascade="all, delete-orphan"
     )
 
-    AUDITED = ("status", "title_en", "title_zh", "valid_days", "partner_types", "tiers", "region_ids")
+    AUDITED = (
+        "status",
+        "audience",
+        "title_en",
+        "title_zh",
+        "intro_en",
+        "intro_zh",
+        "valid_days",
+        "partner_types",
+        "tiers",
+        "region_ids",
+        "product_line_ids",
+    )
 
 
 class SurveyQuestion(Base):

@@ -351,6 +351,27 @@ def stored_tallies() -> dict[tuple[int, int, date], tuple[int, ...]]:
     }
 
 
+def fresh_answer_tallies() -> Counter[tuple[int, int, int]]:
+    """(question, partner, value) → count, worked out again from the answers (an erased text stays answered)."""
+    fresh: Counter[tuple[int, int, int]] = Counter()
+    for question_id, partner_id, score, choices in db.session.execute(
+        select(SurveyAnswer.question_id, SurveyAnswer.partner_id, SurveyAnswer.score, SurveyAnswer.choices)
+    ):
+        fresh[(question_id, partner_id, SurveyAnswerTally.ANSWERED)] += 1
+        for value in [score] if score is not None else choices or []:
+            fresh[(question_id, partner_id, value)] += 1
+    return fresh
+
+
+def stored_answer_tallies() -> Counter[tuple[int, int, int]]:
+    return Counter(
+        {
+            (row.question_id, row.partner_id, row.value): row.count
+            for row in db.session.scalars(select(SurveyAnswerTally))
+        }
+    )
+
+
 def text_answers(survey: Survey) -> list[Any]:
     return list(db.session.execute(text_answers_query(survey)))
 

@@ -54,8 +54,8 @@ TEXT_ANSWER_MAX = 4000
 QUESTIONS_MAX = 30
 CHOICES_MAX = 20
 
-# The question every resolved case asks its requester; the survey is made the first time a case is resolved, and
-# an admin may reword or close it like any other.
+# The question every resolved case asks its requester (again after each resolution of a reopened case); the survey
+# is made the first time a case is resolved. An admin may close it: resolved cases then ask nothing.
 CASE_CSAT_SURVEY = {
     "title_en": "How did we handle your case?",
     "title_zh": "我们对您工单的处理如何？",
@@ -122,6 +122,9 @@ def _apply(survey: Survey, fields: SurveyFields) -> None:
     survey.title_zh = _checked(fields.title_zh, "title_zh", 200)
     survey.intro_en = _checked(fields.intro_en, "intro_en", 4000, required=False)
     survey.intro_zh = _checked(fields.intro_zh, "intro_zh", 4000, required=False)
+    if fields.audience is SurveyAudience.CASE_REQUESTERS:
+        raise RuleViolation(_l("Resolved cases ask their own question."), field="audience")
+    survey.audience = fields.audience
     survey.valid_days = fields.valid_days
     survey.partner_types = sorted(PartnerType(value).value for value in fields.partner_types)
     survey.tiers = sorted(PartnerTier(value).value for value in fields.tiers)
@@ -133,9 +136,7 @@ def create_survey(fields: SurveyFields, *, actor: User) -> Survey:
     """A draft survey, without questions yet. RuleViolation names the field; audited; the caller commits."""
     if not may_manage_surveys(actor):
         raise PermissionDenied()
-    if fields.audience is SurveyAudience.CASE_REQUESTERS:
-        raise RuleViolation(_l("Resolved cases ask their own question."), field="audience")
-    survey = Survey(audience=fields.audience, created_by_id=actor.id)
+    survey = Survey(created_by_id=actor.id)
     _apply(survey, fields)
     db.session.add(survey)
     db.session.flush()
@@ -345,6 +346,15 @@ def send_survey(survey: Survey, *, actor: User, now: datetime | None = None) -> 
         raise RuleViolation(_l("Only a draft survey with at least one question is sent."))
     now = now or utcnow()
     invitations: list[SurveyInvitation] = []
+    claimed = db.session.execute(  # two sends at once: the second finds it open already
+        update(Survey)
+        .where(Survey.id == survey.id, Survey.status == SurveyStatus.DRAFT)
+        .values(status=SurveyStatus.OPEN, opened_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuleViolation(_l("Only a draft survey with at least one question is sent."))
+    db.session.refresh(survey)
     with tenancy.every_partner(reason="a survey reaches every partner its filters choose"):
         for person in db.session.scalars(_audience(survey)):
             if isinstance(person, User):
@@ -363,9 +373,14 @@ def send_survey(survey: Survey, *, actor: User, now: datetime | None = None) -> 
                 invitations.append(
                     _invite(survey, partner_id=person.partner_id, customer=person, email=person.email, now=now)
                 )
-        with audit.tracking(survey, ("status",), actor=actor, action="send", reason=f"{len(invitations)} invited"):
-            survey.status = SurveyStatus.OPEN
-            survey.opened_at = now
+        audit.record(
+            actor=actor,
+            row=survey,
+            action="send",
+            before={"status": SurveyStatus.DRAFT.value},
+            after={"status": SurveyStatus.OPEN.value},
+            reason=f"{len(invitations)} invited",
+        )
         _send_invitations(survey, invitations)
     return len(invitations)
 
@@ -381,15 +396,29 @@ def close_survey(survey: Survey, *, actor: User, now: datetime | None = None) ->
 
 
 def hand_out_link(survey: Survey, customer_code: str, *, actor: User, now: datetime | None = None) -> str:
-    """A personal link for one of the partner's customers (by its code), to pass on by the partner's own means (a
-    message, a printed receipt). RuleViolation on "customer_code"; the caller commits."""
+    """The personal link of one of the partner's customers (by its code), to pass on by the partner's own means (a
+    message, a printed receipt). Asking again while it waits for an answer gives the same link: a double click
+    makes one, and no customer gets several to answer. RuleViolation on "customer_code"; the caller commits."""
     if not may_hand_out_links(actor, survey):
         raise PermissionDenied()
+    now = now or utcnow()
     customer = db.session.scalar(
         select(Customer).where(Customer.code == customer_code.strip(), Customer.partner_id == actor.partner_id)
     )
     if customer is None:
         raise RuleViolation(_l("No customer of yours has this code."), field="customer_code")
+    if customer.erased_at is not None:
+        raise RuleViolation(_l("This customer's personal data was erased: it is not asked."), field="customer_code")
+    waiting = db.session.scalar(
+        select(SurveyInvitation).where(
+            SurveyInvitation.survey_id == survey.id,
+            SurveyInvitation.customer_id == customer.id,
+            SurveyInvitation.answered_at.is_(None),
+            SurveyInvitation.expires_at > now,
+        )
+    )
+    if waiting is not None:
+        return answer_url(waiting)
     invitation = invite(survey, partner_id=customer.partner_id, customer=customer, locale=actor.locale, now=now)
     audit.created(invitation, ("survey_id", "customer_id"), actor=actor, partner_id=customer.partner_id)
     return answer_url(invitation)
@@ -545,9 +574,10 @@ def record_response(
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             raise TokenRefused(_l("This survey was answered already through this link. Thank you!"), 409)
         set_committed_value(invitation, "answered_at", now)  # as the row now says, without writing it again
-        by_question = {q.id: q.kind for q in survey.questions}
+        # The survey's first question of each kind is its NPS or CSAT, answered or not (docs/kpis.md).
+        scores = {a.question_id: a.score for a in answers}
         first = {
-            kind: next((a.score for a in answers if by_question[a.question_id] is kind), None) for kind in SCORED_KINDS
+            kind: scores.get(next((q.id for q in survey.questions if q.kind is kind), -1)) for kind in SCORED_KINDS
         }
         response = SurveyResponse(
             survey_id=survey.id,
@@ -704,13 +734,24 @@ def on_personal_data_requested(customer: Customer) -> dict[str, Any]:
 
 
 def on_personal_data_erased(customer: Customer) -> None:
-    """Erasure blanks the address a survey was mailed to and the customer's own words; the scores stay counted."""
+    """Erasure blanks the address a survey was mailed to and the customer's own words, and ends the links still
+    waiting; the scores given stay counted."""
     with tenancy.every_partner(reason="the customer's erasure request"):
         invitation_ids = select(SurveyInvitation.id).where(SurveyInvitation.customer_id == customer.id)
-        db.session.execute(
+        db.session.execute(  # and the links still waiting are answered no more
             update(SurveyInvitation)
             .where(SurveyInvitation.customer_id == customer.id)
             .values(email=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(SurveyInvitation)
+            .where(
+                SurveyInvitation.customer_id == customer.id,
+                SurveyInvitation.answered_at.is_(None),
+                SurveyInvitation.expires_at > utcnow(),
+            )
+            .values(expires_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         db.session.execute(

@@ -20,7 +20,7 @@ from portal.htmx import redirect_after_post, render
 from portal.i18n import pick, read_as
 from portal.paging import page_number, paginate
 from portal.pdf import render_pdf
-from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, public, require_role
+from portal.security import BRAND_ROLES, PARTNER_ROLES, Role, RuleViolation, public, require_role
 from service import survey_results, surveys
 from service.analysis import Drill
 from service.forms import AnswerForm, CustomerLinkForm, QuestionForm, SurveyForm
@@ -82,9 +82,10 @@ def _fields(form: SurveyForm) -> surveys.SurveyFields:
 
 
 @bp.get("/surveys/responses")
+@require_role(*BRAND_ROLES)
 def survey_responses() -> ResponseReturnValue:
     """The responses a scorecard's partner NPS or end-customer CSAT counts (?partner_code, audience, first, last),
-    for whoever sees the partner."""
+    for brand staff: a partner's own users would tell their colleagues' answers apart by their times."""
     drill = Drill.from_args(request.args)
     audience = request.args.get("audience", "")
     chosen = SurveyAudience(audience) if audience in {a.value for a in SurveyAudience} else None
@@ -203,10 +204,12 @@ def remove_question(survey_id: int, survey_question_id: int) -> ResponseReturnVa
 @require_role(Role.ADMIN)
 def send_survey(survey_id: int) -> ResponseReturnValue:
     row = db.get_or_404(Survey, survey_id)
-    if not surveys.may_send(current_user, row):  # sent already (a second click), or nothing to ask
+    try:
+        count = surveys.send_survey(row, actor=current_user)
+    except RuleViolation:  # sent already (a second click, two admins at once), or nothing to ask
+        db.session.rollback()
         flash(_("This survey was sent already, or has no questions yet."), "error")
         return redirect_after_post(url_for("service.survey", survey_id=row.id))
-    count = surveys.send_survey(row, actor=current_user)
     db.session.commit()
     flash(_("The survey is open: %(count)d personal links were sent.", count=count), "success")
     return redirect_after_post(url_for("service.survey", survey_id=row.id))
@@ -326,7 +329,7 @@ def customer_link(survey_id: int) -> ResponseReturnValue:
             link = surveys.hand_out_link(row, form.customer_code.data or "", actor=current_user)
         if not outcome.refused:
             db.session.commit()
-    status = 422 if form.is_submitted() and link is None and not form.sent_already else 200
+    status = 422 if form.is_submitted() and link is None else 200
     return render("service/customer_link.html", survey=row, form=form, link=link, status=status)
 
 

@@ -160,3 +160,4 @@ def test_survey_answers_at_once_are_all_counted_and_one_link_answers_once(commit
     with committed.app_context(), tenancy.every_partner(reason="checking the outcome"):
         assert db.session.scalar(select(func.count(SurveyResponse.id))) == 10
         assert survey_results.stored_tallies() == survey_results.fresh_tallies()
+        assert survey_results.stored_answer_tallies() == survey_results.fresh_answer_tallies()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_login import login_user
+
 from performance.kpis import DISPLAY_KPIS
 from performance.scorecards import build_scorecard
 from portal import tenancy
 from portal.calendar import MonthRange
-from tests.builders import make_partner, make_sales_line
+from portal.security import Role
+from tests.builders import make_partner, make_sales_line, make_user
 
 
 def test_the_page_and_the_pdf_are_built_from_the_same_figures_in_the_display_order(app, db, every_partner):
@@ -18,6 +21,7 @@ def test_the_page_and_the_pdf_are_built_from_the_same_figures_in_the_display_ord
     make_sales_line(partner, order_no="SO-2", quantity="1", unit_price="0.25")
     month = MonthRange.month(date(2026, 10, 1))
     with app.test_request_context(), tenancy.every_partner(reason="a brand user's view of the partner"):
+        login_user(make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)))  # the tiles link where the reader may go
         page, pdf = build_scorecard(partner, month), build_scorecard(partner, month, for_pdf=True)
     assert [tile["name"] for tile in page.tiles] == list(DISPLAY_KPIS)
     net = next(tile for tile in page.tiles if tile["name"] == "net_sales")

@@ -54,6 +54,7 @@ def test_the_headline_figures_are_the_ones_worked_out_by_hand(answered):
     assert single.answered == 10 and single.counts == [("0", 0), ("1", 10), ("2", 0)]
     # The results add up tallies kept with every invitation and answer: they equal a count of the rows.
     assert survey_results.stored_tallies() == survey_results.fresh_tallies()
+    assert survey_results.stored_answer_tallies() == survey_results.fresh_answer_tallies()
 
 
 def test_the_trend_counts_each_month_by_itself(answered):

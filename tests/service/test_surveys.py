@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from orders.customers import erase_personal_data, personal_data
 from portal.database import utcnow
@@ -257,3 +258,67 @@ def test_a_partners_user_sees_only_their_own_waiting_links(world, as_user):
     assert surveys.my_invitations(world["gold_user"]) == [mine]
     answer_survey(mine, _values(survey), now=utcnow())
     assert surveys.my_invitations(world["gold_user"]) == []
+
+
+def test_a_customer_gets_one_waiting_link_and_an_erased_one_none(world):
+    survey = make_survey(world["admin"], audience=SurveyAudience.END_CUSTOMERS, tiers=["gold"])
+    surveys.send_survey(survey, actor=world["admin"])
+    customer = make_customer(world["gold"], code="C-7")
+    first = surveys.hand_out_link(survey, "C-7", actor=world["gold_user"])
+    assert surveys.hand_out_link(survey, "C-7", actor=world["gold_admin"]) == first  # a double click, a colleague
+    assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 1
+    erase_personal_data(customer, actor=world["gold_admin"], reason="Request of 2026-11-30")
+    with pytest.raises(RuleViolation) as refused:
+        surveys.hand_out_link(survey, "C-7", actor=world["gold_user"])
+    assert refused.value.field == "customer_code"
+    with pytest.raises(surveys.TokenRefused) as ended:  # the link handed out before the erasure is answered no more
+        surveys.invitation_for(survey.id, first.rsplit("/", 1)[1])
+    assert ended.value.status == 410
+
+
+def test_a_survey_is_sent_once_even_from_a_stale_page(world):
+    survey = make_survey(world["admin"])
+    assert surveys.send_survey(survey, actor=world["admin"]) == 3
+    set_committed_value(survey, "status", SurveyStatus.DRAFT)  # what a request loaded before the first sent sees
+    with pytest.raises(RuleViolation):
+        surveys.send_survey(survey, actor=world["admin"])
+    assert db.session.scalar(select(func.count(SurveyInvitation.id))) == 3
+
+
+def test_editing_a_draft_changes_whom_it_asks_and_the_log_says_so(world):
+    from portal.audit import AuditEntry
+
+    survey = make_survey(world["admin"])
+    fields = surveys.SurveyFields(
+        title_en="How was your purchase?", title_zh="您满意吗？", audience=SurveyAudience.END_CUSTOMERS, valid_days=30
+    )
+    surveys.update_survey(survey, fields, actor=world["admin"])
+    assert survey.audience is SurveyAudience.END_CUSTOMERS
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type == "surveys").order_by(AuditEntry.id.desc())
+    ).first()
+    assert entry.changes["audience"] == ["partner_users", "end_customers"]
+
+
+def test_the_nps_is_the_first_nps_question_even_when_it_is_skipped(world):
+    survey = make_survey(world["admin"], kinds=())
+    for required in (False, True):
+        surveys.add_question(
+            survey,
+            surveys.QuestionFields(kind=QuestionKind.NPS, text_en="Recommend?", text_zh="推荐？", required=required),
+            actor=world["admin"],
+        )
+    first, second = survey.questions
+    response = answer_survey(make_invitation(survey, world["gold_user"]), {f"q{first.id}": "", f"q{second.id}": "10"})
+    assert response.nps is None
+
+
+def test_consent_to_be_surveyed_needs_an_email(world):
+    from orders.customers import update_customer
+
+    customer = make_customer(world["gold"])
+    with pytest.raises(RuleViolation) as refused:
+        update_customer(customer, {"survey_consent": True}, actor=world["gold_admin"])
+    assert refused.value.field == "survey_consent" and customer.survey_consent is False
+    update_customer(customer, {"email": "buyer@example.com", "survey_consent": True}, actor=world["gold_admin"])
+    assert customer.survey_consent is True
