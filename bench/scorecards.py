@@ -21,10 +21,12 @@ import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 PASSWORD = "bench-password-2026"
 TYPES = ["distributor", "wholesaler", "reseller", "agent"]
@@ -384,30 +386,49 @@ def measure_pages(database_url: str, instance: Path, last: date, *, partners: in
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def bench_arguments(description: str | None) -> argparse.ArgumentParser:
+    """The options every page benchmark takes; each adds the sizes of its data."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database-url", help="an empty PostgreSQL database; SQLite in a temporary folder when unset")
     parser.add_argument("--partners", type=int, default=2000)
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--users", type=int, default=4, help="concurrent clients of the load generator")
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
     parser.add_argument("--keep", type=Path, help=argparse.SUPPRESS)  # reuse a SQLite data set while tuning
-    args = parser.parse_args()
+    return parser
+
+
+@dataclass
+class BenchDatabase:
+    url: str
+    instance: Path
+    reuse: bool  # --keep found a data set built before
+    app: Any
+
+
+@contextmanager
+def bench_database(args: argparse.Namespace, title: str) -> Iterator[BenchDatabase]:
+    """A fresh database (or the kept one) and the app on it, as the served instances will find them."""
     with tempfile.TemporaryDirectory(prefix="qudao-bench-") as tmp:
-        tmp = args.keep or tmp
-        reuse = bool(args.keep and (Path(tmp) / "bench.db").exists())
-        instance = Path(tmp) / "instance"
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        folder = args.keep or Path(tmp)
+        instance = folder / "instance"
+        url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
         os.environ.update(DATABASE_URL=url, QUDAO_INSTANCE_DIR=str(instance), QUDAO_HUEY_IMMEDIATE="1")
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from portal import create_app
 
-        print(f"== scorecards on {url.split(':')[0]} ==", flush=True)
-        app = create_app()
+        print(f"== {title} on {url.split(':')[0]} ==", flush=True)
+        yield BenchDatabase(url, instance, bool(args.keep and (folder / "bench.db").exists()), create_app())
+
+
+def main() -> None:
+    parser = bench_arguments(__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=24)
+    args = parser.parse_args()
+    with bench_database(args, "scorecards") as bench:
         started = time.perf_counter()
-        with app.app_context():
-            if reuse:
+        with bench.app.app_context():
+            if bench.reuse:
                 from portal.calendar import add_months, local_today
 
                 last = add_months(local_today().replace(day=1), -1)
@@ -415,7 +436,7 @@ def main() -> None:
                 last = build(args.partners, args.lines, args.months)
             print(f"  set-up: {time.perf_counter() - started:.0f} s", flush=True)
             measure_scoring(last)
-        measure_pages(url, instance, last, partners=args.partners, users=args.users, requests=args.requests)
+        measure_pages(bench.url, bench.instance, last, partners=args.partners, users=args.users, requests=args.requests)
 
 
 if __name__ == "__main__":

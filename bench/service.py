@@ -5,18 +5,13 @@ partner). `make bench` runs it on SQLite and on a throwaway PostgreSQL; speed is
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import secrets
-import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from scorecards import PASSWORD, TYPES, load_pages, serving
+from scorecards import PASSWORD, TYPES, bench_arguments, bench_database, load_pages, serving
 
 CATEGORIES = ["product_quality", "delivery", "pricing_policy", "ordering_reporting", "technical", "training", "other"]
 PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
@@ -252,31 +247,16 @@ def build(partners: int, cases: int, responses: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", help="an empty PostgreSQL database; SQLite in a temporary folder when unset")
-    parser.add_argument("--partners", type=int, default=2000)
+    parser = bench_arguments(__doc__)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--responses", type=int, default=200_000)
-    parser.add_argument("--users", type=int, default=4, help="concurrent clients of the load generator")
-    parser.add_argument("--requests", type=int, default=200, help="requests per page")
-    parser.add_argument("--keep", type=Path, help=argparse.SUPPRESS)  # reuse a SQLite data set while tuning
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="qudao-bench-") as tmp:
-        tmp = args.keep or tmp
-        reuse = bool(args.keep and (Path(tmp) / "bench.db").exists())
-        instance = Path(tmp) / "instance"
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        os.environ.update(DATABASE_URL=url, QUDAO_INSTANCE_DIR=str(instance), QUDAO_HUEY_IMMEDIATE="1")
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from portal import create_app
-
-        print(f"== cases and surveys on {url.split(':')[0]} ==", flush=True)
-        app = create_app()
+    with bench_database(args, "cases and surveys") as bench:
         started = time.perf_counter()
-        with app.app_context():
-            survey_id = 1 if reuse else build(args.partners, args.cases, args.responses)
+        with bench.app.app_context():
+            survey_id = 1 if bench.reuse else build(args.partners, args.cases, args.responses)
         print(f"  set-up: {time.perf_counter() - started:.0f} s", flush=True)
-        with serving(url, instance) as base:
+        with serving(bench.url, bench.instance) as base:
             load_pages(
                 base,
                 {

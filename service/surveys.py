@@ -313,28 +313,10 @@ def audience_size(survey: Survey) -> int:
         return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def invite(
-    survey: Survey,
-    *,
-    partner_id: int,
-    now: datetime | None = None,
-    user: User | None = None,
-    customer: Customer | None = None,
-    case: SupportCase | None = None,
-    email: str | None = None,
-    locale: str | None = None,
-) -> SurveyInvitation:
-    """One person's personal link, counted and mailed (when there is an address). The caller commits."""
-    invitation = _invite(
-        survey,
-        partner_id=partner_id,
-        now=now or utcnow(),
-        user=user,
-        customer=customer,
-        case=case,
-        email=email,
-        locale=locale,
-    )
+def invite(survey: Survey, *, partner_id: int, now: datetime | None = None, **person: Any) -> SurveyInvitation:
+    """One person's personal link (`person`: `_invite`'s user, customer, case, email, locale), counted and mailed
+    when there is an address. The caller commits."""
+    invitation = _invite(survey, partner_id=partner_id, now=now or utcnow(), **person)
     _send_invitations(survey, [invitation])
     return invitation
 
