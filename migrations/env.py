@@ -46,9 +46,21 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", skip_empty)
     conf_args.setdefault("render_item", frozen_types)
     with _engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode changes a table by copying it, dropping the old one and renaming the copy. With foreign
+            # keys on, the drop would first delete the table's rows, cascading into every table that refers to
+            # them. So they are off while migrating (possible only outside a transaction) and checked at the end.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.invalidate()  # the pool's next connection is made afresh, with foreign keys on
 
 
 if context.is_offline_mode():

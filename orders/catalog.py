@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
 from orders.models import Product
 from partners.models import ProductLine
-from partners.product_lines import product_lines
+from partners.product_lines import ProductLineFields, line_code_problem, product_lines, save_product_line
 from portal import audit
 from portal.auth.models import User
 from portal.extensions import db
@@ -122,22 +122,27 @@ def products_query(text: str = "", *, active_only: bool = False):
     return query
 
 
+@dataclass
 class CatalogImportResult(ImportCounts):
-    pass
+    new_lines: list[str] = field(default_factory=list)  # codes of the product lines the import created
 
 
-def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int) -> CatalogImportResult:
-    """Products by SKU from CSV or XLSX, all rows or none; the same file twice changes nothing. Raises
-    TableRejected for an unreadable file. The caller commits only when result.ok."""
+def import_products(
+    stream: BinaryIO, filename: str, *, actor: User, max_bytes: int, create_lines: bool = False
+) -> CatalogImportResult:
+    """Products by SKU from CSV or XLSX, all rows or none; the same file twice changes nothing. A product line
+    is named by its code or either name; with `create_lines`, a code the brand does not have yet creates the
+    line (named by its code until an admin renames it). Raises TableRejected for an unreadable file. The caller
+    commits only when result.ok."""
     _require_admin(actor)
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
-    lines = {
+    lines: dict[str, ProductLine | str] = {
         key: line
         for line in product_lines()
         for key in {line.code.casefold(), line.name_en.casefold(), line.name_zh.casefold()}
     }
     result = CatalogImportResult(headers=table.headers)
-    parsed: list[ProductFields] = []
+    parsed: list[tuple[ProductLine | str, tuple[str, str, str], tuple[str, Decimal, bool]]] = []
     first_row_of: dict[str, int] = {}
     for number, values in table:
         result.rows += 1
@@ -149,9 +154,22 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
             check.wrong("sku", _l("SKU %(sku)s is in row %(row)d already.", sku=sku, row=first_row_of[sku]))
         for key, limit in (("name_en", 200), ("name_zh", 200), ("unit", 16)):
             check.text(key, limit)
-        line = lines.get(values["product_line"].strip().casefold())
-        if line is None:
-            check.wrong("product_line", _l("Unknown product line."))
+        line_text = values["product_line"].strip()
+        line = lines.get(line_text.casefold())
+        if line is None and create_lines:
+            if problem := line_code_problem(line_text.upper()):
+                check.wrong("product_line", problem)
+            else:
+                line = lines[line_text.casefold()] = line_text.upper()  # created below, once the file is clean
+                result.new_lines.append(line)
+        elif line is None:
+            check.wrong(
+                "product_line",
+                _l(
+                    "Unknown product line %(line)s: create it first, or tick “create product lines named in the file”.",
+                    line=line_text[:32],
+                ),
+            )
         price = parse_number(values["list_price"])
         if price is None:
             check.wrong("list_price", number_problem(values["list_price"]))
@@ -165,17 +183,19 @@ def import_products(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
             continue
         first_row_of[sku] = number
         parsed.append(
-            ProductFields(sku, values["name_en"], values["name_zh"], line, values["unit"], price, active_text not in NO)
+            (line, (sku, values["name_en"], values["name_zh"]), (values["unit"], price, active_text not in NO))
         )
     if result.rows == 0:
         result.errors.append(RowError(0, "", _l("The file has a header but no rows.")))
     if not result.ok:
         return result
+    created = {code: save_product_line(ProductLineFields(code, code, code), actor=actor) for code in result.new_lines}
     existing = {
         p.sku.upper(): p
         for p in db.session.scalars(select(Product).where(func.upper(Product.sku).in_(list(first_row_of))))
     }
-    for fields in parsed:
+    for line, names, rest in parsed:
+        fields = ProductFields(*names, created[line] if isinstance(line, str) else line, *rest)
         product = existing.get(fields.sku)
         if product is None:
             save_product(fields, actor=actor)

@@ -62,7 +62,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
         scale = {"P-GD-0001": 3, "P-US-0001": 2, "P-CN-0001": 4}[code]
         for months_back in range(11, 0, -1):
             period = add_months(month_start(today), -months_back)
-            if period < month_start(partner.created_at.date()):
+            if period < month_start(partner.joined_on):
                 continue
             for order in range(scale * 2):
                 customer = rng.choice(customers)
@@ -78,7 +78,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
                                 "line_no": str(line_no),
                                 # never before the partner joined (a sale before it was a partner is not reported here)
                                 "order_date": max(
-                                    period + timedelta(days=rng.randrange(27)), partner.created_at.date()
+                                    period + timedelta(days=rng.randrange(27)), partner.joined_on
                                 ).isoformat(),
                                 "customer_code": customer[0],
                                 "customer_name": customer[1],

@@ -23,6 +23,10 @@ class UploadForm(CreateForm):
     file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])
 
 
+class ProductImportForm(UploadForm):
+    create_lines = BooleanField(_l("Create product lines named in the file"))
+
+
 class TokenForm(CreateForm):
     name = StringField(_l("Name"), validators=[required(), max_length(120)])
 

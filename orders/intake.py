@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -24,7 +24,7 @@ from partners.identity import normalise_company_name
 from partners.models import OnboardingStep, Partner, PartnerStatus
 from partners.onboarding import record_milestone
 from portal.auth.models import User
-from portal.calendar import add_months, local_today, month_start
+from portal.calendar import add_months, local_today, month_start, parse_date
 from portal.database import utcnow
 from portal.extensions import db
 from portal.money import number_problem, parse_number
@@ -53,10 +53,7 @@ def columns_for(actor: User) -> list[Column]:
     return COLUMNS if actor.role not in PARTNER_ROLES else COLUMNS[1:]
 
 
-# Dates as every door takes them, and as README's "Numbers and dates" states it (numbers: portal/money.py): a date
-# is YYYY-MM-DD, alone or with the time of day Excel writes after it.
 _WHOLE = re.compile(r"[0-9]{1,6}")
-_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?))?")
 FOUR_PLACES = Decimal("0.0001")
 MAX_MAGNITUDE = Decimal("1e13")  # fits Numeric(18, 4)
 
@@ -113,21 +110,6 @@ class IntakeResult(ImportProblems):
     returns: int = 0
     total: Decimal = Decimal(0)
     submissions: list[Submission] = field(default_factory=list)
-
-
-def parse_date(text: str) -> date | None:
-    """A day written YYYY-MM-DD, alone or followed by a time of day as Excel writes a date cell
-    ("2026-11-15 00:00:00", "2026-11-15T08:30:00"): the time must be a real one, and then only the day counts.
-    None for anything else."""
-    match = _DATE.fullmatch(text.strip().translate(FULL_WIDTH))
-    if match is None:
-        return None
-    try:
-        if match[2]:
-            time.fromisoformat(match[2])
-        return date.fromisoformat(match[1])
-    except ValueError:
-        return None
 
 
 class _Catalog:

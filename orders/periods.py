@@ -54,7 +54,7 @@ def period_states(partner: Partner, *, months: int = 6, today: date | None = Non
     """The last `months` complete months, newest first, with what the partner declared and how many lines it
     reported for each. Months before the partner joined are left out."""
     today = today or local_today()
-    joined = month_start(partner.created_at.date())
+    joined = month_start(partner.joined_on)
     periods = [p for p in (add_months(month_start(today), -n) for n in range(1, months + 1)) if p >= joined]
     if not periods:
         return []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import BinaryIO, TypeVar
 
@@ -15,10 +16,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region, RegionLevel
-from partners.services import PARTNER_CODE, add_partner
+from partners.services import PARTNER_CODE, add_partner, set_partner_status
 from portal import audit, tenancy
 from portal.auth.models import User
 from portal.auth.services import invite_user, normalise_email
+from portal.calendar import local_today, parse_date
 from portal.extensions import db
 from portal.security import PermissionDenied, Role
 from portal.tabular import Column, ImportCounts, RowChecker, RowError, read_table
@@ -32,6 +34,10 @@ COLUMNS = [
     Column("province", ("province", "省份", "state", "省/州", "省"), required=False),
     Column("city", ("city", "城市"), required=False),
     Column("contact_email", ("contact_email", "联系人邮箱", "email", "邮箱"), required=False),
+    # History: the day the partnership began, and the partner's present status with the day it began.
+    Column("joined_on", ("joined_on", "合作开始日期", "partner_since"), required=False),
+    Column("status", ("status", "状态"), required=False),
+    Column("status_since", ("status_since", "状态开始日期"), required=False),
 ]
 
 # Values accepted in the type and tier columns, in either language.
@@ -40,6 +46,11 @@ TYPE_WORDS = {
     PartnerType.DISTRIBUTOR: ("distributor", "分销商", "经销商", "分销"),
     PartnerType.RESELLER: ("reseller", "转售商", "零售商", "代理商"),
     PartnerType.AGENT: ("agent", "代理", "代理人"),
+}
+STATUS_WORDS = {
+    PartnerStatus.ACTIVE: ("active", "合作中", "正常", "活跃"),
+    PartnerStatus.SUSPENDED: ("suspended", "暂停", "已暂停"),
+    PartnerStatus.TERMINATED: ("terminated", "终止", "已终止"),
 }
 TIER_WORDS = {
     PartnerTier.REGISTERED: ("registered", "注册", "注册级"),
@@ -116,6 +127,45 @@ class ImportedRow:
     region: Region
     city_text: str | None
     contact_email: str | None
+    history: PartnerHistory
+
+
+@dataclass(frozen=True)
+class PartnerHistory:
+    """A row's dates and status; None where the file leaves them out (a new partner then joins today and is
+    active; a known one keeps what it has)."""
+
+    joined_on: date | None = None
+    status: PartnerStatus | None = None
+    status_since: date | None = None
+
+
+def _history(check: RowChecker, statuses: dict[str, PartnerStatus], today: date) -> PartnerHistory:
+    values, wrong = check.values, check.wrong
+
+    def day(key: str) -> date | None:
+        text = values.get(key, "").strip()
+        if not text:
+            return None
+        value = parse_date(text)
+        if value is None:
+            wrong(key, _l("%(text)s is not a date: write it as YYYY-MM-DD.", text=text[:30]))
+        elif value > today:
+            wrong(key, _l("The date is in the future."))
+        else:
+            return value
+        return None
+
+    joined_on, status_since = day("joined_on"), day("status_since")
+    status_text = values.get("status", "").strip()
+    status = statuses.get(status_text.casefold()) if status_text else None
+    if status_text and status is None:
+        wrong("status", _l("Use active, suspended or terminated."))
+    elif status_since is not None and not status_text:
+        wrong("status", _l("Say which status began on %(day)s.", day=status_since.isoformat()))
+    if joined_on and status_since and status_since < joined_on:
+        wrong("status_since", _l("The status cannot begin before the partner joined (%(day)s).", day=joined_on))
+    return PartnerHistory(joined_on, status, status_since)
 
 
 @dataclass
@@ -129,6 +179,8 @@ def _parse_row(
     regions: RegionIndex,
     types: dict[str, PartnerType],
     tiers: dict[str, PartnerTier],
+    statuses: dict[str, PartnerStatus],
+    today: date,
 ) -> tuple[ImportedRow | None, list[RowError]]:
     check = RowChecker(number, values)
     errors, wrong = check.errors, check.wrong
@@ -161,9 +213,10 @@ def _parse_row(
             validate_email(email, check_deliverability=False)
         except EmailNotValidError:
             wrong("contact_email", _l("Enter an email address such as name@example.com."))
+    history = _history(check, statuses, today)
     if errors or partner_type is None or region is None:  # each None is among the errors
         return None, errors
-    return ImportedRow(number, code, name, partner_type, tier, region, city_text or None, email), []
+    return ImportedRow(number, code, name, partner_type, tier, region, city_text or None, email, history), []
 
 
 def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int) -> ImportResult:
@@ -174,12 +227,13 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         raise PermissionDenied()
     table = read_table(stream, filename, COLUMNS, max_bytes=max_bytes)
     regions, types, tiers = RegionIndex(), _word_map(TYPE_WORDS), _word_map(TIER_WORDS)
+    statuses, today = _word_map(STATUS_WORDS), local_today()
     result = ImportResult(headers=table.headers)
     parsed: list[ImportedRow] = []
     first_row_of: dict[str, int] = {}
     for number, values in table:
         result.rows += 1
-        row, errors = _parse_row(number, values, regions, types, tiers)
+        row, errors = _parse_row(number, values, regions, types, tiers, statuses, today)
         result.errors += errors
         if row is None:
             continue
@@ -214,11 +268,12 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
         if not result.ok:
             return result
         for row in parsed:
-            _write_row(row, existing.get(row.code), accounts, actor, filename, result)
+            _write_row(today, row, existing.get(row.code), accounts, actor, filename, result)
     return result
 
 
 def _write_row(
+    today: date,
     row: ImportedRow,
     partner: Partner | None,
     accounts: dict[str, User],
@@ -227,14 +282,19 @@ def _write_row(
     result: ImportResult,
 ) -> None:
     reason = f"import {filename[:200]}"
+    history = row.history
     if partner is None:
+        joined_on = history.joined_on or today
         partner = add_partner(
             Partner(
                 code=row.code,
                 legal_name=row.name,
                 partner_type=row.partner_type,
                 tier=row.tier or PartnerTier.REGISTERED,
-                status=PartnerStatus.ACTIVE,
+                status=history.status or PartnerStatus.ACTIVE,
+                status_since=history.status_since
+                or (joined_on if history.status in (None, PartnerStatus.ACTIVE) else today),
+                joined_on=joined_on,
                 region=row.region,
                 city_text=row.city_text,
             ),
@@ -248,6 +308,10 @@ def _write_row(
             partner.region, partner.city_text = row.region, row.city_text
             if row.tier is not None:
                 partner.tier = row.tier
+            if history.joined_on is not None:
+                partner.joined_on = history.joined_on
+            if history.status is not None:
+                set_partner_status(partner, history.status, since=history.status_since)
         if tracked.entry:
             result.updated += 1
         else:

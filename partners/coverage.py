@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -14,6 +14,7 @@ from partners.models import CoverageAssignment, Partner, PartnerStatus, ProductL
 from portal import audit
 from portal.audit import AuditEntry
 from portal.auth.models import User
+from portal.calendar import day_begins
 from portal.database import utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
@@ -195,12 +196,17 @@ def status_on(partners: Sequence[Partner], day: date) -> dict[int, PartnerStatus
         if "status" in entry.changes and entry.changes["status"][0]:
             later_changes[entry.entity_id] = entry.changes["status"][0]  # the earliest change after day wins
     for partner in partners:
-        if partner.created_at.date() > day:
+        if partner.joined_on > day:
             statuses[partner.id] = None
+        elif partner.id in later_changes:
+            statuses[partner.id] = PartnerStatus(later_changes[partner.id])
+        elif partner.status_since > day:  # loaded with its history: active until it took its present status
+            statuses[partner.id] = PartnerStatus.ACTIVE
         else:
-            statuses[partner.id] = PartnerStatus(later_changes.get(partner.id, partner.status.value))
+            statuses[partner.id] = partner.status
     return statuses
 
 
 def _end_of(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    """The end of a day in the brand's time zone, as every "as of" day is meant."""
+    return day_begins(day + timedelta(days=1))

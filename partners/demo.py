@@ -74,6 +74,11 @@ def _days_ago(days: float) -> datetime:
     return utcnow() - timedelta(days=days)
 
 
+def _joined(partner: Partner, days: float) -> None:
+    partner.created_at = _days_ago(days)
+    partner.joined_on = partner.status_since = partner.created_at.date()
+
+
 def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> None:
     """Two partners that came through applications (with their dates), a partner half-way through its
     checklist, one application waiting and one flagged as a duplicate."""
@@ -96,7 +101,7 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
     ]
     for code, applied, approved, first_login, number, contact, email in history:
         partner = partners[code]
-        partner.created_at = _days_ago(approved)
+        _joined(partner, approved)
         db.session.add(
             PartnerApplication(
                 legal_name=partner.legal_name,
@@ -122,7 +127,7 @@ def _seed_onboarding(partners: dict[str, Partner], users: dict[str, User]) -> No
                 partner_id=partner.id, step=OnboardingStep.FIRST_LOGIN, reached_at=_days_ago(first_login)
             )
         )
-    partners["P-CN-0001"].created_at = _days_ago(700)  # the national agent, onboarded before Qudao
+    _joined(partners["P-CN-0001"], 700)  # the national agent, onboarded before Qudao
     # 深圳华南 has done everything that exists so far; Alpen is half-way: agreement and profile, no colleague yet.
     huanan, alpen = partners["P-GD-0001"], partners["P-DE-0001"]
     huanan.registration_number, huanan.address, huanan.phone = (

@@ -145,3 +145,10 @@ class PartnerProfileForm(PortalForm):
 
 class PartnerImportForm(CreateForm):
     file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])
+
+
+class ProductLineForm(CreateForm):
+    code = StringField(_l("Code"), validators=[required(), max_length(32)])
+    name_en = StringField(_l("Name (English)"), validators=[required(), max_length(120)])
+    name_zh = StringField(_l("Name (Chinese)"), validators=[required(), max_length(120)])
+    is_active = BooleanField(_l("Offered"), default=True)

@@ -7,10 +7,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ColumnElement, Date, ForeignKey, String, Table, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
+from portal.calendar import local_today
 from portal.database import (
     Base,
     LabelledEnum,
@@ -160,6 +161,10 @@ class Partner(TenantRoot, TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(2000))
+    # History has dates of its own: a partner loaded from years of records joined then, not on the day of the
+    # load. Coverage, reporting and scoring as of a past day read these two, never created_at.
+    joined_on: Mapped[date] = mapped_column(Date, default=local_today)
+    status_since: Mapped[date] = mapped_column(Date, default=local_today)  # the day it took its present status
     version_id: Mapped[int] = mapped_column(default=1)
 
     region: Mapped[Region] = relationship()
@@ -181,6 +186,8 @@ class Partner(TenantRoot, TimestampMixin, Base):
         "phone",
         "website",
         "description",
+        "joined_on",
+        "status_since",
     )
     PROFILE_FIELDS = ("registration_number", "address", "phone")
 
@@ -198,6 +205,13 @@ class Partner(TenantRoot, TimestampMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.status is PartnerStatus.ACTIVE
+
+    # One status change is known, the present one: a partner suspended or terminated since a day was active
+    # before it (from the day it joined); an active partner has been active since it joined.
+    @classmethod
+    def active_during(cls, first: date, last: date) -> ColumnElement[bool]:
+        """SQL: the partner was active on at least one day from `first` to `last`."""
+        return and_(cls.joined_on <= last, or_(cls.status == PartnerStatus.ACTIVE, cls.status_since > first))
 
     @property
     def location(self) -> str:
@@ -218,7 +232,7 @@ class PartnerFacts(Protocol):
     @property
     def tier(self) -> PartnerTier: ...
     @property
-    def created_at(self) -> datetime: ...
+    def joined_on(self) -> date: ...
 
 
 class ApplicationStatus(LabelledEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -16,6 +17,7 @@ from portal import audit, tenancy
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.services import end_sessions
+from portal.calendar import local_today
 from portal.extensions import db
 from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation, sees_many_partners
@@ -96,12 +98,21 @@ def change_partner_standing(
     if not reason.strip():
         raise RuleViolation(_l("Say why the partner's standing changes."), field="reason")
     with audit.tracking(partner, Partner.AUDITED, actor=actor, partner_id=partner.id, reason=reason.strip()):
-        partner.status, partner.tier = status, tier
-        if status is not PartnerStatus.ACTIVE:
-            for user in partner.users:
-                end_sessions(user)
+        set_partner_status(partner, status)
+        partner.tier = tier
     db.session.flush()
     return partner
+
+
+def set_partner_status(partner: Partner, status: PartnerStatus, *, since: date | None = None) -> None:
+    """The partner's status, and the day it began (today unless history says otherwise); a partner that is no
+    longer active has its users' sessions ended (User.may_log_in locks them out)."""
+    if status is not partner.status or since is not None:
+        partner.status_since = since or local_today()
+    partner.status = status
+    if status is not PartnerStatus.ACTIVE:
+        for user in partner.users:
+            end_sessions(user)
 
 
 def change_partner_tier(

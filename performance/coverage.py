@@ -75,7 +75,7 @@ def coverage_matrix(
         for p in db.session.scalars(
             select(Partner).options(selectinload(Partner.product_lines), joinedload(Partner.region))
         )
-        if p.created_at.date() <= as_of
+        if p.joined_on <= as_of
     ]
     statuses = status_on(partners, as_of)
     active = [p for p in partners if statuses[p.id] is PartnerStatus.ACTIVE]

@@ -34,7 +34,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     for code, amount in TARGETS.items():
         for offset in range(-12, 4):
             month = add_months(this_month, offset)
-            if month < month_start(partners[code].created_at.date()):
+            if month < month_start(partners[code].joined_on):
                 continue  # no target before the partner joined
             # a seasonal plan: more in spring and autumn
             factor = Decimal("1.2") if month.month in (3, 4, 9, 10) else Decimal("1")

@@ -175,7 +175,7 @@ def _net(sums: dict[date, tuple[Decimal, Decimal]], months: MonthRange) -> Decim
 def compute_kpis(
     partners: Sequence[PartnerFacts], months: MonthRange, *, now: datetime | None = None
 ) -> dict[int, PartnerKpis]:
-    """Every KPI of every given partner (Partner objects, or rows with their id, type, tier and created_at) over
+    """Every KPI of every given partner (Partner objects, or rows with their id, type, tier and joined_on) over
     `months`, in a fixed number of queries whatever the number of
     partners (pages and scorecards call this for thousands). Sales and customers come from the monthly roll-ups
     (per partner and per end customer), never from the lines. Runs in the caller's tenant scope."""
@@ -260,7 +260,7 @@ def compute_kpis(
         sales_known = any(m in own or (partner.id, m) in declared for m in own_targets)
         won, lost = deals[partner.id][DealStatus.WON], deals[partner.id][DealStatus.LOST]
         rate = training[partner.id]
-        joined = month_start(partner.created_at.date())
+        joined = month_start(partner.joined_on)
         owed = [m for m in sorted(due) if m >= joined]  # no report is owed for a month before the partner joined
         result[partner.id] = PartnerKpis(
             partner_id=partner.id,

@@ -15,12 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from orders.models import MonthlySales
-from partners.models import Partner, PartnerStatus, PartnerTier, Region
+from partners.models import Partner, PartnerTier, Region
 from performance.kpis import SCORED_KPIS, compute_kpis
 from performance.models import Scorecard, ScoringRules
 from portal import audit
 from portal.auth.models import User
-from portal.calendar import MonthRange, add_months, month_start
+from portal.calendar import MonthRange, add_months, month_end
 from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
@@ -268,15 +268,11 @@ def compute_scorecards(
     scorecards are computed in the every-partner scope. The caller commits."""
     rules = rules or stored_rules()
     # Plain rows, not Partner objects: thousands of partners are scored each night.
-    partners = [
-        row
-        for row in db.session.execute(
-            select(Partner.id, Partner.partner_type, Partner.tier, Partner.created_at, Region.path.label("region_path"))
-            .join(Region, Region.id == Partner.region_id)
-            .where(Partner.status == PartnerStatus.ACTIVE)
-        )
-        if month_start(row.created_at.date()) <= period
-    ]  # not scored before it joined
+    partners = db.session.execute(
+        select(Partner.id, Partner.partner_type, Partner.tier, Partner.joined_on, Region.path.label("region_path"))
+        .join(Region, Region.id == Partner.region_id)
+        .where(Partner.active_during(period, month_end(period)))  # not before it joined, nor after it left
+    ).all()
     kpis = compute_kpis(partners, MonthRange.month(period), now=now)
     peers: dict[tuple[str, str], list] = defaultdict(list)  # (type, size KPI) → its values, sorted below
     for partner in partners:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from orders.models import CustomerMonthlySales, MonthlySales, PeriodReport
 from orders.periods import deadline
 from partners.models import Partner, PartnerStatus, Region
-from portal.calendar import MonthRange, add_months, months_between
+from portal.calendar import MonthRange, add_months, month_start, months_between
 from portal.database import utcnow
 from portal.extensions import db
 from service.figures import complaints_by_month, service_figures
@@ -244,7 +244,7 @@ def partners_at_risk(last: date, *, now: datetime | None = None) -> list[AtRisk]
                     )
                 )
             )
-        joined = partner.created_at.date().replace(day=1)
+        joined = month_start(partner.joined_on)
         owed = [m for m in due if m >= joined]
         missing = [m for m in owed if (partner.id, m) not in reports]
         late = [m for m in owed if reports.get((partner.id, m))]

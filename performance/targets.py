@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from orders.intake import FOUR_PLACES, MAX_MAGNITUDE, parse_date
+from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
 from partners.models import Partner
 from performance.models import SalesTarget
 from portal import audit
 from portal.auth.models import User
-from portal.calendar import add_months, parse_month
+from portal.calendar import add_months, parse_date, parse_month
 from portal.extensions import db
 from portal.money import number_problem, parse_number
 from portal.security import BRAND_ROLES, PermissionDenied, RuleViolation

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from portal.database import utcnow
+from portal.text import FULL_WIDTH
 
+# Dates as every door takes them, and as README's "Numbers and dates" states it (numbers: portal/money.py): a date
+# is YYYY-MM-DD, alone or with the time of day Excel writes after it.
+_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?))?")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -33,10 +37,20 @@ def local_today() -> date:
     return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
+def day_begins(day: date) -> datetime:
+    """The UTC moment a day begins in the brand's time zone."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
 def month_begins(period: date) -> datetime:
     """The UTC moment a month begins in the brand's time zone."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(month_start(period), time(0), tzinfo=zone).astimezone(UTC)
+    return day_begins(month_start(period))
+
+
+def month_end(period: date) -> date:
+    """The last day of the month `period` is in."""
+    return add_months(month_start(period), 1) - timedelta(days=1)
 
 
 def parse_month(text: str) -> date | None:
@@ -75,3 +89,18 @@ class MonthRange:
     def label(self) -> str:
         first, last = self.first.strftime("%Y-%m"), self.last.strftime("%Y-%m")
         return first if first == last else f"{first} – {last}"
+
+
+def parse_date(text: str) -> date | None:
+    """A day written YYYY-MM-DD, alone or followed by a time of day as Excel writes a date cell
+    ("2026-11-15 00:00:00", "2026-11-15T08:30:00"): the time must be a real one, and then only the day counts.
+    None for anything else."""
+    match = _DATE.fullmatch(text.strip().translate(FULL_WIDTH))
+    if match is None:
+        return None
+    try:
+        if match[2]:
+            time.fromisoformat(match[2])
+        return date.fromisoformat(match[1])
+    except ValueError:
+        return None

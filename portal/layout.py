@@ -32,6 +32,7 @@ NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("performance.evaluation_page", _l("Evaluation"), None),
     ("performance.coverage_page", _l("Coverage"), None),
     ("orders.products", _l("Catalog"), BRAND_ROLES),
+    ("partners.product_line_list", _l("Product lines"), (Role.ADMIN,)),
     ("auth.users", _l("Users"), None),
     ("admin.audit_log", _l("Audit log"), None),
     ("admin.outbox", _l("Outbox"), None),

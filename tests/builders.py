@@ -68,6 +68,7 @@ def make_partner(
 def joined(partner: Partner, when: datetime = datetime(2024, 1, 1, tzinfo=UTC)) -> Partner:
     """The partner as if it had joined at `when` (scorecards and on-time reporting start there)."""
     partner.created_at = when
+    partner.joined_on = partner.status_since = when.date()
     with tenancy.every_partner(reason="test builder"):
         db.session.flush()
     return partner

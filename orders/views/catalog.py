@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orders import catalog, services
-from orders.forms import ProductForm, UploadForm
+from orders.forms import ProductForm, ProductImportForm
 from orders.models import Product
 from orders.views import bp
 from partners.models import ProductLine
@@ -65,19 +65,31 @@ def edit_product(product_id: int | None):
 @bp.route("/catalog/import", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def import_products():
+    form = ProductImportForm()
     return import_page(
-        UploadForm(),
+        form,
         lambda stream, filename: catalog.import_products(
-            stream, filename, actor=current_user, max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"]
+            stream,
+            filename,
+            actor=current_user,
+            max_bytes=current_app.config["SALES_UPLOAD_MAX_BYTES"],
+            create_lines=form.create_lines.data,
         ),
         template="orders/import_products.html",
         columns=catalog.COLUMNS,
-        landed=lambda result: _(
-            "Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d unchanged.",
-            **result.figures(),
-        ),
+        landed=_products_landed,
         then=url_for("orders.products"),
     )
+
+
+def _products_landed(result: catalog.CatalogImportResult) -> str:
+    said = _(
+        "Imported %(rows)d rows: %(created)d products created, %(updated)d updated, %(unchanged)d unchanged.",
+        **result.figures(),
+    )
+    if result.new_lines:
+        said += " " + _("Product lines created: %(codes)s.", codes=", ".join(result.new_lines))
+    return said
 
 
 @bp.get("/catalog/lookup")

@@ -7,6 +7,6 @@ from flask import Blueprint
 
 bp: Blueprint = Blueprint("partners", __name__, url_prefix="/partners", template_folder="../templates")
 
-from partners.views import directory, onboarding_pages  # noqa: E402,F401,I001  (their routes)
+from partners.views import directory, onboarding_pages, product_lines  # noqa: E402,F401,I001  (their routes)
 from partners.views.home import HOME_PANELS, STEP_PAGES  # noqa: E402,F401
 from partners.views.steps import StepPage, register_step_pages  # noqa: E402,F401

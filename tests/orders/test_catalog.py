@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from orders import catalog
 from orders.models import Product
+from partners.models import ProductLine
 from portal.audit import AuditEntry
 from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import make_product, make_product_line, make_user
@@ -96,9 +97,9 @@ def test_the_list_matches_the_sku_or_either_name_and_may_leave_out_inactive_ones
 HEADER = "sku,name_en,name_zh,product_line,unit,list_price,active\n"
 
 
-def _import(admin, rows: str):
+def _import(admin, rows: str, **options):
     content = (HEADER + rows).encode()
-    return catalog.import_products(io.BytesIO(content), "products.csv", actor=admin, max_bytes=len(content))
+    return catalog.import_products(io.BytesIO(content), "products.csv", actor=admin, max_bytes=len(content), **options)
 
 
 def test_an_import_writes_nothing_when_one_row_is_wrong_and_says_which(db, admin):
@@ -131,3 +132,25 @@ def test_a_sku_twice_in_one_file_is_refused_naming_its_first_row(db, admin):
     result = _import(admin, "DRILL-18V,Drill,电钻,PWR,pcs,1,1\ndrill-18v,Drill,电钻,PWR,pcs,2,1\n")
     assert [(error.row, error.column) for error in result.errors] == [(3, "sku")]
     assert "row 2" in str(result.errors[0].message)
+
+
+def test_an_unknown_product_line_is_refused_with_a_way_out_unless_the_import_may_create_it(db, admin):
+    rows = "BK-M68B-38,Mountain-200,山地车 200,M,each,2294.99,1\nBK-R93R-62,Road-150,公路车 150,r,each,3578.27,1\n"
+    refused = _import(admin, rows)
+    assert [(error.row, error.column) for error in refused.errors] == [(2, "product_line"), (3, "product_line")]
+    assert "tick" in str(refused.errors[0].message)
+    assert db.session.scalars(select(ProductLine)).all() == []
+
+    created = _import(admin, rows, create_lines=True)
+    assert created.ok and created.new_lines == ["M", "R"] and created.created == 2
+    lines = {line.code: line for line in db.session.scalars(select(ProductLine))}
+    assert set(lines) == {"M", "R"} and lines["M"].name_en == "M" and lines["M"].is_active
+    road = db.session.scalars(select(Product).where(Product.sku == "BK-R93R-62")).one()
+    assert road.product_line is lines["R"]
+    assert _import(admin, rows, create_lines=True).new_lines == []  # the same file again creates nothing
+
+
+def test_an_import_that_fails_creates_none_of_the_product_lines_it_names(db, admin):
+    result = _import(admin, "A-1,One,一,NEW,pcs,1,1\nA-2,Two,二,BAD LINE,pcs,2,1\n", create_lines=True)
+    assert [(error.row, error.column) for error in result.errors] == [(3, "product_line")]
+    assert db.session.scalars(select(ProductLine)).all() == []

@@ -437,7 +437,7 @@ def test_token_is_shown_once_and_stored_hashed(client, login, db, world):
 
 def test_partner_declares_a_month_without_sales_and_the_late_flag(app, client, login, db, world, monkeypatch):
     login(world["admin_user"])
-    world["partner"].created_at = world["partner"].created_at.replace(year=2025)
+    world["partner"].joined_on = world["partner"].joined_on.replace(year=2025)
     db.session.flush()
     month = LAST_MONTH.strftime("%Y-%m")
     assert "Due" in client.get("/").get_data(as_text=True) or "Overdue" in client.get("/").get_data(as_text=True)

@@ -12,6 +12,7 @@ from partners.models import PartnerStatus, PartnerType
 from partners.regions import region_by_code
 from partners.services import change_partner_standing
 from performance.coverage import coverage_matrix
+from portal.calendar import local_today
 from portal.security import PermissionDenied, Role, RuleViolation
 from tests.builders import joined, make_partner, make_product_line, make_sales_line, make_user
 
@@ -129,7 +130,7 @@ def test_a_partner_suspended_later_still_counts_on_an_earlier_day(db, every_part
     change_partner_standing(
         partner, actor=admin, status=PartnerStatus.SUSPENDED, tier=partner.tier, reason="unpaid invoices"
     )
-    today = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=date.today())
+    today = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=local_today())
     assert today.cell(region_by_code("CN-GD"), "distributor").partners == []
     earlier = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=date(2025, 6, 1))
     assert earlier.cell(region_by_code("CN-GD"), "distributor").partners == [partner]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Mapper
 
 from orders.models import ApiToken, Customer, DealRegistration, Product, SalesUpload, Submission
-from partners.models import Partner, PartnerApplication, Region
+from partners.models import Partner, PartnerApplication, ProductLine, Region
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
 from portal.mail import OutboxMessage
@@ -33,6 +33,7 @@ ID_ARGUMENTS = {
     "attempt_id": QuizAttempt,
     "certificate_id": Certificate,
     "product_id": Product,
+    "product_line_id": ProductLine,
     "user_id": "User",
     "message_id": OutboxMessage,
     "region_id": Region,
