@@ -14,7 +14,8 @@ from portal.database import utcnow
 from portal.security import BRAND_ROLES, Role, may_open, sees_many_partners
 
 # (endpoint, label, narrower audience): an entry shows to whoever may open its page, unless the menu keeps it
-# for fewer (partners reach the catalog from their sales, brand staff the segments from the evaluation).
+# for fewer (partners reach the catalog and their API tokens from their sales, brand staff the segments from the
+# evaluation).
 NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("home.index", _l("Home"), None),
     ("partners.index", _l("Partners"), None),
@@ -33,6 +34,7 @@ NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("performance.coverage_page", _l("Coverage"), None),
     ("orders.products", _l("Catalog"), BRAND_ROLES),
     ("auth.users", _l("Users"), None),
+    ("orders.tokens", _l("API tokens"), (Role.ADMIN,)),
     ("admin.audit_log", _l("Audit log"), None),
     ("admin.outbox", _l("Outbox"), None),
 ]
