@@ -1,18 +1,20 @@
-"""The JSON API for partners' ERP systems: POST and GET /api/v1/sales-lines, authenticated by an API token."""
+"""The JSON API for partners' ERP systems and the brand's own: POST and GET /api/v1/sales-lines, authenticated by
+an API token (a partner's, or a brand token that acts for every partner)."""
 
 from __future__ import annotations
 
 import json
-from functools import wraps
+from functools import partial, wraps
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from orders import api_tokens, intake
 from orders.models import SalesLine, SubmissionSource
+from partners.models import Partner
 from portal import tenancy
 from portal.calendar import parse_month
 from portal.extensions import db
@@ -96,8 +98,12 @@ def json_body():
     return body, None
 
 
-def token_required(view):
-    """Public to the login gate; the bearer token decides who is calling and whose rows they see."""
+def token_required(view=None, *, brand_tokens: bool = False):
+    """Public to the login gate; the bearer token decides who is calling and whose rows they see. A brand token
+    (its creator, an admin, belongs to no partner) is refused with 403 unless the view says `brand_tokens=True`:
+    it acts for every partner, so each view that takes it is chosen."""
+    if view is None:
+        return partial(token_required, brand_tokens=brand_tokens)
 
     @public
     @wraps(view)
@@ -109,6 +115,8 @@ def token_required(view):
             return api_error(401, str(MESSAGES[401]))
         g.api_user = user
         read_as(user.locale)  # answers in the account's language, as its pages are
+        if user.partner_id is None and not brand_tokens:
+            return api_error(403, str(MESSAGES[403]))
         tenancy.set_scope(db.session(), user)
         return view(*args, **kwargs)
 
@@ -116,10 +124,12 @@ def token_required(view):
 
 
 @bp.post("/sales-lines")
-@token_required
+@token_required(brand_tokens=True)
 def post_sales_lines():
-    """Body: {"lines": [{order_no, line_no, order_date, customer_code, customer_name, customer_region?, sku,
-    quantity, unit_price, discount?}, …]}. All or nothing, like an upload."""
+    """Body: {"lines": [{partner_code?, order_no, line_no, order_date, customer_code, customer_name,
+    customer_region?, sku, quantity, unit_price, discount?}, …]}. All or nothing, like an upload, and by the same
+    rules for the token's creator: a brand token names each line's partner and may load closed months. A
+    problem's row is the line's place in `lines`, from 1 (a file's rows count its header)."""
     body, refused = json_body()
     if refused is not None:
         return refused
@@ -151,10 +161,10 @@ def post_sales_lines():
         db.session.rollback()
         return api_error(422, _("Nothing was recorded: some lines are wrong."), result.errors)
     db.session.commit()
-    submission = result.submissions[0]
     return jsonify(
         {
-            "submission_id": submission.id,
+            "submission_id": result.submissions[0].id,
+            "submission_ids": [submission.id for submission in result.submissions],  # one per partner
             "lines": result.rows,
             "returns": result.returns,
             "net_amount": str(to_cents(result.total)),
@@ -163,9 +173,10 @@ def post_sales_lines():
 
 
 @bp.get("/sales-lines")
-@token_required
+@token_required(brand_tokens=True)
 def get_sales_lines():
-    """The partner's lines of one month (?period=YYYY-MM), or of one order (?order_no=…)."""
+    """The lines the token sees (a partner's own; a brand token's, every partner's) of one month
+    (?period=YYYY-MM), or of one order (?order_no=…); ?partner_code=… keeps one partner's."""
     query = select(SalesLine).order_by(SalesLine.order_no, SalesLine.line_no).limit(10_000)
     period = parse_month(request.args.get("period", ""))
     if request.args.get("order_no"):
@@ -174,11 +185,20 @@ def get_sales_lines():
         query = query.where(SalesLine.period == period)
     else:
         return api_error(400, _("Ask for ?period=YYYY-MM or ?order_no=…"))
+    code = request.args.get("partner_code", "").strip().upper()
+    if code:
+        # Another partner's code is unknown to a partner's token, as its rows are.
+        partner_id = db.session.scalar(select(Partner.id).where(func.upper(Partner.code) == code))
+        if partner_id is None:
+            return api_error(400, _("Unknown partner code %(code)s.", code=code[:32]))
+        query = query.where(SalesLine.partner_id == partner_id)
     lines = db.session.scalars(query).all()
+    codes = dict(db.session.execute(select(Partner.id, Partner.code)).all())
     return jsonify(
         {
             "lines": [
                 {
+                    "partner_code": codes[line.partner_id],
                     "order_no": line.order_no,
                     "line_no": line.line_no,
                     "order_date": line.order_date.isoformat(),

@@ -1,4 +1,5 @@
-"""API tokens: a partner_admin creates one for the partner's ERP, sees it once, and may revoke it."""
+"""API tokens: a partner_admin creates one for the partner's ERP, an admin one for the brand's systems (a brand
+token, of no partner, loads any partner's lines); each is seen once, and may be revoked."""
 
 from __future__ import annotations
 
@@ -22,9 +23,23 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def may_create_token(actor: User) -> bool:
+    """A partner_admin for the partner, an admin for the brand."""
+    return actor.role is Role.ADMIN or (actor.role is Role.PARTNER_ADMIN and actor.partner_id is not None)
+
+
+def may_revoke_token(actor: User, token: ApiToken) -> bool:
+    """A partner's token by its partner_admins, a brand token by any admin."""
+    if token.partner_id is None:
+        return actor.role is Role.ADMIN
+    return actor.role is Role.PARTNER_ADMIN and actor.partner_id == token.partner_id
+
+
 def create_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for the actor's partner: the row, and the token itself, which is never stored."""
-    if actor.role is not Role.PARTNER_ADMIN or actor.partner_id is None:
+    """A new token for the actor's partner, or for the brand when the actor is an admin (who belongs to no
+    partner): the row, and the token itself, which is never stored. Raises PermissionDenied, RuleViolation;
+    audited; the caller commits."""
+    if not may_create_token(actor):
         raise PermissionDenied()
     if not name.strip():
         raise RuleViolation(_l("Name the token after the system that uses it."), field="name")
@@ -48,13 +63,18 @@ def create_token(*, actor: User, name: str) -> tuple[ApiToken, str]:
     return token, plain
 
 
-def tokens() -> list[ApiToken]:
-    """The tokens of the partner in scope, newest first."""
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+def tokens(*, actor: User) -> list[ApiToken]:
+    """The tokens the actor manages, newest first: the partner's (the scope keeps them to it), or for an admin,
+    whose scope shows every partner's, the brand's."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if actor.role is Role.ADMIN:
+        query = query.where(ApiToken.partner_id.is_(None))
+    return list(db.session.scalars(query))
 
 
 def revoke_token(token: ApiToken, *, actor: User) -> None:
-    if actor.role is not Role.PARTNER_ADMIN or actor.partner_id != token.partner_id:
+    """Raises PermissionDenied; audited; the caller commits."""
+    if not may_revoke_token(actor, token):
         raise PermissionDenied()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
@@ -65,9 +85,10 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
 
 
 def user_for_token(plain: str, *, delivering: bool) -> User | None:
-    """The user the API acts as: the token's creator, while the token is not revoked, the creator may log in
-    and the partner is active (User.may_log_in covers both). None otherwise. A delivery (a POST) notes when
-    the token last delivered; a read writes nothing."""
+    """The user the API acts as: the token's creator, while the token is not revoked and the creator may log in
+    and belongs to the token's partner, which is active (User.may_log_in covers both); for a brand token, while
+    the creator is still an admin. None otherwise. A delivery (a POST) notes when the token last delivered; a
+    read writes nothing."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     with tenancy.every_partner(reason="authenticating an API token"):
@@ -76,6 +97,8 @@ def user_for_token(plain: str, *, delivering: bool) -> User | None:
             return None
         user = token.created_by
         if not user.may_log_in or user.partner_id != token.partner_id:
+            return None
+        if token.partner_id is None and user.role is not Role.ADMIN:
             return None
         if delivering:
             token.last_used_at = utcnow()

@@ -230,11 +230,14 @@ class PeriodReport(PartnerOwned, Base):
     __table_args__ = (UniqueConstraint("partner_id", "period"),)  # a second click declares nothing new
 
 
-class ApiToken(PartnerOwned, Base):
-    """A partner's key for its ERP to call the API. Only a hash is kept; the token is shown once."""
+class ApiToken(OptionalPartnerOwned, Base):
+    """A key for a system to call the API: a partner's, for its ERP, or the brand's (partner_id NULL, created by an
+    admin) for loading many partners' history. Only a hash is kept; the token is shown once."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # CASCADE, not OptionalPartnerOwned's SET NULL: a partner's token must never become a brand token.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     prefix: Mapped[str] = mapped_column(String(12))  # shown in lists to tell tokens apart
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

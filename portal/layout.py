@@ -14,7 +14,8 @@ from portal.database import utcnow
 from portal.security import BRAND_ROLES, Role, may_open, sees_many_partners
 
 # (endpoint, label, narrower audience): an entry shows to whoever may open its page, unless the menu keeps it
-# for fewer (partners reach the catalog from their sales, brand staff the segments from the evaluation).
+# for fewer (partners reach the catalog and their API tokens from their sales, brand staff the segments from the
+# evaluation).
 NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("home.index", _l("Home"), None),
     ("partners.index", _l("Partners"), None),
@@ -34,6 +35,7 @@ NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("orders.products", _l("Catalog"), BRAND_ROLES),
     ("partners.product_line_list", _l("Product lines"), (Role.ADMIN,)),
     ("auth.users", _l("Users"), None),
+    ("orders.tokens", _l("API tokens"), (Role.ADMIN,)),
     ("admin.audit_log", _l("Audit log"), None),
     ("admin.outbox", _l("Outbox"), None),
 ]

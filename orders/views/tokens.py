@@ -1,4 +1,4 @@
-"""API tokens of a partner."""
+"""API tokens: a partner's (its partner_admins' page) and the brand's (the same page for admins)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from portal.security import Role, require_role
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@require_role(Role.PARTNER_ADMIN)
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
 def tokens():
     form = TokenForm()
     new_token = None
@@ -27,14 +27,14 @@ def tokens():
     return render(
         "orders/tokens.html",
         form=form,
-        tokens=api_tokens.tokens(),
+        tokens=api_tokens.tokens(actor=current_user),
         new_token=new_token,
         status=422 if form.errors else 200,
     )
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
-@require_role(Role.PARTNER_ADMIN)
+@require_role(Role.PARTNER_ADMIN, Role.ADMIN)
 def revoke_token(token_id: int):
     api_tokens.revoke_token(db.get_or_404(ApiToken, token_id), actor=current_user)
     db.session.commit()
