@@ -1,7 +1,7 @@
 """brand API tokens: an admin's token belongs to no partner, so api_tokens.partner_id may be NULL
 
 Revision ID: 953d7c3c062d
-Revises: 9d402a7aca86
+Revises: 9040c1ca6e5d
 Create Date: 2026-12-01 22:34:27.631989
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "953d7c3c062d"
-down_revision = "9d402a7aca86"
+down_revision = "9040c1ca6e5d"
 branch_labels = None
 depends_on = None
 
