@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Float, and_, cast, select
 
+from orders.models import MonthlySales
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
 from performance.kpis import DISPLAY_KPIS, KPI_LABELS, LOWER_IS_BETTER, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
@@ -42,12 +43,19 @@ class EvaluationRow:
 
 
 def has_scorecards(period: date) -> bool:
-    """Some partner in scope was scored for the month (the month list shows only the newest 24)."""
+    """Some partner in scope was scored for the month."""
     return db.session.scalar(select(Scorecard.id).where(Scorecard.period == period).limit(1)) is not None
 
 
 def scored_months(limit: int = 24) -> list[date]:
     return list(db.session.scalars(select(Scorecard.period).distinct().order_by(Scorecard.period.desc()).limit(limit)))
+
+
+def months_with_data() -> list[date]:
+    """Every month with sales in scope (the monthly roll-up) or scorecards, newest first: years of history."""
+    sold = select(MonthlySales.period).distinct()
+    scored = select(Scorecard.period).distinct()
+    return sorted(set(db.session.scalars(sold)) | set(db.session.scalars(scored)), reverse=True)
 
 
 def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> Page[EvaluationRow]:

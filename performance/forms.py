@@ -9,6 +9,7 @@ from wtforms import (
     FileField,
     HiddenField,
     IntegerField,
+    MonthField,
     SelectField,
     StringField,
 )
@@ -69,6 +70,11 @@ class TierDecisionForm(PortalForm):
     tier = SelectField(_l("Tier"), choices=_labels(PARTNER_TIER_LABELS))
     reason = StringField(_l("Reason"), validators=[max_length(300)])
     version = HiddenField()
+
+
+class ScoringRunForm(CreateForm):
+    first = MonthField(_l("From"), validators=[InputRequired(message=_l("Give a month as YYYY-MM."))])
+    last = MonthField(_l("To"), validators=[InputRequired(message=_l("Give a month as YYYY-MM."))])
 
 
 class EvaluationFilterForm(PortalForm):

@@ -6,11 +6,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orders.models import AMOUNT
-from portal.database import Base, PartnerOwned, TimestampMixin, utcnow
+from portal.calendar import months_between
+from portal.database import Base, LabelledEnum, PartnerOwned, TimestampMixin, enum_column, enum_labels, utcnow
 
 if TYPE_CHECKING:
     from partners.models import Partner
@@ -75,3 +77,51 @@ class Scorecard(PartnerOwned, Base):
     partner: Mapped[Partner] = relationship()
 
     __table_args__ = (UniqueConstraint("partner_id", "period", "rules_id"), Index("ix_scorecards_period", "period"))
+
+
+class RunStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"  # the worker stopped; the months scored so far stay scored, the run may go on
+
+
+RUN_STATUS_LABELS = enum_labels(
+    {
+        RunStatus.QUEUED: _l("Queued"),
+        RunStatus.RUNNING: _l("Running"),
+        RunStatus.COMPLETED: _l("Completed"),
+        RunStatus.FAILED: _l("Stopped"),
+    }
+)
+
+
+class ScoringRun(Base):
+    """Scoring a range of months (history: years of them) in the background, month by month. Each month is
+    scored and committed on its own, with the run's progress, so the pages read it while it runs and a stopped
+    run goes on from the month it reached."""
+
+    __tablename__ = "scoring_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    rules_id: Mapped[int] = mapped_column(ForeignKey("scoring_rules.id"))
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED)
+    months_done: Mapped[int] = mapped_column(default=0)
+    scorecards: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]  # the last month finished: a silent run has stopped
+    finished_at: Mapped[datetime | None]
+
+    rules: Mapped[ScoringRules] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def months(self) -> int:
+        return months_between(self.first, self.last) + 1
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.COMPLETED, RunStatus.FAILED)

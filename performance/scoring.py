@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
@@ -17,10 +17,10 @@ from sqlalchemy import delete, func, insert, select
 from orders.models import MonthlySales
 from partners.models import Partner, PartnerTier, Region
 from performance.kpis import SCORED_KPIS, compute_kpis
-from performance.models import Scorecard, ScoringRules
-from portal import audit
+from performance.models import RunStatus, Scorecard, ScoringRules, ScoringRun
+from portal import audit, tenancy
 from portal.auth.models import User
-from portal.calendar import MonthRange, add_months, month_end
+from portal.calendar import MonthRange, add_months, month_end, month_start, months_between
 from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
@@ -333,15 +333,119 @@ def compute_scorecards(
     return [ComputedScorecard(**row) for row in rows]
 
 
-def may_score_recent_months(actor: User) -> bool:
-    """Any brand staff scores one month (the same computation whoever asks); admins score many at once."""
+def may_score_many_months(actor: User) -> bool:
+    """Any brand staff scores one month (the same computation whoever asks); admins score ranges of months."""
     return actor.role is Role.ADMIN
 
 
+MAX_RUN_MONTHS = 240  # twenty years of history in one run
+
+
+def score_months(
+    first: date,
+    last: date,
+    *,
+    rules: ScoringRules | None = None,
+    after_month: Callable[[date, int], None] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """compute_scorecards for each month from `first` to `last`, oldest first, with one version of the rules
+    (the newest by default); `after_month(month, scorecards)` follows each month (to commit it, say how far it
+    got). Returns how many scorecards were computed."""
+    rules = rules or stored_rules()
+    count = 0
+    for month in MonthRange(first, last).months():
+        scored = len(compute_scorecards(month, rules=rules, now=now))
+        count += scored
+        if after_month:
+            after_month(month, scored)
+    return count
+
+
 def compute_recent_scorecards(last: date, months: int = 12, *, now: datetime | None = None) -> int:
-    """compute_scorecards for the `months` months up to `last` with the newest rules; returns how many."""
-    rules = stored_rules()
-    return sum(len(compute_scorecards(add_months(last, -n), rules=rules, now=now)) for n in range(months))
+    """The `months` months up to `last` with the newest rules (the nightly job); returns how many."""
+    return score_months(add_months(last, 1 - months), last, now=now)
+
+
+def check_month_range(first: date | None, last: date | None, *, today: date) -> tuple[date, date]:
+    """A range of months to score: both given, in order, none in the future, at most MAX_RUN_MONTHS long."""
+    if first is None or last is None:
+        raise RuleViolation(_l("Give the first and the last month as YYYY-MM."), field="first")
+    if last < first:
+        raise RuleViolation(_l("The last month comes before the first."), field="last")
+    if last > month_start(today):
+        raise RuleViolation(_l("A month that has not begun cannot be scored."), field="last")
+    if months_between(first, last) + 1 > MAX_RUN_MONTHS:
+        raise RuleViolation(_l("Score at most %(count)d months at once.", count=MAX_RUN_MONTHS), field="first")
+    return first, last
+
+
+def start_scoring_run(first: date | None, last: date | None, *, actor: User, today: date) -> ScoringRun:
+    """A run of the months from `first` to `last` with the newest rules, for the worker. The caller commits,
+    then queues performance.tasks.score_run."""
+    if not may_score_many_months(actor):
+        raise PermissionDenied()
+    first, last = check_month_range(first, last, today=today)
+    run = ScoringRun(first=first, last=last, rules_id=stored_rules().id, created_by_id=actor.id)
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def run_scoring(run_id: int) -> ScoringRun | None:
+    """The worker's part: the run's months from the one it reached, each committed with the run's progress,
+    in the every-partner scope (ranks compare all partners). A finished run is left alone."""
+    session = db.session()
+    with tenancy.every_partner(session, reason="scorecards rank every partner against its peers"):
+        run = session.get(ScoringRun, run_id)
+        if run is None or run.status is RunStatus.COMPLETED:
+            return run
+        run.status, run.started_at, run.updated_at = RunStatus.RUNNING, run.started_at or utcnow(), utcnow()
+        session.commit()
+
+        def after_month(_month: date, scored: int) -> None:
+            run.months_done += 1
+            run.scorecards += scored
+            run.updated_at = utcnow()
+            session.commit()
+
+        score_months(add_months(run.first, run.months_done), run.last, rules=run.rules, after_month=after_month)
+        run.status, run.finished_at = RunStatus.COMPLETED, utcnow()
+        session.commit()
+    return run
+
+
+def mark_run_failed(run_id: int) -> None:
+    """The worker stopped on an error: the months committed stay scored; the run may go on. Commits."""
+    session = db.session()
+    session.rollback()
+    with tenancy.every_partner(session, reason="the worker records that a scoring run stopped"):
+        run = session.get(ScoringRun, run_id)
+        if run is not None:
+            run.status, run.finished_at = RunStatus.FAILED, utcnow()
+            session.commit()
+
+
+def may_resume(run: ScoringRun, *, stale_after: timedelta) -> bool:
+    """A stopped run, or one whose worker went silent (killed) for longer than a month could take."""
+    if run.status is RunStatus.FAILED:
+        return True
+    heard = run.updated_at or run.started_at
+    return run.status is RunStatus.RUNNING and heard is not None and utcnow() - heard > stale_after
+
+
+def resume_run(run: ScoringRun, *, actor: User, stale_after: timedelta) -> None:
+    """Queue a stopped run again, to go on from the month it reached. The caller commits and queues it."""
+    if not may_score_many_months(actor):
+        raise PermissionDenied()
+    if not may_resume(run, stale_after=stale_after):
+        raise RuleViolation(_l("This run is not stopped."))
+    run.status, run.finished_at = RunStatus.QUEUED, None
+    db.session.flush()
+
+
+def scoring_runs(limit: int = 10) -> list[ScoringRun]:
+    return list(db.session.scalars(select(ScoringRun).order_by(ScoringRun.id.desc()).limit(limit)))
 
 
 def scorecard_history(partner: Partner, last: date, months: int = 12) -> dict[date, Scorecard]:

@@ -53,11 +53,12 @@ def register_extensions(app: Flask) -> None:
 def register_queue(app: Flask) -> None:
     """The background queue named by the configuration, with every domain's tasks (see portal/queue.py)."""
     from orders.tasks import TASKS as order_tasks
+    from performance.tasks import TASKS as performance_tasks
     from portal import queue
     from portal.auth.services import send_password_reset
     from portal.mail import deliver_messages
 
-    queue.init_app(app, tasks=[deliver_messages, send_password_reset, *order_tasks])
+    queue.init_app(app, tasks=[deliver_messages, send_password_reset, *order_tasks, *performance_tasks])
 
 
 def select_locale() -> str:

@@ -346,9 +346,11 @@ def test_a_month_without_scorecards_says_so_and_offers_to_score_it(client, login
     assert "nothing to score" in early.get_data(as_text=True)  # the partner joined in 2024
 
 
-def test_only_an_admin_scores_the_last_twelve_months_at_once(client, login, scored):
+def test_only_an_admin_scores_many_months_at_once_and_one_month_needs_its_month(client, login, scored):
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN",)))
-    assert client.post("/performance/scorecards/compute", data={}).status_code == 403
+    assert client.post("/performance/scoring-runs", data={"first": "2026-01", "last": "2026-10"}).status_code == 403
+    login(make_user(role=Role.ADMIN))
+    assert client.post("/performance/scorecards/compute", data={}).status_code == 400
 
 
 def test_scores_computed_before_new_lines_are_marked_out_of_date_until_scored_again(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapper
 
 from orders.models import ApiToken, Customer, DealRegistration, Product, SalesUpload, Submission
 from partners.models import Partner, PartnerApplication, ProductLine, Region
+from performance.models import ScoringRun
 from portal.database import OptionalPartnerOwned, PartnerOwned, TenantRoot
 from portal.extensions import db
 from portal.mail import OutboxMessage
@@ -34,6 +35,7 @@ ID_ARGUMENTS = {
     "certificate_id": Certificate,
     "product_id": Product,
     "product_line_id": ProductLine,
+    "run_id": ScoringRun,
     "user_id": "User",
     "message_id": OutboxMessage,
     "region_id": Region,

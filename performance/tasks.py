@@ -1,0 +1,28 @@
+"""Background work of the performance domain: scoring a range of months (history) month by month, with progress
+the page polls. create_app() registers TASKS on the app's queue (portal/queue.py)."""
+
+from __future__ import annotations
+
+import traceback
+
+from flask import current_app
+
+from performance.scoring import mark_run_failed, run_scoring
+from portal import queue
+
+
+def queue_run(run_id: int) -> None:
+    """Hand a committed scoring run to the worker."""
+    queue.enqueue(score_run, run_id)
+
+
+def score_run(run_id: int) -> None:
+    """The task: the worker must survive a run that fails; the page shows where it stopped."""
+    try:
+        run_scoring(run_id)
+    except Exception:
+        current_app.logger.error("scoring run %s failed:\n%s", run_id, traceback.format_exc())
+        mark_run_failed(run_id)
+
+
+TASKS = [score_run]
