@@ -3,19 +3,18 @@ so the same file twice changes nothing."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import BinaryIO, TypeVar
 
-import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region, RegionLevel
+from partners.models import Partner, PartnerStatus, PartnerTier, PartnerType, Region
+from partners.region_lookup import RegionIndex
 from partners.services import PARTNER_CODE, add_partner, set_partner_status
 from portal import audit, tenancy
 from portal.auth.models import User
@@ -59,62 +58,10 @@ TIER_WORDS = {
     PartnerTier.PLATINUM: ("platinum", "白金", "铂金"),
 }
 _Member = TypeVar("_Member", bound=StrEnum)
-_SUFFIX = re.compile(r"(省|市|自治区|特别行政区|壮族|回族|维吾尔|州)$")
 
 
 def _word_map(words: Mapping[_Member, Sequence[str]]) -> dict[str, _Member]:
     return {word.casefold(): member for member, spellings in words.items() for word in (member.value, *spellings)}
-
-
-def _name_keys(*names: str) -> set[str]:
-    """Spellings a person may use for a region: as written, without 市/省/…, case folded."""
-    keys = set()
-    for name in names:
-        if not name:
-            continue
-        folded = name.strip().casefold()
-        keys |= {folded, _SUFFIX.sub("", folded)}
-        for suffix in (" sheng", " shi", " zizhiqu", " state", " province", " land"):
-            if folded.endswith(suffix):
-                keys.add(folded[: -len(suffix)])
-    return keys
-
-
-class RegionIndex:
-    """Finds regions by ISO code or by name in English or Chinese, each level within its parent."""
-
-    def __init__(self) -> None:
-        regions = db.session.scalars(select(Region)).all()
-        self.countries: dict[str, Region] = {}
-        self.children: dict[int | None, dict[str, Region]] = {}  # by parent id (set below every country)
-        for region in regions:
-            if region.level is RegionLevel.COUNTRY:
-                names = {region.code.casefold(), *_name_keys(region.name_en, region.name_zh)}
-                country = pycountry.countries.get(alpha_2=region.code)
-                if country is not None:
-                    names |= {
-                        country.alpha_3.casefold(),
-                        *_name_keys(country.name, getattr(country, "official_name", "")),
-                    }
-                for name in names:
-                    self.countries.setdefault(name, region)
-            else:
-                bucket = self.children.setdefault(region.parent_id, {})
-                short_code = region.code.split("-", 1)[-1]
-                for name in {
-                    region.code.casefold(),
-                    short_code.casefold(),
-                    *_name_keys(region.name_en, region.name_zh),
-                }:
-                    bucket.setdefault(name, region)
-
-    def country(self, text: str) -> Region | None:
-        return self.countries.get(text.strip().casefold())
-
-    def child(self, parent: Region, text: str) -> Region | None:
-        bucket = self.children.get(parent.id, {})
-        folded = text.strip().casefold()
-        return bucket.get(folded) or bucket.get(_SUFFIX.sub("", folded))
 
 
 @dataclass
@@ -195,18 +142,10 @@ def _parse_row(
     tier = tiers.get(tier_text.casefold()) if tier_text else None
     if tier_text and tier is None:
         wrong("tier", _l("Use registered, silver, gold or platinum."))
-    region = country = regions.country(values["country"]) if values["country"].strip() else None
-    if country is None:
-        wrong("country", _l("Unknown country: use its name in English or Chinese, or its ISO code."))
-    province_text, city_text = values.get("province", "").strip(), check.text("city", 120, required=False)
-    if country is not None and province_text:
-        region = regions.child(country, province_text)
-        if region is None:
-            wrong("province", _l("Unknown province or state of %(country)s.", country=country.name))
-    if region is not None and region is not country and city_text:
-        city = regions.child(region, city_text)
-        if city is not None:
-            region, city_text = city, ""
+    place = regions.find(values["country"], values.get("province", ""), check.text("city", 120, required=False))
+    if place.error:
+        wrong(*place.error)
+    region, city_text = place.region, place.city_text
     email = normalise_email(values.get("contact_email", "")) or None
     if email:
         try:
@@ -216,7 +155,7 @@ def _parse_row(
     history = _history(check, statuses, today)
     if errors or partner_type is None or region is None:  # each None is among the errors
         return None, errors
-    return ImportedRow(number, code, name, partner_type, tier, region, city_text or None, email, history), []
+    return ImportedRow(number, code, name, partner_type, tier, region, city_text, email, history), []
 
 
 def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: int) -> ImportResult:

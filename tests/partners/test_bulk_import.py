@@ -117,6 +117,43 @@ def test_every_bad_row_is_listed_and_nothing_is_written(db, admin):
     assert count(db, Partner) == before
 
 
+def test_departements_and_names_in_other_languages_land_in_the_region_above(db, admin):
+    """A reseller list names French départements as AdventureWorks writes them; each partner is placed in the
+    département's region, the département kept as its city text unless the row names a city."""
+    result = run(
+        admin,
+        HEADER + "P-FR-0001,Paris Cycles,reseller,,FR,Seine (Paris),,\n"
+        "P-FR-0002,Toulouse Vélo,reseller,,France,Garonne (Haute),Toulouse,\n"
+        "P-FR-0003,Neuilly Sports,reseller,,Frankreich,92,,\n"
+        "P-FR-0004,Roissy Bikes,reseller,,FR,Val d'Oise,Roissy-en-France,\n"
+        "P-DE-0001,Radhaus München,reseller,,Allemagne,Bavière,München,\n",
+    )
+    assert result.ok and result.created == 5, result.errors
+    placed = {p.code: (p.region.code, p.city_text) for p in db.session.scalars(select(Partner))}
+    assert placed["P-FR-0001"] == ("FR-IDF", "Paris")
+    assert placed["P-FR-0002"] == ("FR-OCC", "Toulouse")
+    assert placed["P-FR-0003"] == ("FR-IDF", "Hauts-de-Seine")
+    assert placed["P-FR-0004"] == ("FR-IDF", "Roissy-en-France")
+    assert placed["P-DE-0001"] == ("DE-BY", "München")
+    assert run(admin, HEADER + "P-FR-0003,Neuilly Sports,reseller,,FR,Hauts de Seine,,\n").unchanged == 1
+
+
+def test_a_close_but_wrong_name_is_refused_with_the_nearest_valid_one(db, admin):
+    before = count(db, Partner)
+    result = run(
+        admin,
+        HEADER + "P-CA-0001,Maritime Wheels,reseller,,Canada,Brunswick,Moncton,\n"
+        "P-FR-0001,Vélo Club,reseller,,Frnace,,,\n"
+        "P-FR-0002,Vélo Sud,reseller,,FR,Xyzzy,,\n",
+    )
+    assert [(error.row, error.column, str(error.message)) for error in result.errors] == [
+        (2, "province", "Unknown province or state of Canada: Brunswick — did you mean New Brunswick?"),
+        (3, "country", "Unknown country: Frnace — did you mean France?"),
+        (4, "province", "Unknown province or state of France: Xyzzy."),
+    ]
+    assert count(db, Partner) == before
+
+
 def test_a_contact_of_another_partner_is_refused(db, admin):
     make_user(make_partner(code="P-OTHER"), email="busy@example.com")
     result = run(admin, HEADER + "P-NEW-1,New Co,agent,,CN,,,busy@example.com\n")
