@@ -15,6 +15,7 @@ from portal import audit
 from portal.auth.models import User
 from portal.database import among, exact_sum, utcnow
 from portal.extensions import db
+from portal.money import Total
 from portal.paging import Page, paginate
 from portal.security import Role, RuleViolation
 
@@ -83,6 +84,18 @@ def list_customers(text: str = "") -> list[CustomerRow]:
 def customers_page(text: str = "", *, page: int) -> Page[CustomerRow]:
     found = paginate(_customers_query(text), page=page, per_page=CUSTOMERS_PER_PAGE)
     return Page(_with_totals(found.items), found.number, found.per_page, found.total)
+
+
+def customers_total(text: str = "") -> Total:
+    """Every customer the list finds (all pages) and the exact total of their net sales, from the roll-up."""
+    chosen = _customers_query(text).order_by(None)
+    count = db.session.scalar(chosen.with_only_columns(func.count(Customer.id))) or 0
+    amount = db.session.scalar(
+        select(exact_sum(CustomerMonthlySales.net_amount)).where(
+            CustomerMonthlySales.customer_id.in_(chosen.with_only_columns(Customer.id))
+        )
+    )
+    return Total(count, amount or Decimal(0))
 
 
 def update_customer(customer: Customer, values: dict[str, Any], *, actor: User) -> None:

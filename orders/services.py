@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, delete, func, or_, select
+from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, case, delete, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from orders import rollup
@@ -20,8 +20,9 @@ from partners.services import partner_codes
 from portal import audit
 from portal.auth.models import User
 from portal.database import exact_sum, utcnow
+from portal.exports import amount_cells
 from portal.extensions import db
-from portal.money import to_cents
+from portal.money import Total, query_total
 from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation
 
@@ -97,12 +98,12 @@ def lines_page(criteria: LineCriteria, *, page: int, total: int) -> Page[SalesLi
     return paginate(_lines_query(criteria), page=page, per_page=LINES_PER_PAGE, total=total)
 
 
-def summarise_lines(criteria: LineCriteria) -> tuple[int, Decimal]:
+def summarise_lines(criteria: LineCriteria) -> Total:
     """How many lines list_lines finds, and their exact net total."""
     count, total = db.session.execute(
         select(func.count(), exact_sum(SalesLine.net_amount)).where(*_line_filters(criteria))
     ).one()
-    return count, total or Decimal(0)
+    return Total(count, total or Decimal(0))
 
 
 def reported_months() -> list[date]:
@@ -114,6 +115,21 @@ def submissions_query() -> Select[Submission]:
     return select(Submission).order_by(Submission.id.desc())
 
 
+def submissions_total(query: Select[Submission]) -> Total:
+    """Every submission the query finds (all pages) and the exact total of what they hold now: delivered less
+    superseded, a reverted one nothing (Submission.held_amount)."""
+    listed = query.order_by(None).subquery()
+    holds = listed.c.status != SubmissionStatus.REVERTED
+    count, delivered, superseded = db.session.execute(
+        select(
+            func.count(),
+            exact_sum(case((holds, listed.c.total_amount))),
+            exact_sum(case((holds, listed.c.superseded_amount))),
+        )
+    ).one()
+    return Total(count, (delivered or Decimal(0)) - (superseded or Decimal(0)))
+
+
 def submission_lines_query(submission: Submission) -> Select[SalesLine]:
     """The lines the submission still holds, in the order of its file."""
     return (
@@ -121,6 +137,11 @@ def submission_lines_query(submission: Submission) -> Select[SalesLine]:
         .where(SalesLine.submission_id == submission.id)
         .order_by(SalesLine.order_no, SalesLine.line_no)
     )
+
+
+def submission_lines_total(submission: Submission) -> Total:
+    """The exact net total of the lines the submission holds, summed from the lines themselves."""
+    return query_total(submission_lines_query(submission), "net_amount")
 
 
 def may_revert(submission: Submission, actor: User) -> bool:
@@ -163,6 +184,7 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
     return removed
 
 
+# Each amount twice: `net_amount` rounded half up to cents, `net_amount_exact` as stored (README, "Exports").
 LINE_EXPORT_HEADERS = [
     "partner_code",
     "order_no",
@@ -175,6 +197,7 @@ LINE_EXPORT_HEADERS = [
     "unit_price",
     "discount",
     "net_amount",
+    "net_amount_exact",
     "is_return",
     "submission",
 ]
@@ -194,7 +217,7 @@ def line_export_rows(lines: list[SalesLine]) -> list[list[object]]:
             line.quantity,
             line.unit_price,
             line.discount,
-            to_cents(line.net_amount),
+            *amount_cells(line.net_amount),
             "1" if line.is_return else "0",
             line.submission_id,
         ]
@@ -212,6 +235,7 @@ CUSTOMER_EXPORT_HEADERS = [
     "email",
     "lines",
     "net_amount",
+    "net_amount_exact",
 ]
 
 
@@ -227,7 +251,7 @@ def customer_export_rows(rows: list[CustomerRow]) -> list[list[object]]:
             mask(r.customer.phone),
             mask(r.customer.email),
             r.lines,
-            to_cents(r.net_amount),
+            *amount_cells(r.net_amount),
         ]
         for r in rows
     ]
@@ -244,9 +268,11 @@ SUBMISSION_EXPORT_HEADERS = [
     "created_by",
     "lines",
     "net_amount",
+    "net_amount_exact",
     "status",
     "lines_delivered",
     "net_amount_delivered",
+    "net_amount_delivered_exact",
     "lines_superseded",
 ]
 
@@ -261,10 +287,10 @@ def submission_export_rows(query: Select[Submission], partner_code) -> list[list
             s.filename or "",
             s.created_by.name if s.created_by else "",
             s.held_count,
-            to_cents(s.held_amount),
+            *amount_cells(s.held_amount),
             s.status.value,
             s.row_count,
-            to_cents(s.total_amount),
+            *amount_cells(s.total_amount),
             s.superseded_count,
         ]
         for s in db.session.scalars(query)
@@ -278,6 +304,7 @@ DEAL_EXPORT_HEADERS = [
     "customer_region",
     "products",
     "estimated_value",
+    "estimated_value_exact",
     "expected_close",
     "status",
     "protected_until",
@@ -295,7 +322,7 @@ def deal_export_rows(query: Select[DealRegistration], partner_code, *, today: da
             d.customer_name,
             d.customer_region or "",
             d.products,
-            to_cents(d.estimated_value),
+            *amount_cells(d.estimated_value),
             d.expected_close.isoformat(),
             d.status_on(today).value,
             d.protected_until.isoformat() if d.protected_until else "",

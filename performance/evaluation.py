@@ -7,15 +7,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, and_, cast, select
+from sqlalchemy import Float, Select, and_, cast, select
 
 from orders.models import MonthlySales
 from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region, partner_product_lines
 from performance.kpis import DISPLAY_KPIS, KPI_LABELS, LOWER_IS_BETTER, MONEY_KPIS, SCORED_KPIS
 from performance.models import Scorecard, ScoringRules
 from performance.scoring import is_out_of_date, lines_changed_at, newest_scorecards
+from portal.exports import amount_cells
 from portal.extensions import db
-from portal.money import to_cents
+from portal.money import Total, total_of
 from portal.paging import Page, paginate
 
 PAGE_SIZE = 50
@@ -62,6 +63,31 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
     """Partners in scope matching the filters, each with its newest-version scorecard for the month, sorted best
     first (partners without data last, ties by code) and cut into pages in the database: the page costs the same
     for 20 partners or 2,000. `page=None` gives every row (exports)."""
+    query = _evaluation_query(criteria)
+    if page is None:  # an export: every row, one page
+        pairs = db.session.execute(query).all()
+        listing: Page[Any] = Page(list(pairs), 1, max(len(pairs), 1), len(pairs))
+    else:
+        listing = paginate(query, page=page, per_page=PAGE_SIZE, scalars=False)
+    changed = lines_changed_at([partner.id for partner, _card in listing.items], criteria.period)
+    rows = [
+        EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed))
+        for partner, card in listing.items
+    ]
+    return Page(rows, listing.number, listing.per_page, listing.total)
+
+
+def net_sales_total(criteria: EvaluationCriteria) -> Total:
+    """Net sales of every partner the evaluation finds (all pages), summed exactly from their scorecards' figures;
+    a partner without a scorecard or without sales adds nothing."""
+    listed = _evaluation_query(criteria).order_by(None).subquery()
+    return total_of(
+        Decimal(kpis["net_sales"]) if kpis and kpis.get("net_sales") is not None else None
+        for kpis in db.session.scalars(select(listed.c.kpis))
+    )
+
+
+def _evaluation_query(criteria: EvaluationCriteria) -> Select[Partner, Scorecard]:
     newest = newest_scorecards(criteria.period)
     query = (
         select(Partner, Scorecard)
@@ -98,17 +124,7 @@ def evaluate_partners(criteria: EvaluationCriteria, *, page: int | None = 1) -> 
         query = query.order_by(Partner.code)
     else:
         query = query.order_by(Scorecard.score.is_(None), Scorecard.score.desc(), Partner.code)
-    if page is None:  # an export: every row, one page
-        pairs = db.session.execute(query).all()
-        listing: Page[Any] = Page(list(pairs), 1, max(len(pairs), 1), len(pairs))
-    else:
-        listing = paginate(query, page=page, per_page=PAGE_SIZE, scalars=False)
-    changed = lines_changed_at([partner.id for partner, _card in listing.items], criteria.period)
-    rows = [
-        EvaluationRow(partner, card, card is not None and is_out_of_date(card, changed))
-        for partner, card in listing.items
-    ]
-    return Page(rows, listing.number, listing.per_page, listing.total)
+    return query
 
 
 def export_headers() -> list[str]:
@@ -125,7 +141,15 @@ def export_headers() -> list[str]:
         _("Rules version"),
         _("Computed (UTC)"),
         _("Lines changed since"),
-    ] + [str(KPI_LABELS[name]) for name in DISPLAY_KPIS]
+    ] + [
+        header
+        for name in DISPLAY_KPIS
+        for header in (
+            [str(KPI_LABELS[name]), _("%(kpi)s (exact)", kpi=KPI_LABELS[name])]
+            if name in MONEY_KPIS
+            else [str(KPI_LABELS[name])]
+        )
+    ]
 
 
 def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
@@ -135,7 +159,11 @@ def export_rows(rows: list[EvaluationRow]) -> list[list[object]]:
     table = []
     for row in rows:
         card, partner = row.card, row.partner
-        values = [to_cents(row.kpi(name)) if name in MONEY_KPIS else row.kpi(name) for name in DISPLAY_KPIS]
+        values = [
+            cell
+            for name in DISPLAY_KPIS
+            for cell in (amount_cells(row.kpi(name)) if name in MONEY_KPIS else [row.kpi(name)])
+        ]
         table.append(
             [
                 partner.code,

@@ -90,6 +90,7 @@ def install(app: Flask) -> None:
     # The form macros as a global: htmx fragments (single blocks) do not see a template's own imports.
     app.jinja_env.globals["forms"] = app.jinja_env.get_template("macros/forms.html").module
     app.jinja_env.globals["pager"] = vars(app.jinja_env.get_template("macros/pager.html").module)["pager"]
+    app.jinja_env.globals["total_row"] = vars(app.jinja_env.get_template("macros/tables.html").module)["total_row"]
     # One unambiguous form in both languages, with the zone: partners read it in Seattle and Munich too.
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "yyyy-MM-dd HH:mm ZZZZ") if value else ""
     app.jinja_env.filters["day"] = lambda value: format_date(value, "yyyy-MM-dd") if value else ""

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from portal.money import ExactAmount
 from portal.text import without_controls
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -262,15 +263,29 @@ def _read_xlsx(stream: BinaryIO, columns: list[Column]) -> Table:
     return Table(rows(), columns, _written(list(header), positions), "xlsx")
 
 
+# An exact amount reads as a number with 4 decimals, and the further places (up to 8) when the stored value has them.
+EXACT_NUMBER_FORMAT = "0.0000####"
+
+
 def write_xlsx(headers: Sequence[object], rows: Iterable[Sequence[object]]) -> bytes:
     """A one-sheet workbook: templates and exports, every cell as export_cell() makes it."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
+
+    def cell(value: object) -> object:
+        if not isinstance(value, ExactAmount):
+            return export_cell(value)
+        number = WriteOnlyCell(sheet)
+        number.value = value  # a number cell, as openpyxl writes every Decimal (its stubs leave Decimal out)
+        number.number_format = EXACT_NUMBER_FORMAT
+        return number
+
     sheet.append([export_cell(header) for header in headers])
     for row in rows:
-        sheet.append([export_cell(value) for value in row])
+        sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

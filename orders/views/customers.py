@@ -34,14 +34,16 @@ def customer_list():
             "customers",
             services.CUSTOMER_EXPORT_HEADERS,
             services.customer_export_rows(customers.list_customers(text)),
+            total_row=True,
         )
     page = customers.customers_page(text, page=page_number(request.args.get("page")))
     shared = customers.shared_customers() if current_user.role in BRAND_ROLES else []
     return render(
         "orders/customers.html",
-        fragment="customer_rows",
+        fragment="customer_table",
         rows=page.items,
         page=page,
+        total=customers.customers_total(text),
         q=text,
         shared=shared,
         mask=customers.mask,

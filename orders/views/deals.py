@@ -16,6 +16,7 @@ from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.forms import given, refusals_shown
 from portal.htmx import redirect_after_post, render
+from portal.money import query_total, total_of
 from portal.paging import page_number, paginate
 from portal.security import BRAND_ROLES, PARTNER_ROLES, RuleViolation, require_role
 
@@ -39,10 +40,17 @@ def deals_list():
             "deal-registrations",
             services.DEAL_EXPORT_HEADERS,
             services.deal_export_rows(query, partner_code, today=today),
+            total_row=True,
         )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render(
-        "orders/deals.html", deals=page.items, page=page, today=today, state=status, states=DEAL_STATUS_LABELS
+        "orders/deals.html",
+        deals=page.items,
+        page=page,
+        total=query_total(query, "estimated_value"),
+        today=today,
+        state=status,
+        states=DEAL_STATUS_LABELS,
     )
 
 
@@ -70,6 +78,7 @@ def register_deal():
 @bp.get("/deals/<int:deal_id>")
 def deal(deal_id: int):
     row, today = db.get_or_404(DealRegistration, deal_id), local_today()
+    won_lines = deals.won_lines(row)
     return render(
         "orders/deal.html",
         deal=row,
@@ -77,7 +86,8 @@ def deal(deal_id: int):
         may_decide=deals.may_decide(row, current_user, today),
         may_close=deals.may_close(row, current_user, today),
         form=DealDecisionForm(),
-        won_lines=deals.won_lines(row),
+        won_lines=won_lines,
+        won_total=total_of(line.net_amount for line in won_lines),
     )
 
 

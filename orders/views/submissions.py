@@ -28,19 +28,21 @@ def submissions():
             "submissions",
             services.SUBMISSION_EXPORT_HEADERS,
             services.submission_export_rows(query, partner_code),
+            total_row=True,
         )
     page = paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE)
-    return render("orders/submissions.html", submissions=page.items, page=page)
+    return render("orders/submissions.html", submissions=page.items, page=page, total=services.submissions_total(query))
 
 
 @bp.get("/submissions/<int:submission_id>")
 def submission(submission_id: int):
     row = db.get_or_404(Submission, submission_id)
+    total = services.submission_lines_total(row)
     page = paginate(
         services.submission_lines_query(row),
         page=page_number(request.args.get("page")),
         per_page=services.LINES_PER_PAGE,
-        total=row.held_count,
+        total=total.count,
     )
     to_declare = periods.months_to_declare(row) if current_user.role in PARTNER_ROLES else []
     return render(
@@ -48,6 +50,7 @@ def submission(submission_id: int):
         submission=row,
         lines=page.items,
         page=page,
+        total=total,
         to_declare=to_declare,
         may_revert=services.may_revert(row, current_user),
     )
@@ -91,7 +94,7 @@ def lines():
             services.line_export_rows(services.list_lines(criteria)),
         )
     summary = services.summarise_lines(criteria)
-    page = services.lines_page(criteria, page=page_number(request.args.get("page")), total=summary[0])
+    page = services.lines_page(criteria, page=page_number(request.args.get("page")), total=summary.count)
     return render(
         "orders/lines.html",
         page=page,
@@ -99,6 +102,6 @@ def lines():
         criteria=criteria,
         months=services.reported_months(),
         regions=regions,
-        summary=summary,
+        total=summary,
         show_partner=is_brand,
     )

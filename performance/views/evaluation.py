@@ -75,6 +75,7 @@ def evaluation_page():
             f"evaluation-{criteria.period.strftime('%Y-%m')}",
             evaluation.export_headers(),
             evaluation.export_rows(rows),
+            total_row=True,
         )
     result = evaluation.evaluate_partners(criteria, page=page_number(request.args.get("page")))
     return render(
@@ -84,6 +85,7 @@ def evaluation_page():
         criteria=criteria,
         rows=result.items,
         total=result.total,
+        net_sales=evaluation.net_sales_total(criteria),
         page=result,
         kpi_labels=KPI_LABELS,
         is_scored=evaluation.has_scorecards(criteria.period),

@@ -23,6 +23,7 @@ from performance.views.arguments import month_arg
 from portal import charts
 from portal.calendar import add_months
 from portal.htmx import render
+from portal.money import total_of
 from portal.security import BRAND_ROLES, require_role
 
 
@@ -41,6 +42,7 @@ def segments_page():
         "partners": partners,
         "chosen": chosen,
         "customer_summary": segments.summarise(customer_rfm),
+        "customer_total": total_of(r.monetary for r in customer_rfm.values()),
         "classes": segments.RFM_CLASSES,
     }
     if is_brand:
@@ -48,6 +50,7 @@ def segments_page():
         context |= {
             "partner_rfm": partner_rfm,
             "partner_summary": segments.summarise(partner_rfm),
+            "partner_total": total_of(partner_rfm[p.id].monetary for p in partners),
             "abc": segments.abc_classes({p.id: partner_rfm[p.id].monetary for p in partners}),
             "regions": regions_with_partners(),
         }

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.forms import add_error, refusals_shown
 from portal.htmx import redirect_after_post, render
 from portal.imports import import_page
+from portal.money import total_of
 from portal.security import BRAND_ROLES, require_role
 
 
@@ -55,6 +56,7 @@ def targets_page():
         "performance/targets.html",
         form=form,
         rows=rows,
+        total=total_of(target.amount for target in rows),
         first=first,
         last=last,
         code=code,
