@@ -10,11 +10,12 @@ from typing import BinaryIO
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
+from orders import rollup
 from orders.intake import FOUR_PLACES, MAX_MAGNITUDE
 from orders.models import Product
 from partners.models import ProductLine
 from partners.product_lines import ProductLineFields, line_code_problem, product_lines, save_product_line
-from portal import audit
+from portal import audit, tenancy
 from portal.auth.models import User
 from portal.extensions import db
 from portal.money import number_problem, parse_number
@@ -73,6 +74,7 @@ def save_product(fields: ProductFields, *, actor: User, product: Product | None 
     if holder is not None and holder is not product:
         raise RuleViolation(_l("SKU %(sku)s exists already.", sku=sku), field="sku")
     check_price(fields.list_price)
+    old_line_id = product.product_line_id if product is not None else None
     with audit.tracking(product, Product.AUDITED, actor=actor) as tracked:
         if product is None:
             product = tracked.row = Product()
@@ -80,6 +82,10 @@ def save_product(fields: ProductFields, *, actor: User, product: Product | None 
         product.sku, product.name_en, product.name_zh = sku, fields.name_en.strip(), fields.name_zh.strip()
         product.product_line, product.unit = fields.product_line, fields.unit.strip()
         product.list_price, product.is_active = fields.list_price, fields.is_active
+    if old_line_id is not None and old_line_id != fields.product_line.id:
+        db.session.flush()
+        with tenancy.every_partner(reason="a product moved to another line moves every partner's sums of it"):
+            rollup.move_product(product.id, old_line_id, fields.product_line.id)
     return product
 
 

@@ -91,6 +91,7 @@ class ParsedLine:
     customer_name: str
     customer_region: str | None
     product_id: int
+    product_line_id: int
     quantity: Decimal
     unit_price: Decimal
     discount: Decimal
@@ -102,6 +103,18 @@ class ParsedLine:
     @property
     def period(self) -> date:
         return self.order_date.replace(day=1)
+
+    def facts(self, customer_id: int) -> rollup.LineFacts:
+        return rollup.LineFacts(
+            self.partner_id,
+            self.period,
+            customer_id,
+            self.product_id,
+            self.product_line_id,
+            self.net_amount,
+            self.quantity,
+            self.quantity < 0,
+        )
 
 
 @dataclass
@@ -117,8 +130,10 @@ class _Catalog:
 
     def __init__(self, actor: User) -> None:
         self.products = {
-            sku.upper(): (pid, active)
-            for pid, sku, active in db.session.execute(select(Product.id, Product.sku, Product.is_active))
+            sku.upper(): (pid, active, line_id)
+            for pid, sku, active, line_id in db.session.execute(
+                select(Product.id, Product.sku, Product.is_active, Product.product_line_id)
+            )
         }
         # The tenant scope applies: a channel manager finds only the partners of their regions.
         self.partners = {
@@ -231,6 +246,7 @@ def _parse(
         customer_name,
         customer_region,
         product[0],
+        product[2],
         quantity,
         unit_price,
         discount,
@@ -419,20 +435,17 @@ def _write_chunk(
     keys = [(line.partner_id, line.order_no, line.line_no) for line in lines]
     wanted = set(keys)
     found = db.session.execute(
-        select(
-            SalesLine.partner_id,
-            SalesLine.order_no,
-            SalesLine.line_no,
-            SalesLine.id,
-            SalesLine.period,
-            SalesLine.net_amount,
-            SalesLine.is_return,
-            SalesLine.customer_id,
-            SalesLine.submission_id,
-        ).where(SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys}))
+        rollup.line_facts_query()
+        .add_columns(SalesLine.order_no, SalesLine.line_no, SalesLine.id, SalesLine.submission_id)
+        .where(SalesLine.partner_id.in_({key[0] for key in keys}), SalesLine.order_no.in_({key[1] for key in keys}))
     )
-    # (partner, order, line) → (line id, period, net, is return, customer, submission)
-    existing = {(row[0], row[1], row[2]): row[3:] for row in found if (row[0], row[1], row[2]) in wanted}
+    # (partner, order, line) → (line id, submission, what the roll-ups counted of it)
+    width = len(rollup.LineFacts._fields)
+    existing = {
+        (row[0], row[width], row[width + 1]): (row[width + 2], row[width + 3], rollup.LineFacts(*row[:width]))
+        for row in found
+        if (row[0], row[width], row[width + 1]) in wanted
+    }
     now = utcnow()
     inserts, updates = [], []
     deltas = rollup.Deltas()
@@ -455,13 +468,13 @@ def _write_chunk(
             "is_return": line.quantity < 0,
             "updated_at": now,
         }
-        deltas.add((line.partner_id, line.period), line.net_amount, line.quantity < 0, customer_id=customer_id)
+        deltas.add(line.facts(customer_id))
         if key in existing:
-            line_id, old_period, old_net, old_return, old_customer_id, old_submission_id = existing[key]
-            deltas.add((line.partner_id, old_period), old_net, old_return, sign=-1, customer_id=old_customer_id)
+            line_id, old_submission_id, old = existing[key]
+            deltas.add(old, sign=-1)
             updates.append({"id": line_id, **values})
             superseded[old_submission_id][0] += 1
-            superseded[old_submission_id][1] += old_net
+            superseded[old_submission_id][1] += old.net_amount
         else:
             inserts.append(
                 {

@@ -389,6 +389,7 @@ class MonthlySales(PartnerOwned, Base):
     period: Mapped[date] = mapped_column(Date)
     net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))  # net of returned lines (≤ 0)
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0), server_default="0")  # net of returns
     line_count: Mapped[int] = mapped_column(default=0)
     # When lines of the month last arrived, moved or went: a scorecard computed before is out of date.
     # None for months rolled up before this was kept.
@@ -413,4 +414,42 @@ class CustomerMonthlySales(PartnerOwned, Base):
         UniqueConstraint("customer_id", "period"),
         Index("ix_customer_monthly_sales_partner_id_period", "partner_id", "period"),
         Index("ix_customer_monthly_sales_period", "period"),
+    )
+
+
+class ProductMonthlySales(PartnerOwned, Base):
+    """A partner's month of one product, summed and kept like MonthlySales: the sales analysis by product."""
+
+    __tablename__ = "product_monthly_sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    period: Mapped[date] = mapped_column(Date)
+    net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+    line_count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "partner_id", "period"),
+        Index("ix_product_monthly_sales_period", "period"),
+    )
+
+
+class LineMonthlySales(PartnerOwned, Base):
+    """A partner's month of one product line, summed and kept like MonthlySales: the sales analysis by product
+    line reads these (a few rows per partner and month), not the rows per product. A product moved to another
+    line moves its sums here too (rollup.move_product)."""
+
+    __tablename__ = "line_monthly_sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_line_id: Mapped[int] = mapped_column(ForeignKey("product_lines.id"))
+    period: Mapped[date] = mapped_column(Date)
+    net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
+    quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
+    line_count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        UniqueConstraint("product_line_id", "partner_id", "period"),
+        Index("ix_line_monthly_sales_period", "period"),
     )

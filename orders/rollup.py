@@ -1,43 +1,84 @@
-"""The monthly roll-ups: sales per partner and month, and per end customer and month, moved by the same deltas as
-the lines themselves."""
+"""The monthly roll-ups: sales per partner and month, per end customer and month, per product and month and per
+product line and month (each of a partner), moved by the same deltas as the lines themselves."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, func, select
 
-from orders.models import CustomerMonthlySales, MonthlySales, SalesLine
+from orders.models import CustomerMonthlySales, LineMonthlySales, MonthlySales, Product, ProductMonthlySales, SalesLine
 from partners.models import Partner
 from portal.database import exact_sum, utcnow
 from portal.extensions import db
 
 Key = tuple[int, date]  # (partner id, first day of the month)
 CustomerKey = tuple[int, int, date]  # (partner id, customer id, first day of the month)
+ItemKey = tuple[int, int, date]  # (partner id, product or product line id, first day of the month)
+
+
+def _sums() -> list:
+    return [Decimal(0), Decimal(0), Decimal(0), 0]  # net, returns, quantity, lines
 
 
 @dataclass
 class Deltas:
     """Changes to apply to the roll-ups: line added, line changed (old out, new in), line removed."""
 
-    net: dict[Key, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    returns: dict[Key, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    lines: dict[Key, int] = field(default_factory=lambda: defaultdict(int))
+    months: dict[Key, list] = field(default_factory=lambda: defaultdict(_sums))
     customers: dict[CustomerKey, list] = field(default_factory=lambda: defaultdict(lambda: [Decimal(0), 0, 0]))
+    products: dict[ItemKey, list] = field(default_factory=lambda: defaultdict(_sums))
+    product_lines: dict[ItemKey, list] = field(default_factory=lambda: defaultdict(_sums))
 
-    def add(self, key: Key, net: Decimal, is_return: bool, sign: int = 1, *, customer_id: int) -> None:
-        self.net[key] += sign * net
-        if is_return:
-            self.returns[key] += sign * net
-        self.lines[key] += sign
-        customer = self.customers[(key[0], customer_id, key[1])]
-        customer[0] += sign * net
-        customer[1] += 0 if is_return else sign
+    def add(self, line: LineFacts, sign: int = 1) -> None:
+        """Count one line in (sign 1) or out (sign -1) of every roll-up."""
+        net, quantity = sign * line.net_amount, sign * line.quantity
+        returned = net if line.is_return else Decimal(0)
+        for sums in (
+            self.months[(line.partner_id, line.period)],
+            self.products[(line.partner_id, line.product_id, line.period)],
+            self.product_lines[(line.partner_id, line.product_line_id, line.period)],
+        ):
+            sums[0] += net
+            sums[1] += returned
+            sums[2] += quantity
+            sums[3] += sign
+        customer = self.customers[(line.partner_id, line.customer_id, line.period)]
+        customer[0] += net
+        customer[1] += 0 if line.is_return else sign
         customer[2] += sign
+
+
+class LineFacts(NamedTuple):
+    """What the roll-ups need of a sales line (as written, or as it was before a change)."""
+
+    partner_id: int
+    period: date
+    customer_id: int
+    product_id: int
+    product_line_id: int
+    net_amount: Decimal
+    quantity: Decimal
+    is_return: bool
+
+
+def line_facts_query():
+    """The columns of LineFacts for lines selected by the caller's where(): the product's line joined in."""
+    return select(
+        SalesLine.partner_id,
+        SalesLine.period,
+        SalesLine.customer_id,
+        SalesLine.product_id,
+        Product.product_line_id,
+        SalesLine.net_amount,
+        SalesLine.quantity,
+        SalesLine.is_return,
+    ).join(Product, Product.id == SalesLine.product_id)
 
 
 def hold_partners(partner_ids) -> None:
@@ -55,19 +96,14 @@ def hold_partners(partner_ids) -> None:
         ).all()
 
 
+VALUES = ("net_amount", "returns_amount", "quantity", "line_count")
+
+
 def apply(deltas: Deltas) -> None:
     """Add the deltas to the roll-up rows, creating the months that are new and removing those whose last line
     went. Inside the caller's transaction."""
     _apply_rows(
-        MonthlySales,
-        ("partner_id", "period"),
-        ("net_amount", "returns_amount", "line_count"),
-        {
-            key: (deltas.net.get(key, Decimal(0)), deltas.returns.get(key, Decimal(0)), deltas.lines.get(key, 0))
-            for key in set(deltas.net) | set(deltas.lines)
-        },
-        lambda key: {},
-        stamp={"updated_at": utcnow()},
+        MonthlySales, ("partner_id", "period"), VALUES, deltas.months, lambda key: {}, stamp={"updated_at": utcnow()}
     )
     partner_of = {(customer_id, period): partner_id for partner_id, customer_id, period in deltas.customers}
     _apply_rows(
@@ -77,32 +113,61 @@ def apply(deltas: Deltas) -> None:
         {(customer_id, period): tuple(change) for (_, customer_id, period), change in deltas.customers.items()},
         lambda key: {"partner_id": partner_of[key]},
     )
+    _apply_rows(ProductMonthlySales, ("partner_id", "product_id", "period"), VALUES, deltas.products, lambda key: {})
+    _apply_rows(
+        LineMonthlySales, ("partner_id", "product_line_id", "period"), VALUES, deltas.product_lines, lambda key: {}
+    )
+
+
+def move_product(product_id: int, old_line_id: int, new_line_id: int) -> None:
+    """A product moved to another line: its sums, as the product roll-up holds them, leave the old line's rows
+    and join the new one's. In every partner's rows (the caller holds the every-partner scope: the catalog is the
+    brand's). Inside the caller's transaction."""
+    moves: dict[ItemKey, list] = defaultdict(_sums)
+    rows = db.session.execute(
+        select(
+            ProductMonthlySales.partner_id,
+            ProductMonthlySales.period,
+            *(getattr(ProductMonthlySales, name) for name in VALUES),
+        ).where(ProductMonthlySales.product_id == product_id)
+    )
+    for partner_id, period, *sums in rows:
+        for line_id, sign in ((old_line_id, -1), (new_line_id, 1)):
+            moved = moves[(partner_id, line_id, period)]
+            for index, value in enumerate(sums):
+                moved[index] += sign * value
+    hold_partners({key[0] for key in moves})
+    _apply_rows(LineMonthlySales, ("partner_id", "product_line_id", "period"), VALUES, moves, lambda key: {})
 
 
 def _apply_rows(
     model,
-    key_names: tuple[str, str],
+    key_names: tuple[str, ...],
     value_names: tuple[str, ...],
-    changes: dict[tuple, tuple],
+    changes: Mapping[tuple, Sequence],
     fixed: Callable[[tuple], dict],
     stamp: dict | None = None,
 ) -> None:
     """Add each change (deltas in the order of `value_names`, the line count last) to the row of its key: one
-    executemany each for the updates, the new rows and the emptied ones. The lookup uses two plain IN lists,
-    which the unique index serves (a row-value IN would scan the table). `stamp` is written to every row that
-    changes."""
+    executemany each for the updates, the new rows and the emptied ones. The lookup uses a plain IN list per key
+    column, which the unique index serves (a row-value IN would scan the table). `stamp` is written to every row
+    that changes."""
     stamp = stamp or {}
     changes = {key: change for key, change in changes.items() if any(change)}
     if not changes:
         return
-    first, second = (getattr(model, name) for name in key_names)
+    columns = [getattr(model, name) for name in key_names]
     found = {}
-    for row_id, key_first, key_second, *values in db.session.execute(
-        select(model.id, first, second, *(getattr(model, name) for name in value_names)).where(
-            first.in_({key[0] for key in changes}), second.in_({key[1] for key in changes})
+    rows = db.session.execute(
+        select(model.id, *columns, *(getattr(model, name) for name in value_names)).where(
+            *(column.in_({key[n] for key in changes}) for n, column in enumerate(columns))
         )
-    ):
-        found[(key_first, key_second)] = (row_id, values)
+    )
+    width = len(key_names)
+    for row_id, *values in rows:
+        key = tuple(values[:width])
+        if key in changes:
+            found[key] = (row_id, values[width:])
     updates, inserts, emptied = [], [], []
     for key, change in changes.items():
         if key in found:
@@ -130,31 +195,56 @@ def _apply_rows(
         db.session.execute(table.delete().where(table.c.id.in_(emptied)))
 
 
-def fresh_aggregate() -> dict[Key, tuple[Decimal, Decimal, int]]:
-    """The roll-up worked out again from the lines: what the stored one must always equal."""
-    query = select(
-        SalesLine.partner_id,
-        SalesLine.period,
-        exact_sum(SalesLine.net_amount),
-        exact_sum(case((SalesLine.is_return, SalesLine.net_amount), else_=None)),
-        func.count(),
-    ).group_by(SalesLine.partner_id, SalesLine.period)
-    return {(p, m): (net, returns or Decimal(0), count) for p, m, net, returns, count in db.session.execute(query)}
-
-
-def stored() -> dict[Key, tuple[Decimal, Decimal, int]]:
-    return {
-        (p, m): (net, returns, count)
-        for p, m, net, returns, count in db.session.execute(
-            select(
-                MonthlySales.partner_id,
-                MonthlySales.period,
-                MonthlySales.net_amount,
-                MonthlySales.returns_amount,
-                MonthlySales.line_count,
-            )
+def _fresh(*keys) -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    """A roll-up worked out again from the lines, grouped by `keys`: what the stored one must always equal."""
+    query = (
+        select(
+            *keys,
+            exact_sum(SalesLine.net_amount),
+            exact_sum(case((SalesLine.is_return, SalesLine.net_amount), else_=None)),
+            exact_sum(SalesLine.quantity),
+            func.count(),
         )
+        .join(Product, Product.id == SalesLine.product_id)
+        .group_by(*keys)
+    )
+    width = len(keys)
+    return {
+        tuple(row[:width]): (row[width], row[width + 1] or Decimal(0), row[width + 2], row[width + 3])
+        for row in db.session.execute(query)
     }
+
+
+def _stored(model, *key_names: str) -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    query = select(*(getattr(model, name) for name in (*key_names, *VALUES)))
+    width = len(key_names)
+    return {tuple(row[:width]): tuple(row[width:]) for row in db.session.execute(query)}
+
+
+def fresh_aggregate() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    """The monthly roll-up worked out again from the lines: (partner, month) → net, returns, quantity, lines."""
+    return _fresh(SalesLine.partner_id, SalesLine.period)
+
+
+def stored() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    return _stored(MonthlySales, "partner_id", "period")
+
+
+def fresh_product_aggregate() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    return _fresh(SalesLine.partner_id, SalesLine.product_id, SalesLine.period)
+
+
+def stored_products() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    return _stored(ProductMonthlySales, "partner_id", "product_id", "period")
+
+
+def fresh_line_aggregate() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    """By the product's line as the catalog says now."""
+    return _fresh(SalesLine.partner_id, Product.product_line_id, SalesLine.period)
+
+
+def stored_lines() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
+    return _stored(LineMonthlySales, "partner_id", "product_line_id", "period")
 
 
 def fresh_customer_aggregate() -> dict[tuple[int, date], tuple[Decimal, int, int]]:

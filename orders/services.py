@@ -160,12 +160,8 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         raise RuleViolation(_l("Nothing to revert: later deliveries replaced every line of this submission."))
     rollup.hold_partners([submission.partner_id])
     deltas = rollup.Deltas()
-    for partner_id, period, net_amount, is_return, customer_id in db.session.execute(
-        select(
-            SalesLine.partner_id, SalesLine.period, SalesLine.net_amount, SalesLine.is_return, SalesLine.customer_id
-        ).where(SalesLine.submission_id == submission.id)
-    ):
-        deltas.add((partner_id, period), net_amount, is_return, sign=-1, customer_id=customer_id)
+    for row in db.session.execute(rollup.line_facts_query().where(SalesLine.submission_id == submission.id)):
+        deltas.add(rollup.LineFacts(*row), sign=-1)
     deleted = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id))
     removed = cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
     rollup.apply(deltas)

@@ -222,7 +222,7 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
     }
 
 
-def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True):
+def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: bool = True, line=None):
     from orders.models import Product
 
     n = next(_sequence)
@@ -230,7 +230,7 @@ def make_product(sku: str | None = None, *, price: str = "10.0000", is_active: b
         sku=sku or f"SKU-{n}",
         name_en=f"Product {n}",
         name_zh=f"产品{n}",
-        product_line=make_product_line(),
+        product_line=line or make_product_line(),
         unit="pcs",
         list_price=Decimal(price),
         is_active=is_active,

@@ -12,9 +12,10 @@ import pytest
 from orders import rollup
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import SubmissionSource
+from orders.catalog import ProductFields, save_product
 from orders.services import revert_submission
 from portal.security import Role
-from tests.builders import make_partner, make_product, make_user
+from tests.builders import make_partner, make_product, make_product_line, make_user
 
 RULES = ReportingRules(today=date(2026, 11, 23), open_months=3, may_report_closed_periods=True)
 
@@ -37,7 +38,7 @@ def _random_rows(rng: random.Random, count: int) -> list[tuple[int, dict[str, st
                     "order_date": (date(2026, 6, 1) + timedelta(days=rng.randrange(150))).isoformat(),
                     "customer_code": f"C-{rng.randrange(4)}",
                     "customer_name": "Customer",
-                    "sku": "ROLL",
+                    "sku": rng.choice(["ROLL", "ROLL-2", "ROLL-3"]),
                     "quantity": quantity,
                     "unit_price": rng.choice(["3.1416", "899.5", "0.0001", "12"]),
                     "discount": rng.choice(["0", "0.27", ""]),
@@ -52,7 +53,8 @@ def test_rollup_equals_a_fresh_aggregate_after_any_sequence(db, every_partner, s
     rng = random.Random(seed)
     make_partner(code="P-R1")
     make_partner(code="P-R2")
-    make_product("ROLL")
+    lines = [make_product_line(), make_product_line()]
+    products = [make_product(sku, line=lines[n % 2]) for n, sku in enumerate(("ROLL", "ROLL-2", "ROLL-3"))]
     admin = make_user(role=Role.ADMIN)
     submissions = []
     for step in range(12):
@@ -61,6 +63,14 @@ def test_rollup_equals_a_fresh_aggregate_after_any_sequence(db, every_partner, s
         if action < 0.25 and holding:
             submission = holding[rng.randrange(len(holding))]
             revert_submission(submission, actor=admin)
+        elif action < 0.35:  # a product moves to the other line, taking its sums along
+            product = rng.choice(products)
+            other = lines[1] if product.product_line is lines[0] else lines[0]
+            save_product(
+                ProductFields(product.sku, product.name_en, product.name_zh, other, product.unit, product.list_price),
+                actor=admin,
+                product=product,
+            )
         else:
             rows = _random_rows(rng, rng.randrange(1, 15))
             result = record_sales_lines(
@@ -74,10 +84,12 @@ def test_rollup_equals_a_fresh_aggregate_after_any_sequence(db, every_partner, s
             submissions += result.submissions
         assert rollup.stored() == rollup.fresh_aggregate(), f"seed {seed}, step {step}"
         assert rollup.stored_customers() == rollup.fresh_customer_aggregate(), f"customers: seed {seed}, step {step}"
+        assert rollup.stored_products() == rollup.fresh_product_aggregate(), f"products: seed {seed}, step {step}"
+        assert rollup.stored_lines() == rollup.fresh_line_aggregate(), f"lines: seed {seed}, step {step}"
         # What the submissions say they hold adds up to the lines, whatever was re-sent or reverted.
         fresh = rollup.fresh_aggregate().values()
-        assert sum(s.held_count for s in submissions) == sum(count for _net, _returns, count in fresh)
-        assert sum((s.held_amount for s in submissions), Decimal(0)) == sum((net for net, _r, _c in fresh), Decimal(0))
+        assert sum(s.held_count for s in submissions) == sum(count for *_sums, count in fresh)
+        assert sum((s.held_amount for s in submissions), Decimal(0)) == sum((net for net, *_r in fresh), Decimal(0))
 
 
 def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
@@ -103,9 +115,12 @@ def test_a_month_emptied_by_a_revert_leaves_no_row(db, every_partner):
     result = record_sales_lines(
         lambda: iter(rows), actor=admin, source=SubmissionSource.FORM, filename=None, rules=RULES
     )
-    assert rollup.stored() == {(result.submissions[0].partner_id, date(2026, 10, 1)): (Decimal("3"), Decimal(0), 1)}
+    assert rollup.stored() == {
+        (result.submissions[0].partner_id, date(2026, 10, 1)): (Decimal("3"), Decimal(0), Decimal(2), 1)
+    }
     revert_submission(result.submissions[0], actor=admin)
     assert rollup.stored() == {} and rollup.stored_customers() == {}
+    assert rollup.stored_products() == {} and rollup.stored_lines() == {}
 
 
 def test_period_states_count_each_months_lines(app, db, every_partner):

@@ -75,6 +75,8 @@ def test_migrations_fill_what_they_add_from_the_lines_already_reported(tmp_path)
                 f"VALUES (2, 1, 'upload', 'completed', '{now}', 2, '5.5')",
                 "INSERT INTO customers (id, partner_id, code, name, name_key, created_at, updated_at) VALUES "
                 f"(1, 1, 'C', 'C', 'c', '{now}', '{now}')",
+                "INSERT INTO monthly_sales (partner_id, period, net_amount, returns_amount, line_count) VALUES "
+                "(1, '2026-09-01', '2.5', '0', 1), (1, '2026-10-01', '10.1236', '-0.1234', 3)",
             ):
                 connection.execute(text(statement))
             for line_no, (quantity, net, is_return) in enumerate(
@@ -108,11 +110,27 @@ def test_migrations_fill_what_they_add_from_the_lines_already_reported(tmp_path)
             moved = connection.execute(
                 text("SELECT id, superseded_count, superseded_amount FROM submissions ORDER BY id")
             ).all()
+            by_item = {
+                table: connection.execute(
+                    text(
+                        f"SELECT partner_id, {key}, period, net_amount, returns_amount, quantity, line_count "
+                        f"FROM {table} ORDER BY period"
+                    )
+                ).all()
+                for table, key in (("product_monthly_sales", "product_id"), ("line_monthly_sales", "product_line_id"))
+            }
+            quantities = connection.execute(text("SELECT period, quantity FROM monthly_sales ORDER BY period")).all()
     assert [(p, c, str(m), Decimal(net), sales, count) for p, c, m, net, sales, count in rows] == [
         (1, 1, "2026-09-01", Decimal("2.5"), 1, 1),
         (1, 1, "2026-10-01", Decimal("10.1236"), 2, 3),
     ]  # 0.2469 + 10.0001 − 0.1234
     assert [(i, count, Decimal(amount)) for i, count, amount in moved] == [(1, 0, 0), (2, 1, Decimal("3.0"))]
+    for rows in by_item.values():  # product 1 is the one product of line 1
+        assert [(p, k, str(m), Decimal(net), Decimal(ret), Decimal(q), n) for p, k, m, net, ret, q, n in rows] == [
+            (1, 1, "2026-09-01", Decimal("2.5"), 0, 1, 1),
+            (1, 1, "2026-10-01", Decimal("10.1236"), Decimal("-0.1234"), 4, 3),
+        ]
+    assert [(str(m), Decimal(q)) for m, q in quantities] == [("2026-09-01", 1), ("2026-10-01", 4)]
 
 
 def test_migrations_use_only_their_frozen_types_never_the_apps_modules():
