@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from partners.forms import RegionPickerForm
 from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
+from performance.analysis import DIMENSIONS, GRAINS, MAX_TOP, MEASURES
 from performance.kpis import SCORED_KPIS
 from portal.forms import AmountField, CreateForm, PortalForm, max_length, options, required
 
@@ -118,3 +119,38 @@ class CoverageEndForm(PortalForm):
     effective_to = DateField(_l("Ends on"), validators=[InputRequired(message=_l("Fill in this field."))])
     reason = StringField(_l("Reason"), validators=[required(), max_length(300)])
     version = HiddenField()
+
+
+class AnalysisForm(PortalForm):
+    """The sales analysis's question, all in the query string (a link repeats it). The view fills the lists
+    that depend on the data (product lines) and checks the codes."""
+
+    class Meta:
+        csrf = False
+
+    rows = SelectField(_l("Rows"), default="region", choices=options(DIMENSIONS.items()))
+    columns = SelectField(_l("Columns"), default="", choices=options([("", _l("None"))]) + options(DIMENSIONS.items()))
+    grain = SelectField(_l("Periods by"), default="year", choices=options(GRAINS.items()))
+    first = MonthField(_l("From"), validators=[Optional()])
+    last = MonthField(_l("To"), validators=[Optional()])
+    measure = SelectField(_l("Figure"), default="net_sales", choices=options(MEASURES.items()))
+    sort = SelectField(
+        _l("Sort by"),
+        default="measure",
+        choices=options(
+            [
+                ("measure", _l("The figure, largest first")),
+                ("smallest", _l("The figure, smallest first")),
+                ("label", _l("Name")),
+            ]
+        ),
+    )
+    top = IntegerField(_l("Top"), default=20, validators=[Optional(), NumberRange(min=1, max=MAX_TOP)])
+    chart = SelectField(_l("Chart"), default="bar", choices=options([("bar", _l("Bars")), ("line", _l("Lines"))]))
+    partner = StringField(_l("Partner code"), validators=[Optional(), max_length(32)])
+    partner_type = SelectField(
+        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + _labels(PARTNER_TYPE_LABELS)
+    )
+    tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _labels(PARTNER_TIER_LABELS))
+    product_line = SelectField(_l("Product line"), default="")
+    region = HiddenField()  # the region drilled into, by code

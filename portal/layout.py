@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, LazyString, tuple[Role, ...] | None]] = [
     ("performance.my_scorecard", _l("Scorecard"), None),
     ("performance.segments_page", _l("Segments"), (Role.PARTNER_ADMIN,)),
     ("performance.evaluation_page", _l("Evaluation"), None),
+    ("performance.analysis_page", _l("Analysis"), None),
     ("performance.coverage_page", _l("Coverage"), None),
     ("orders.products", _l("Catalog"), BRAND_ROLES),
     ("partners.product_line_list", _l("Product lines"), (Role.ADMIN,)),

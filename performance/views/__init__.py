@@ -7,5 +7,5 @@ from flask import Blueprint
 
 bp = Blueprint("performance", __name__, url_prefix="/performance", template_folder="../templates")
 
-from performance.views import coverage, evaluation, rules, scorecards, segments, targets  # noqa: E402,F401,I001  (routes)
+from performance.views import analysis, coverage, evaluation, rules, scorecards, segments, targets  # noqa: E402,F401,I001  (routes)
 from performance.views.home import HOME_PANELS  # noqa: E402,F401

@@ -1,0 +1,167 @@
+"""The sales analysis (performance/analysis.py) against figures worked out by hand: sums by region (drilled down),
+product line, partner and period, exact totals, the top N with the others, growth, customers counted once, and
+the reader's scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from partners.models import PartnerType
+from partners.regions import region_by_code
+from performance.analysis import AnalysisQuery, analyse
+from portal import tenancy
+from portal.extensions import db
+from portal.security import Role
+from tests.builders import make_partner, make_product, make_product_line, make_sales_line, make_user
+
+YEAR = {"first": date(2025, 1, 1), "last": date(2025, 12, 1)}
+
+
+@pytest.fixture()
+def sales(db, every_partner):
+    """A: a distributor in Shenzhen; B: a reseller in Guangdong (no city); C: a distributor in Washington.
+    Line L1 has product P1, line L2 product P2."""
+    first, second = make_product_line("L1"), make_product_line("L2")
+    p1, p2 = make_product("P1", line=first), make_product("P2", line=second)
+    a = make_partner(code="P-A", region="CN-440300")
+    b = make_partner(code="P-B", region="CN-GD", partner_type=PartnerType.RESELLER)
+    c = make_partner(code="P-C", region="US-WA")
+    make_sales_line(a, order_date=date(2025, 1, 10), product=p1, quantity="2", unit_price="10.005", customer_code="C1")
+    make_sales_line(a, order_date=date(2025, 2, 3), product=p2, quantity="1", unit_price="0.0049", customer_code="C1")
+    make_sales_line(a, order_date=date(2025, 2, 10), product=p1, quantity="-1", unit_price="10.005", customer_code="C2")
+    make_sales_line(a, order_date=date(2026, 1, 5), product=p1, quantity="1", unit_price="5", customer_code="C1")
+    make_sales_line(b, order_date=date(2025, 3, 1), product=p2, quantity="3", unit_price="3.3333", customer_code="C1")
+    make_sales_line(c, order_date=date(2025, 6, 1), product=p1, quantity="1", unit_price="100", customer_code="C9")
+    db.session.flush()
+    return {"a": a, "b": b, "c": c, "L1": first, "L2": second}
+
+
+def _by_label(analysis):
+    return {row.member.key: row for row in analysis.rows}
+
+
+def test_countries_with_every_measure_and_the_exact_total(sales):
+    analysis = analyse(AnalysisQuery(rows="region", **YEAR))
+    rows = _by_label(analysis)
+    china = rows["CN"].total.now
+    assert (china.net_sales, china.returns, china.lines, china.quantity) == (
+        Decimal("20.0098"),  # 20.01 + 0.0049 − 10.005 + 9.9999
+        Decimal("-10.005"),
+        4,
+        Decimal(5),
+    )
+    assert china.active_customers == 2  # A's C1 and B's C1; A's C2 only returned
+    assert rows["US"].total.now.net_sales == Decimal(100)
+    assert analysis.total.now.net_sales == Decimal("120.0098") and analysis.total.now.active_customers == 3
+    assert analysis.share(rows["US"].total.now) == Decimal(100) / Decimal("120.0098")
+    assert [row.member.key for row in analysis.rows] == ["US", "CN"]  # by net sales, largest first
+    assert rows["CN"].member.drill == "CN"
+
+
+def test_drilling_into_a_country_and_a_province(sales):
+    guangdong = _by_label(analyse(AnalysisQuery(rows="region", region=region_by_code("CN"), **YEAR)))
+    assert set(guangdong) == {"CN-GD"} and guangdong["CN-GD"].total.now.net_sales == Decimal("20.0098")
+    cities = _by_label(analyse(AnalysisQuery(rows="region", region=region_by_code("CN-GD"), **YEAR)))
+    assert cities["CN-440300"].total.now.net_sales == Decimal("10.0099")  # A in Shenzhen
+    assert cities["CN-GD:itself"].total.now.net_sales == Decimal("9.9999")  # B, based in Guangdong itself
+    assert cities["CN-GD:itself"].member.filters == {"region": "CN-GD", "region_only": "1"}
+    assert cities["CN-440300"].member.drill is None  # a city has no regions under it
+
+
+def test_region_by_product_line_with_totals_by_row_column_and_all(sales):
+    analysis = analyse(AnalysisQuery(rows="region", columns="product_line", **YEAR))
+    rows = _by_label(analysis)
+    assert rows["CN"].cells["L1"].now.net_sales == Decimal("10.005")
+    assert rows["CN"].cells["L2"].now.net_sales == Decimal("10.0048")
+    assert "L2" not in rows["US"].cells
+    assert analysis.column_totals["L1"].net_sales == Decimal("110.005")
+    assert rows["CN"].total.now.net_sales == Decimal("20.0098") and analysis.total.now.net_sales == Decimal("120.0098")
+    assert rows["CN"].total.now.active_customers is None  # no customer roll-up by product line
+    assert [column.key for column in analysis.columns] == ["L1", "L2"]
+
+
+def test_the_top_partner_and_the_others_summed(sales):
+    analysis = analyse(AnalysisQuery(rows="partner", top=1, **YEAR))
+    assert [row.member.filters for row in analysis.rows] == [{"partner": "P-C"}]
+    assert analysis.others.total.now.net_sales == Decimal("20.0098") and analysis.row_count == 3
+
+
+def test_quarters_compare_with_the_quarter_before_and_the_same_quarter_a_year_earlier(sales):
+    analysis = analyse(AnalysisQuery(rows="period", grain="quarter", first=date(2025, 1, 1), last=date(2026, 3, 1)))
+    rows = {row.member.label: row for row in analysis.rows}
+    assert list(rows) == ["2025 Q1", "2025 Q2", "2026 Q1"]  # in time order; quarters without sales have no row
+    first = rows["2026 Q1"].total
+    assert first.now.net_sales == Decimal(5) and first.previous is None  # nothing in 2025 Q4
+    assert first.last_year.net_sales == Decimal("20.0098")
+    assert first.growth("net_sales") == (None, (Decimal(5) - Decimal("20.0098")) / Decimal("20.0098"))
+    assert rows["2025 Q1"].member.filters == {"from": "2025-01", "to": "2025-03"}
+
+
+def test_years_as_columns_compare_each_cell_with_the_year_before(sales):
+    analysis = analyse(
+        AnalysisQuery(rows="partner", columns="period", grain="year", first=date(2025, 1, 1), last=date(2026, 12, 1))
+    )
+    a = next(row for row in analysis.rows if row.member.filters == {"partner": "P-A"})
+    assert a.cells[2026].now.net_sales == Decimal(5) and a.cells[2026].previous.net_sales == Decimal("10.0099")
+    assert a.total.now.net_sales == Decimal("15.0099")
+
+
+def test_a_range_compares_with_the_range_before_and_a_year_earlier(sales):
+    analysis = analyse(AnalysisQuery(rows="partner", first=date(2026, 1, 1), last=date(2026, 1, 1)))
+    (a,) = analysis.rows
+    assert a.total.now.net_sales == Decimal(5) and a.total.previous is None
+    assert a.total.last_year.net_sales == Decimal("20.01")  # A's January 2025
+    assert analysis.total.last_year.net_sales == Decimal("20.01")
+
+
+def test_filters_by_product_line_type_and_a_channel_managers_scope(sales, db):
+    only_l2 = analyse(AnalysisQuery(rows="partner", product_line=sales["L2"], **YEAR))
+    assert {row.member.filters["partner"]: row.total.now.net_sales for row in only_l2.rows} == {
+        "P-A": Decimal("0.0049"),
+        "P-B": Decimal("9.9999"),
+    }
+    resellers = analyse(AnalysisQuery(rows="partner", partner_type=PartnerType.RESELLER, **YEAR))
+    assert [row.member.filters["partner"] for row in resellers.rows] == ["P-B"]
+    manager = make_user(role=Role.CHANNEL_MANAGER, regions=("US",))
+    tenancy.set_scope(db.session(), manager)  # what the login gate does for the manager's requests
+    mine = analyse(AnalysisQuery(rows="region", **YEAR))
+    assert [row.member.key for row in mine.rows] == ["US"] and mine.total.now.net_sales == Decimal(100)
+
+
+def test_the_page_answers_each_question_with_drill_downs_and_an_export(sales, client, login):
+    login(make_user(role=Role.ADMIN))
+    page = client.get("/performance/analysis?rows=region&first=2025-01&last=2025-12")
+    assert page.status_code == 200 and 'id="analysis-table"' in page.text
+    assert "120.01" in page.text and "20.01" in page.text  # the exact total, rounded once
+    assert "region=CN" in page.text and "/orders/lines?" in page.text
+    pivot = client.get("/performance/analysis?rows=region&columns=product_line&first=2025-01&last=2025-12")
+    assert "L1 ·" in pivot.text and "110.01" in pivot.text  # L1's column total: 110.005 rounded half up
+    export = client.get("/performance/analysis?rows=region&columns=product_line&first=2025-01&last=2025-12&format=csv")
+    lines = export.data.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[0:1]] == ["Region"] and lines[0].endswith(",Total,Total (exact)")
+    assert lines[1:] == [
+        "United States,100.00,100.0000,,,100.00,100.0000",
+        "China,10.01,10.0050,10.00,10.0048,20.01,20.0098",  # 10.01 + 10.00 ≠ 20.01 would be a sum of rounded cells
+        "Total,110.01,110.0050,10.00,10.0048,120.01,120.0098",
+    ]
+
+
+def test_wrong_values_are_said_next_to_their_fields_and_the_page_still_answers(sales, client, login):
+    login(make_user(role=Role.ADMIN))
+    page = client.get("/performance/analysis?rows=region&columns=region&partner=NOPE&first=2025-13&top=0")
+    assert page.status_code == 200
+    assert "Unknown partner code NOPE." in page.text
+    assert "Choose another dimension for the columns than for the rows." in page.text
+
+
+def test_who_reads_the_analysis_and_of_whom(sales, client, login):
+    login(make_user(sales["a"], role=Role.PARTNER_ADMIN))
+    own = client.get("/performance/analysis?rows=partner&first=2025-01&last=2025-12")
+    assert "P-A" in own.text and "P-B" not in own.text and "P-C" not in own.text
+    other = client.get("/performance/analysis?rows=partner&partner=P-C&first=2025-01&last=2025-12")
+    assert "Unknown partner code P-C." in other.text
+    login(make_user(sales["a"], role=Role.PARTNER_USER))
+    assert client.get("/performance/analysis").status_code == 403
