@@ -137,8 +137,10 @@ class _Catalog:
         }
         # The tenant scope applies: a channel manager finds only the partners of their regions.
         self.partners = {
-            code.upper(): (pid, status)
-            for pid, code, status in db.session.execute(select(Partner.id, Partner.code, Partner.status))
+            code.upper(): (pid, status, joined, since)
+            for pid, code, status, joined, since in db.session.execute(
+                select(Partner.id, Partner.code, Partner.status, Partner.joined_on, Partner.status_since)
+            )
         }
         self.own_partner_id = actor.partner_id if actor.role in PARTNER_ROLES else None
 
@@ -160,8 +162,6 @@ def _parse(
         wrong("partner_code", _l("Say which partner sold this line (partner_code)."))
     elif code not in catalog.partners:
         wrong("partner_code", _l("Unknown partner code %(code)s.", code=code))
-    elif catalog.partners[code][1] is not PartnerStatus.ACTIVE:
-        wrong("partner_code", _l("Partner %(code)s is not active.", code=code))
     else:
         partner_id = catalog.partners[code][0]
 
@@ -189,6 +189,13 @@ def _parse(
             wrong("order_date", _l("The date is in the future."))
         elif order_date < rules.first_open_period() and not rules.may_report_closed_periods:
             wrong("order_date", _l("%(month)s is closed for reporting.", month=order_date.strftime("%Y-%m")))
+    if partner_id is not None and catalog.own_partner_id is None:
+        _pid, status, joined, since = catalog.partners[code]
+        # History: brand staff load a partner's lines of the time it was active, also after it left.
+        sold_while_active = rules.may_report_closed_periods and order_date is not None and joined <= order_date < since
+        if status is not PartnerStatus.ACTIVE and not sold_while_active:
+            wrong("partner_code", _l("Partner %(code)s is not active.", code=code))
+            partner_id = None
 
     customer_code = text("customer_code", 64)
     customer_name = text("customer_name", 200)

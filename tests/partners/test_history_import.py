@@ -123,3 +123,35 @@ def test_the_coverage_matrix_of_a_past_day_counts_partners_loaded_with_their_his
     assert later.cell(region_by_code("US-OR"), "reseller").partners == []
     before = coverage_matrix(parent=region_by_code("US"), by="type", as_of=date(2010, 6, 30))
     assert before.cell(region_by_code("US-WA"), "reseller").partners == []
+
+
+def test_brand_staff_load_a_former_partners_lines_of_the_time_it_was_active(db, admin):
+    from orders.intake import ReportingRules, record_sales_lines
+    from orders.models import SubmissionSource
+    from tests.builders import make_product
+
+    assert run(admin, "AW-401,Gone Bikes,reseller,US,WA,2011-01-01,terminated,2012-07-01\n").ok
+    make_product("BK-1")
+
+    def lines(day: str):
+        row = {
+            "partner_code": "AW-401",
+            "order_no": f"SO-{day}",
+            "line_no": "1",
+            "order_date": day,
+            "customer_code": "STORE",
+            "customer_name": "Store customers",
+            "sku": "BK-1",
+            "quantity": "1",
+            "unit_price": "10",
+        }
+        rules = ReportingRules(today=local_today(), open_months=3, may_report_closed_periods=True)
+        return record_sales_lines(
+            lambda: iter([(2, row)]), actor=admin, source=SubmissionSource.UPLOAD, filename="h.csv", rules=rules
+        )
+
+    assert lines("2012-06-30").ok
+    refused = lines("2012-07-01")
+    assert [(error.row, error.column, str(error.message)) for error in refused.errors] == [
+        (2, "partner_code", "Partner AW-401 is not active.")
+    ]
