@@ -20,14 +20,26 @@ from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
 
 
-def _check_actor(actor: User, region: Region) -> None:
-    """Brand staff only; a channel manager assigns only inside the regions they cover."""
+def may_assign_coverage(actor: User, region: Region | None = None) -> bool:
+    """Brand staff assign coverage (by hand or from a file): an admin anywhere, a channel manager inside the
+    regions they cover. Without a region: whether the actor may assign any at all."""
     if actor.role is Role.ADMIN:
-        return
+        return True
     if actor.role is not Role.CHANNEL_MANAGER:
+        return False
+    return region is None or any(own.contains(region) for own in actor.regions)
+
+
+def outside_regions(region: Region):
+    """Why a channel manager may not assign `region`."""
+    return _l("%(region)s is outside your regions.", region=region.full_name)
+
+
+def _check_actor(actor: User, region: Region) -> None:
+    if not may_assign_coverage(actor):
         raise PermissionDenied()
-    if not any(own.contains(region) for own in actor.regions):
-        raise RuleViolation(_l("%(region)s is outside your regions.", region=region.full_name), field="region")
+    if not may_assign_coverage(actor, region):
+        raise RuleViolation(outside_regions(region), field="region")
 
 
 def _touch(partner: Partner, expected_version: int | None) -> None:
@@ -44,8 +56,12 @@ def _touch(partner: Partner, expected_version: int | None) -> None:
     partner.updated_at = utcnow()
 
 
-def _lines_meet(a: int | None, b: int | None) -> bool:
-    return a is None or b is None or a == b
+def claims_meet(region: Region, line_id: int | None, other_region: Region, other_line_id: int | None) -> bool:
+    """Two assignments claim the same ground: one region lies within the other (or they are one), and they name
+    the same product line or one of them every line."""
+    return (region.contains(other_region) or other_region.contains(region)) and (
+        line_id is None or other_line_id is None or line_id == other_line_id
+    )
 
 
 def assign_coverage(
@@ -70,6 +86,44 @@ def assign_coverage(
     for held in current_assignments(partner, effective_from):
         if held.region_id == region.id and held.product_line_id == line_id:
             raise RuleViolation(_l("%(partner)s holds this assignment already.", partner=partner.code), field="region")
+    assignment = add_assignment(
+        partner,
+        region,
+        product_line,
+        exclusive=exclusive,
+        effective_from=effective_from,
+        reason=reason,
+        actor=actor,
+        expected_version=expected_version,
+    )
+    clashes = (
+        [
+            other
+            for other in assignments_on(effective_from)
+            if other.is_exclusive
+            and other.partner_id != partner.id
+            and claims_meet(other.region, other.product_line_id, region, line_id)
+        ]
+        if exclusive
+        else []
+    )
+    return assignment, clashes
+
+
+def add_assignment(
+    partner: Partner,
+    region: Region,
+    product_line: ProductLine | None,
+    *,
+    exclusive: bool,
+    effective_from: date,
+    effective_to: date | None = None,
+    reason: str,
+    actor: User,
+    expected_version: int | None = None,
+) -> CoverageAssignment:
+    """Write an assignment that its caller has checked against the rules (assign_coverage, the coverage import).
+    Audited as "assign"; the partner's version moves. The caller commits."""
     _touch(partner, expected_version)
     assignment = CoverageAssignment(
         partner=partner,
@@ -77,6 +131,7 @@ def assign_coverage(
         product_line=product_line,
         is_exclusive=exclusive,
         effective_from=effective_from,
+        effective_to=effective_to,
         reason=reason.strip()[:300],
         created_by_id=actor.id,
     )
@@ -90,19 +145,37 @@ def assign_coverage(
         partner_id=partner.id,
         reason=reason.strip(),
     )
-    clashes = (
-        [
-            other
-            for other in assignments_on(effective_from)
-            if other.is_exclusive
-            and other.partner_id != partner.id
-            and _regions_meet(other.region, region)
-            and _lines_meet(other.product_line_id, line_id)
-        ]
-        if exclusive
-        else []
-    )
-    return assignment, clashes
+    return assignment
+
+
+def revise_assignment(
+    assignment: CoverageAssignment,
+    *,
+    exclusive: bool,
+    effective_to: date | None,
+    reason: str | None,
+    actor: User,
+    why: str,
+) -> bool:
+    """Rewrite an assignment's exclusivity, end and reason (None keeps the reason), as its caller has checked
+    them (the coverage import, loading history). A new end is said to come from `why`. Audited; the partner's
+    version moves; False when nothing changed. The caller commits."""
+    with audit.tracking(
+        assignment,
+        (*CoverageAssignment.AUDITED, "reason"),
+        actor=actor,
+        partner_id=assignment.partner_id,
+        reason=why,
+    ) as tracked:
+        if effective_to != assignment.effective_to:
+            assignment.end_reason = why[:300] if effective_to is not None else None
+        assignment.is_exclusive, assignment.effective_to = exclusive, effective_to
+        if reason is not None:
+            assignment.reason = reason.strip()[:300]
+    if tracked.entry is None:
+        return False
+    _touch(assignment.partner, None)
+    return True
 
 
 def end_coverage(
@@ -130,10 +203,6 @@ def end_coverage(
     ):
         assignment.effective_to, assignment.end_reason = effective_to, reason.strip()[:300]
     return assignment
-
-
-def _regions_meet(a: Region, b: Region) -> bool:
-    return a.contains(b) or b.contains(a)
 
 
 def assignments_on(day: date) -> list[CoverageAssignment]:
@@ -176,9 +245,7 @@ def exclusive_overlaps(day: date) -> list[Overlap]:
         Overlap(a, b)
         for i, a in enumerate(exclusive)
         for b in exclusive[i + 1 :]
-        if a.partner_id != b.partner_id
-        and _regions_meet(a.region, b.region)
-        and _lines_meet(a.product_line_id, b.product_line_id)
+        if a.partner_id != b.partner_id and claims_meet(a.region, a.product_line_id, b.region, b.product_line_id)
     ]
 
 

@@ -115,6 +115,10 @@ class CoverageForm(CreateForm, RegionPickerForm):
     version = HiddenField()
 
 
+class CoverageImportForm(CreateForm):
+    file = FileField(_l("CSV or XLSX file"), validators=[InputRequired(message=_l("Choose a file."))])
+
+
 class CoverageEndForm(PortalForm):
     effective_to = DateField(_l("Ends on"), validators=[InputRequired(message=_l("Fill in this field."))])
     reason = StringField(_l("Reason"), validators=[required(), max_length(300)])

@@ -22,11 +22,12 @@ def import_page(
     landed: Callable[[Any], str],
     then: str,
     rejected_as: type[ImportCounts] = ImportCounts,
+    warned: Callable[[Any], list[str]] | None = None,
 ) -> Response:
     """An import's page. Until the form is sent valid: the form and the file's columns. Then the importer runs on
     the file (an unreadable file's problems become a `rejected_as` result); a clean result is committed, said by
-    `landed(result)` and followed by a redirect to `then`; anything else is rolled back and shown with every
-    problem (422)."""
+    `landed(result)` (and `warned(result)`: what landed but deserves a look) and followed by a redirect to `then`;
+    anything else is rolled back and shown with every problem (422)."""
     result = None
     if form.validate_on_submit():
         upload = form.file.data
@@ -37,6 +38,8 @@ def import_page(
         if result.ok:
             db.session.commit()
             flash(landed(result), "success")
+            for warning in warned(result) if warned else []:
+                flash(warning, "warning")
             return redirect_after_post(then)
         db.session.rollback()
     return render(template, form=form, result=result, columns=columns, status=422 if form.is_submitted() else 200)

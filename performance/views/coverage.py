@@ -1,27 +1,34 @@
 """Coverage pages: the region × type / product line matrix as of any day, a partner's assignments and their
-adjustments."""
+adjustments, and the import of assignments with their history."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, request, url_for
+from flask import Response, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from partners import coverage as partner_coverage_services
+from partners import coverage_import
 from partners.models import CoverageAssignment, Partner, ProductLine
 from partners.product_lines import product_lines
 from partners.regions import fill_region_choices, picked_region, region_by_code
 from performance import coverage
-from performance.forms import CoverageEndForm, CoverageForm
+from performance.forms import CoverageEndForm, CoverageForm, CoverageImportForm
 from performance.views import bp
 from portal.calendar import local_today
 from portal.extensions import db
 from portal.forms import add_error, given, options
 from portal.htmx import redirect_after_post, render
+from portal.i18n import is_chinese
+from portal.imports import import_page
 from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
+from portal.tabular import XLSX_MIMETYPE, write_xlsx
+
+OVERLAPS_SHOWN = 10  # after an import, one message each; a history with many hand-overs gets the rest counted
 
 
 @bp.get("/coverage")
@@ -32,7 +39,12 @@ def coverage_page():
     by = "product_line" if request.args.get("by") == "product_line" else "type"
     within = list(current_user.regions) if current_user.role is Role.CHANNEL_MANAGER else None
     matrix = coverage.coverage_matrix(parent=parent, by=by, as_of=as_of, within=within)
-    return render("performance/coverage.html", fragment="coverage_matrix", matrix=matrix)
+    return render(
+        "performance/coverage.html",
+        fragment="coverage_matrix",
+        matrix=matrix,
+        may_import=partner_coverage_services.may_assign_coverage(current_user),
+    )
 
 
 def _day_arg(name: str) -> date | None:
@@ -132,3 +144,53 @@ def end_coverage(assignment_id: int):
     else:
         flash(" ".join(str(message) for field in form for message in field.errors), "error")
     return redirect_after_post(url_for("performance.partner_coverage", partner_id=assignment.partner_id))
+
+
+@bp.route("/coverage/import", methods=["GET", "POST"])
+@require_role(*BRAND_ROLES)
+def import_coverage():
+    return import_page(
+        CoverageImportForm(),
+        lambda stream, filename: coverage_import.import_coverage(
+            stream, filename, actor=current_user, max_bytes=current_app.config["PARTNER_IMPORT_MAX_BYTES"]
+        ),
+        template="performance/import_coverage.html",
+        columns=coverage_import.COLUMNS,
+        landed=lambda result: _(
+            "Imported %(rows)d rows: %(created)d assignments created, %(updated)d updated, %(unchanged)d unchanged.",
+            **result.figures(),
+        ),
+        warned=_exclusive_overlaps,
+        then=url_for("performance.coverage_page"),
+        rejected_as=coverage_import.CoverageImportResult,
+    )
+
+
+def _exclusive_overlaps(result: coverage_import.CoverageImportResult) -> list[str]:
+    said = [str(overlap.message) for overlap in result.overlaps[:OVERLAPS_SHOWN]]
+    if (more := len(result.overlaps) - OVERLAPS_SHOWN) > 0:
+        said.append(
+            ngettext(
+                "And %(num)d more overlap of exclusive assignments: the coverage page lists them as of each day.",
+                "And %(num)d more overlaps of exclusive assignments: the coverage page lists them as of each day.",
+                more,
+            )
+        )
+    return said
+
+
+@bp.get("/coverage/import/template.xlsx")
+@require_role(*BRAND_ROLES)
+def coverage_import_template():
+    chinese = is_chinese()
+    headers = [column.headers[1] if chinese else column.headers[0] for column in coverage_import.COLUMNS]
+    example = (
+        ["P-CN-0101", "中国", "广东省", "深圳市", "", "是", "2011-01-01", "2012-07-01", "2011 年渠道规划"]
+        if chinese
+        else ["P-US-0101", "US", "Washington", "", "", "yes", "2011-01-01", "2012-07-01", "channel plan 2011"]
+    )
+    return Response(
+        write_xlsx(headers, [example]),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": "attachment; filename=coverage-template.xlsx"},
+    )
