@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from orders import rollup
+from orders.catalog import ProductFields, save_product
 from orders.intake import ReportingRules, record_sales_lines
 from orders.models import SubmissionSource
-from orders.catalog import ProductFields, save_product
 from orders.services import revert_submission
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_product_line, make_user

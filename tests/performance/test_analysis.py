@@ -13,7 +13,6 @@ from partners.models import PartnerType
 from partners.regions import region_by_code
 from performance.analysis import AnalysisQuery, analyse
 from portal import tenancy
-from portal.extensions import db
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_product_line, make_sales_line, make_user
 
