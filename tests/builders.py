@@ -122,9 +122,11 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         Customer,
         CustomerMonthlySales,
         DealRegistration,
+        LineMonthlySales,
         MonthlySales,
         PeriodReport,
         PeriodStatus,
+        ProductMonthlySales,
         SalesLine,
         SalesUpload,
         Submission,
@@ -219,6 +221,8 @@ def partner_owned_rows(partner: Partner) -> dict[type, object]:
         certificate.__class__: certificate,
         MonthlySales: _rollup_row(partner, MonthlySales),
         CustomerMonthlySales: _rollup_row(partner, CustomerMonthlySales),
+        ProductMonthlySales: _rollup_row(partner, ProductMonthlySales),
+        LineMonthlySales: _rollup_row(partner, LineMonthlySales),
     }
 
 
