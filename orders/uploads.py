@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from orders.intake import COLUMNS, IntakeResult, ReportingRules, record_sales_lines
@@ -46,6 +47,8 @@ def run_upload(upload_id: int, report) -> IntakeResult:
         filename, content, actor_id = upload.filename, upload.content, upload.created_by_id
         session.commit()
         actor = session.get_one(User, actor_id)  # created_by_id keeps its user from being deleted
+        # The problems are kept as text, in the uploader's language (the worker has no browser to ask).
+        language = actor.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     # The uploader's scope: a manager writes only for their partners. Set after the bypass, which puts back the
     # scope it found when it ends.
     tenancy.set_scope(session, actor)
@@ -70,7 +73,8 @@ def run_upload(upload_id: int, report) -> IntakeResult:
             upload.status, upload.submission_ids = UploadStatus.COMPLETED, submission_ids
             upload.total_amount = result.total
         else:
-            upload.status, upload.errors = UploadStatus.REJECTED, result.problems()[:10_000]
+            with force_locale(language):
+                upload.status, upload.errors = UploadStatus.REJECTED, result.problems()[:10_000]
         upload.rows, upload.finished_at = result.rows, utcnow()
         session.commit()
     return result

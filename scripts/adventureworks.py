@@ -14,6 +14,7 @@ Choices made here, since the sample has no field for them:
 - a product's SKU is its ProductAlternateKey (the sample keeps several versions of a product under one key: the
   newest names it); its line is the sample's M, R, S or T, and C for the 15 components that have none; it has no
   Chinese name, so the English one stands in;
+- Canada's "Brunswick" is written New Brunswick (MISSPELT);
 - resellers do not report their end customers in the sample: each reseller has one, its store (STORE);
 - a line's discount is ExtendedAmount − SalesAmount, so that quantity × unit price − discount is SalesAmount
   to the cent: the lines add up to the sample's published 80,450,596.98."""
@@ -28,6 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 
 NO_LINE = "C"
+# The sample's one province name that is no subdivision's: Canada's NB is New Brunswick. Left as it is, the partner
+# import refuses the row ("Brunswick — did you mean New Brunswick?").
+MISSPELT = {("CA", "Brunswick"): "New Brunswick"}
 
 
 def _read(folder: Path, name: str) -> list[dict[str, str]]:
@@ -76,7 +80,7 @@ def convert(dataset: Path, out: Path) -> dict[str, int]:
                 reseller["ResellerName"].strip(),
                 "wholesaler" if reseller["BusinessType"] == "Warehouse" else "reseller",
                 place["CountryRegionCode"],
-                place["StateProvinceName"],
+                MISSPELT.get((place["CountryRegionCode"], place["StateProvinceName"]), place["StateProvinceName"]),
                 place["City"],
                 first_order[key].isoformat() if key in first_order else "",
                 status,

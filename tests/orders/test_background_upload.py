@@ -129,3 +129,16 @@ def test_a_channel_manager_follows_their_own_large_upload(client, login, db, wor
     login(other_manager)
     assert client.get(progress).status_code == 404  # someone else's brand upload stays out of sight
     assert "history.csv" not in client.get("/orders/upload").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("language", "reason"), [("en", "Unknown SKU NOPE."), ("zh_Hans_CN", "未知产品编码 NOPE。")])
+def test_the_worker_keeps_the_problems_in_the_uploaders_language(app, db, world, language, reason):
+    """The worker ran without a browser to ask and wrote every problem in the portal's default language, so an
+    admin reading in English found the 10,000 problems of a file in Chinese."""
+    uploader = make_user(world["partner"], role=Role.PARTNER_USER)
+    uploader.locale = language
+    upload_id = uploads.store_upload(_file(1200, bad_row=5), "big.csv", actor=uploader).id
+    db.session.commit()
+    tasks.process_upload(upload_id)
+    upload = db.session.get(SalesUpload, upload_id, populate_existing=True)
+    assert [error["reason"] for error in upload.errors] == [reason]
