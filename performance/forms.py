@@ -74,8 +74,8 @@ class TierDecisionForm(PortalForm):
 
 
 class ScoringRunForm(CreateForm):
-    first = MonthField(_l("From"), validators=[InputRequired(message=_l("Give a month as YYYY-MM."))])
-    last = MonthField(_l("To"), validators=[InputRequired(message=_l("Give a month as YYYY-MM."))])
+    first = MonthField(_l("From (month)"), validators=[InputRequired(message=_l("Give a month as YYYY-MM."))])
+    last = MonthField(_l("To (month)"), validators=[InputRequired(message=_l("Give a month as YYYY-MM."))])
 
 
 class EvaluationFilterForm(PortalForm):
@@ -135,8 +135,8 @@ class AnalysisForm(PortalForm):
     rows = SelectField(_l("Rows"), default="region", choices=options(DIMENSIONS.items()))
     columns = SelectField(_l("Columns"), default="", choices=options([("", _l("None"))]) + options(DIMENSIONS.items()))
     grain = SelectField(_l("Periods by"), default="year", choices=options(GRAINS.items()))
-    first = MonthField(_l("From"), validators=[Optional()])
-    last = MonthField(_l("To"), validators=[Optional()])
+    first = MonthField(_l("From (month)"), validators=[Optional()])
+    last = MonthField(_l("To (month)"), validators=[Optional()])
     measure = SelectField(_l("Figure"), default="net_sales", choices=options(MEASURES.items()))
     sort = SelectField(
         _l("Sort by"),

@@ -164,3 +164,12 @@ def test_who_reads_the_analysis_and_of_whom(sales, client, login):
     assert "Unknown partner code P-C." in other.text
     login(make_user(sales["a"], role=Role.PARTNER_USER))
     assert client.get("/performance/analysis").status_code == 403
+
+
+def test_the_chinese_page_names_its_months_as_months(sales, client, login):
+    """ "To" was translated as 收件人 (a mail's recipient): the month fields have labels of their own."""
+    admin = make_user(role=Role.ADMIN)
+    admin.locale = "zh_Hans_CN"
+    login(admin)
+    page = client.get("/performance/analysis?rows=region")
+    assert "起始月份" in page.text and "结束月份" in page.text and "收件人" not in page.text
