@@ -99,6 +99,7 @@ COVERED_SCRIPT = """
     const box = element.getBoundingClientRect();
     if (!box.width || !box.height || box.bottom <= 0 || box.top >= innerHeight || box.left < 0 ||
         box.right > innerWidth || getComputedStyle(element).visibility === "hidden") continue;
+    if (!element.checkVisibility()) continue;  // e.g. inside a closed <details>: laid out, never drawn
     const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
     if (hit && !element.contains(hit) && !hit.contains(element)) {
       covered.push((element.innerText || element.getAttribute("aria-label") || element.tagName).trim().slice(0, 40));
