@@ -1,5 +1,5 @@
 """The sales lines list for brand staff and partners: its filters (months, partner, region, product line, returns),
-the total of a whole filter, the months it offers, its pages and its exports."""
+the total of a whole filter, the months it offers, its pages and its exports; and the partner page's links to it."""
 
 from __future__ import annotations
 
@@ -168,9 +168,6 @@ def test_the_pages_hold_every_line_once_in_order_and_a_channel_manager_only_thei
     assert lines.lines_page(criteria, page=9, total=total.count).number == 2  # past the end: the last page
 
 
-# The page ------------------------------------------------------------------------------------------------------
-
-
 def _rows(html: str) -> list[str]:
     """The partner codes of the table's rows (brand staff's list)."""
     return re.findall(r'<td translate="no"><a href="/partners/\d+">([^<]+)</a>', html)
@@ -305,3 +302,34 @@ def test_the_export_follows_the_filters_and_names_the_partner_and_its_region_for
     response = client.get("/orders/lines?format=csv")
     assert response.data.decode("utf-8-sig").splitlines()[0].split(",") == lines.LINE_EXPORT_HEADERS
     assert [r["partner_code"] for r in _csv(response)] == ["P-GZ", "P-GZ"]
+
+
+def test_a_partners_page_links_to_its_scorecard_sales_and_customers(client, login, channel):
+    canton = channel["canton"]
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
+    html = client.get(f"/partners/{canton.id}").get_data(as_text=True)
+    links = re.search(r'<p class="actions" id="partner-links">(.*?)</p>', html, re.S)
+    assert links is not None
+    hrefs = re.findall(r'href="([^"]+)"', links.group(1))
+    assert hrefs == [
+        f"/performance/partners/{canton.id}/scorecard",
+        f"/orders/lines?partner={canton.id}",
+        f"/orders/customers?partner={canton.id}",
+    ]
+    for href in hrefs:
+        assert client.get(href).status_code == 200, href
+    assert _rows(client.get(hrefs[1]).get_data(as_text=True)) == ["P-GZ", "P-GZ"]
+
+
+def test_the_customers_page_keeps_one_partners_customers_for_brand_staff(client, login, channel):
+    admin = make_user(role=Role.ADMIN)
+    login(admin)
+    html = client.get(f"/orders/customers?partner={channel['bavaria'].id}").get_data(as_text=True)
+    assert "P-BY" in html and "Bayern Werkzeug GmbH" in html and "Total of 1 customer" in html
+    export = _csv(client.get(f"/orders/customers?partner={channel['bavaria'].id}&format=csv"))
+    assert len(export) == 1 and export[0]["net_amount"] == "100.00"
+    login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
+    response = client.get(f"/orders/customers?partner={channel['bavaria'].id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Unknown partner." in html and "Bayern" not in html
+    assert "No customers yet." in html
