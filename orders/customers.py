@@ -51,8 +51,10 @@ class CustomerRow:
 CUSTOMERS_PER_PAGE = 50
 
 
-def _customers_query(text: str):
+def _customers_query(text: str, partner_id: int | None):
     query = select(Customer).order_by(Customer.partner_id, Customer.code)
+    if partner_id is not None:  # one partner's customers, as its page links to them
+        query = query.where(Customer.partner_id == partner_id)
     if text.strip():
         pattern = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(Customer.code).like(pattern), func.lower(Customer.name).like(pattern)))
@@ -76,19 +78,20 @@ def _with_totals(customers: list[Customer]) -> list[CustomerRow]:
     return [CustomerRow(c, *(totals.get(c.id) or (0, None))) for c in customers]
 
 
-def list_customers(text: str = "") -> list[CustomerRow]:
-    """Every customer in scope (exports), by partner and code, with its lines and net sales."""
-    return _with_totals(list(db.session.scalars(_customers_query(text))))
+def list_customers(text: str = "", *, partner_id: int | None = None) -> list[CustomerRow]:
+    """Every customer in scope (exports), by partner and code, with its lines and net sales; `text` matches the
+    customer's code or name, `partner_id` keeps one partner's."""
+    return _with_totals(list(db.session.scalars(_customers_query(text, partner_id))))
 
 
-def customers_page(text: str = "", *, page: int) -> Page[CustomerRow]:
-    found = paginate(_customers_query(text), page=page, per_page=CUSTOMERS_PER_PAGE)
+def customers_page(text: str = "", *, partner_id: int | None = None, page: int) -> Page[CustomerRow]:
+    found = paginate(_customers_query(text, partner_id), page=page, per_page=CUSTOMERS_PER_PAGE)
     return Page(_with_totals(found.items), found.number, found.per_page, found.total)
 
 
-def customers_total(text: str = "") -> Total:
+def customers_total(text: str = "", *, partner_id: int | None = None) -> Total:
     """Every customer the list finds (all pages) and the exact total of their net sales, from the roll-up."""
-    chosen = _customers_query(text).order_by(None)
+    chosen = _customers_query(text, partner_id).order_by(None)
     count = db.session.scalar(chosen.with_only_columns(func.count(Customer.id))) or 0
     amount = db.session.scalar(
         select(exact_sum(CustomerMonthlySales.net_amount)).where(

@@ -1,4 +1,4 @@
-"""Input shapes for the catalog, sales reports, customers and tokens."""
+"""Input shapes for the catalog, sales reports and their filters, customers and tokens."""
 
 from __future__ import annotations
 
@@ -57,3 +57,18 @@ class DealForm(CreateForm):
 class DealDecisionForm(PortalForm):
     note = TextAreaField(_l("Reason"), validators=[max_length(500)])
     order_no = StringField(_l("Order number of the win"), validators=[max_length(64)])
+
+
+class LineFilterForm(PortalForm):
+    """The sales lines' filters, read from the address. The view fills the months, regions and product lines and
+    says beside each field what it does not know."""
+
+    class Meta:
+        csrf = False
+
+    first = SelectField(_l("From month"), default="", validate_choice=False)
+    last = SelectField(_l("To month"), default="", validate_choice=False)
+    q = StringField(_l("Partner code or name"), validators=[max_length(100)])
+    region = SelectField(_l("Region"), default="", validate_choice=False)
+    product_line = SelectField(_l("Product line"), default="", validate_choice=False)
+    returns = BooleanField(_l("Returns only"))

@@ -1,113 +1,27 @@
-"""Reading reported sales: lines by period, submissions and their revert, exports, money as people read it."""
+"""Reading reported sales: submissions and their revert, the exports of customers, submissions and deals (the lines
+themselves: orders/lines.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, case, delete, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import CursorResult, Select, case, delete, func, select
 
 from orders import rollup
 from orders.customers import CustomerRow, mask
 from orders.models import DealRegistration, SalesLine, Submission, SubmissionStatus
-from partners.identity import normalise_company_name
-from partners.models import Partner, Region
-from partners.services import partner_codes
 from portal import audit
 from portal.auth.models import User
 from portal.database import exact_sum, utcnow
 from portal.exports import amount_cells
 from portal.extensions import db
 from portal.money import Total, query_total
-from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation
 
 LINES_PER_PAGE = 100
-
-
-@dataclass(frozen=True)
-class LineCriteria:
-    """Which lines a list shows: a month or a range of months, one partner (by id, from a drill-down, or by code
-    or name as brand staff type it), a region, only returns."""
-
-    period: date | None = None
-    first: date | None = None
-    last: date | None = None
-    partner_id: int | None = None
-    partner_text: str = ""
-    region: Region | None = None
-    returns_only: bool = False
-
-    @property
-    def is_drill_down(self) -> bool:
-        return bool(self.partner_id or self.first or self.last or self.returns_only)
-
-
-def _line_filters(criteria: LineCriteria) -> list[ColumnExpressionArgument[bool]]:
-    period, first, last = criteria.period, criteria.first, criteria.last
-    conditions: list[ColumnExpressionArgument[bool]] = []
-    if period is not None:
-        conditions.append(SalesLine.period == period)
-    if first is not None:
-        conditions.append(SalesLine.period >= first)
-    if last is not None:
-        conditions.append(SalesLine.period <= last)
-    if criteria.partner_id is not None:
-        conditions.append(SalesLine.partner_id == criteria.partner_id)
-    text = criteria.partner_text.strip()
-    if text:
-        key = f"%{normalise_company_name(text)}%"
-        conditions.append(
-            SalesLine.partner_id.in_(
-                select(Partner.id).where(or_(func.upper(Partner.code) == text.upper(), Partner.name_key.like(key)))
-            )
-        )
-    if criteria.region is not None:
-        conditions.append(
-            SalesLine.partner_id.in_(
-                select(Partner.id)
-                .join(Region, Region.id == Partner.region_id)
-                .where(Region.path.startswith(criteria.region.path))
-            )
-        )
-    if criteria.returns_only:
-        conditions.append(SalesLine.is_return)
-    return conditions
-
-
-def _lines_query(criteria: LineCriteria):
-    return (
-        select(SalesLine)
-        .where(*_line_filters(criteria))
-        .options(joinedload(SalesLine.customer), joinedload(SalesLine.product))  # each line names both
-        .order_by(SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_no, SalesLine.id)
-    )
-
-
-def list_lines(criteria: LineCriteria) -> list[SalesLine]:
-    """Every line in scope that the criteria pick, newest first (exports): the lines behind a figure."""
-    return list(db.session.scalars(_lines_query(criteria)))
-
-
-def lines_page(criteria: LineCriteria, *, page: int, total: int) -> Page[SalesLine]:
-    """One page of list_lines; `total` from summarise_lines, which counts them anyway."""
-    return paginate(_lines_query(criteria), page=page, per_page=LINES_PER_PAGE, total=total)
-
-
-def summarise_lines(criteria: LineCriteria) -> Total:
-    """How many lines list_lines finds, and their exact net total."""
-    count, total = db.session.execute(
-        select(func.count(), exact_sum(SalesLine.net_amount)).where(*_line_filters(criteria))
-    ).one()
-    return Total(count, total or Decimal(0))
-
-
-def reported_months() -> list[date]:
-    return list(db.session.scalars(select(SalesLine.period).distinct().order_by(SalesLine.period.desc()).limit(36)))
 
 
 def submissions_query() -> Select[Submission]:
@@ -178,47 +92,6 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
     )
     db.session.flush()
     return removed
-
-
-# Each amount twice: `net_amount` rounded half up to cents, `net_amount_exact` as stored (README, "Exports").
-LINE_EXPORT_HEADERS = [
-    "partner_code",
-    "order_no",
-    "line_no",
-    "order_date",
-    "customer_code",
-    "customer_name",
-    "sku",
-    "quantity",
-    "unit_price",
-    "discount",
-    "net_amount",
-    "net_amount_exact",
-    "is_return",
-    "submission",
-]
-
-
-def line_export_rows(lines: list[SalesLine]) -> list[list[object]]:
-    codes = partner_codes()
-    return [
-        [
-            codes.get(line.partner_id),
-            line.order_no,
-            line.line_no,
-            line.order_date.isoformat(),
-            line.customer.code,
-            line.customer.name,
-            line.product.sku,
-            line.quantity,
-            line.unit_price,
-            line.discount,
-            *amount_cells(line.net_amount),
-            "1" if line.is_return else "0",
-            line.submission_id,
-        ]
-        for line in lines
-    ]
 
 
 CUSTOMER_EXPORT_HEADERS = [

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from partners.identity import normalise_company_name
@@ -18,6 +18,7 @@ from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.auth.services import end_sessions
 from portal.calendar import local_today
+from portal.database import among
 from portal.extensions import db
 from portal.paging import Page, paginate
 from portal.security import PermissionDenied, Role, RuleViolation, sees_many_partners
@@ -180,9 +181,7 @@ def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int =
     company suffixes ignored)."""
     query = select(Partner)
     if criteria.text.strip():
-        pattern = f"%{criteria.text.strip().lower()}%"
-        key = f"%{normalise_company_name(criteria.text)}%"
-        query = query.where(or_(func.lower(Partner.code).like(pattern), Partner.name_key.like(key)))
+        query = query.where(_code_or_name_holds(criteria.text))
     for column, value in (
         (Partner.partner_type, criteria.partner_type),
         (Partner.tier, criteria.tier),
@@ -195,6 +194,47 @@ def list_partners(*, criteria: PartnerCriteria = PartnerCriteria(), limit: int =
     return paginate(
         query.order_by(SORTS.get(criteria.sort, Partner.code), Partner.id), page=criteria.page, per_page=limit
     )
+
+
+def _code_or_name_holds(text: str) -> ColumnElement[bool]:
+    """The partner's code holds `text` (in any case), or its name does (spaces and company suffixes ignored)."""
+    pattern = f"%{text.strip().lower()}%"
+    key = f"%{normalise_company_name(text)}%"
+    return or_(func.lower(Partner.code).like(pattern), Partner.name_key.like(key))
+
+
+def partners_named(text: str) -> Select[int]:
+    """The ids of the partners in scope that `text` names, for a list filtered by partner: the one partner whose
+    code it is (in any case), or, when it is nobody's code, every partner whose code or name holds it."""
+    exact = select(Partner.id).where(Partner.code == text.strip().upper())
+    if db.session.scalar(exact.limit(1)) is not None:
+        return exact
+    return select(Partner.id).where(_code_or_name_holds(text))
+
+
+def names_a_partner(text: str) -> bool:
+    """Some partner in scope goes by `text` (partners_named): a channel manager's filter for a partner outside
+    their regions names nobody."""
+    return db.session.scalar(partners_named(text).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class PartnerLabel:
+    """What a list of many partners' rows shows of each row's partner."""
+
+    code: str
+    name: str
+    region: str  # the full name, country › province › city
+
+
+def partner_labels(ids: Collection[int]) -> dict[int, PartnerLabel]:
+    """Code, legal name and region of each partner asked for that the actor may see, by id: a query for the
+    partners and one for each level of regions above them, however many partners."""
+    regions = selectinload(Partner.region).selectinload(Region.parent, recursion_depth=-1)  # for full_name
+    partners = db.session.scalars(select(Partner).where(among(Partner.id, ids)).options(regions))
+    return {
+        partner.id: PartnerLabel(partner.code, partner.legal_name, partner.region.full_name) for partner in partners
+    }
 
 
 def regions_with_partners() -> list[Region]:

@@ -20,6 +20,7 @@ from orders.views import (  # noqa: E402,F401  (each module adds its routes to b
     customers,
     deals,
     filters,
+    lines,
     reporting,
     reporting_periods,
     submissions,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import flash, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,10 +12,12 @@ from orders import customers, services
 from orders.forms import CustomerForm, ErasureForm
 from orders.models import Customer
 from orders.views import bp
+from partners.services import partner_labels
 from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
-from portal.paging import page_number
+from portal.money import Total
+from portal.paging import Page, page_number
 from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
 
 # What other domains offer on a customer's page, as (endpoint, label): create_app() registers them (service offers
@@ -27,26 +31,40 @@ def register_customer_links(links: list[tuple[str, object]]) -> None:
 
 @bp.get("/customers")
 def customer_list():
+    """The customers in scope; `q` matches a customer's code or name, `partner` (an id: a partner's page links
+    here) keeps one partner's customers. A partner the reader may not see is said so, with no customers."""
     text = request.args.get("q", "")
-    if export := requested_export():
+    asked = request.args.get("partner", "").strip()
+    partner_id = int(asked) if asked.isdigit() else None
+    partner = partner_labels([partner_id]).get(partner_id) if partner_id else None
+    unknown = bool(asked) and partner is None  # a partner the reader may not see, or no partner at all
+    if (export := requested_export()) and not unknown:
         return table_response(
             export,
             "customers",
             services.CUSTOMER_EXPORT_HEADERS,
-            services.customer_export_rows(customers.list_customers(text)),
+            services.customer_export_rows(customers.list_customers(text, partner_id=partner_id)),
             total_row=True,
         )
-    page = customers.customers_page(text, page=page_number(request.args.get("page")))
-    shared = customers.shared_customers() if current_user.role in BRAND_ROLES else []
+    if unknown:
+        page: Page[customers.CustomerRow] = Page([], 1, customers.CUSTOMERS_PER_PAGE, 0)
+        total = Total(0, Decimal(0))
+    else:
+        page = customers.customers_page(text, partner_id=partner_id, page=page_number(request.args.get("page")))
+        total = customers.customers_total(text, partner_id=partner_id)
+    shared = customers.shared_customers() if current_user.role in BRAND_ROLES and not asked else []
     return render(
         "orders/customers.html",
         fragment="customer_table",
         rows=page.items,
         page=page,
-        total=customers.customers_total(text),
+        total=total,
         q=text,
+        partner_asked=asked,
+        partner=partner,
         shared=shared,
         mask=customers.mask,
+        status=422 if unknown else 200,
     )
 
 

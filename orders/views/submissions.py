@@ -1,4 +1,4 @@
-"""Submissions and the sales lines they hold."""
+"""Submissions and the sales lines they hold (every line in scope: orders/views/lines.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from orders import periods, services
 from orders.models import Submission
 from orders.views import PER_PAGE, bp
 from orders.views.filters import partner_code
-from partners.services import regions_with_partners
-from portal.calendar import parse_month
 from portal.exports import requested_export, table_response
 from portal.extensions import db
 from portal.htmx import redirect_after_post, render
 from portal.paging import page_number, paginate
-from portal.security import PARTNER_ROLES, Role, RuleViolation, require_role, sees_many_partners
+from portal.security import PARTNER_ROLES, Role, RuleViolation, require_role
 
 
 @bp.get("/submissions")
@@ -68,40 +66,3 @@ def revert_submission(submission_id: int):
         db.session.commit()
         flash(_("Submission reverted: %(count)d lines removed.", count=removed), "success")
     return redirect_after_post(url_for("orders.submission", submission_id=row.id))
-
-
-@bp.get("/lines")
-def lines():
-    """Every line in scope, a page at a time, with their count and exact total; brand staff filter by partner
-    and region. Drill-downs from a scorecard name the partner and the months."""
-    is_brand = sees_many_partners(current_user)
-    regions = regions_with_partners() if is_brand else []
-    region_code = request.args.get("region", "") if is_brand else ""
-    criteria = services.LineCriteria(
-        period=parse_month(request.args.get("period", "")),
-        first=parse_month(request.args.get("first", "")),
-        last=parse_month(request.args.get("last", "")),
-        partner_id=request.args.get("partner", type=int),
-        partner_text=request.args.get("q", "")[:100] if is_brand else "",
-        region=next((region for region in regions if region.code == region_code), None),
-        returns_only=request.args.get("returns") == "1",
-    )
-    if export := requested_export():
-        return table_response(
-            export,
-            "sales-lines",
-            services.LINE_EXPORT_HEADERS,
-            services.line_export_rows(services.list_lines(criteria)),
-        )
-    summary = services.summarise_lines(criteria)
-    page = services.lines_page(criteria, page=page_number(request.args.get("page")), total=summary.count)
-    return render(
-        "orders/lines.html",
-        page=page,
-        lines=page.items,
-        criteria=criteria,
-        months=services.reported_months(),
-        regions=regions,
-        total=summary,
-        show_partner=is_brand,
-    )

@@ -109,6 +109,16 @@ def invite(partner_id: int):
     )
 
 
+@bp.get("/lookup")
+@require_role(Role.CHANNEL_MANAGER, Role.ADMIN)
+def partner_lookup():
+    """Partner look-up as you type: options (code, with the name) for a partner filter's datalist, from the
+    partners the reader may see."""
+    text = request.args.get("q", "")[:100]
+    found = services.list_partners(criteria=services.PartnerCriteria(text=text), limit=20) if text.strip() else None
+    return render("partners/_partner_options.html", partners=found.items if found else [])
+
+
 @bp.get("/regions/picker")
 @public
 def region_picker():

@@ -61,9 +61,9 @@ def test_customer_rfm_from_the_customer_roll_up(db, every_partner):
 
 
 def partner_lines(partner):
-    from orders.services import LineCriteria, list_lines
+    from orders.lines import LineCriteria, iter_lines
 
-    return list_lines(LineCriteria(partner_id=partner.id))
+    return list(iter_lines(LineCriteria(partner_id=partner.id)))
 
 
 def test_a_partner_sees_the_rfm_of_its_own_customers_only(db, as_user):
