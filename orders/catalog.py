@@ -98,7 +98,13 @@ def active_product(sku: str) -> Product | None:
     """The product a sales line names, as intake finds it (SKU without regard to case)."""
     if not sku.strip():
         return None
-    return db.session.scalar(select(Product).where(func.upper(Product.sku) == sku.strip().upper(), Product.is_active))
+    product = product_by_sku(sku)
+    return product if product is not None and product.is_active else None
+
+
+def product_by_sku(sku: str) -> Product | None:
+    """Any product, sold or no longer, by its SKU without regard to case (lists filter by it)."""
+    return db.session.scalar(select(Product).where(func.upper(Product.sku) == sku.strip().upper()))
 
 
 def is_far_from_list_price(product: Product, price: Decimal) -> bool:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
+from partners.forms import partner_type_filter, tier_filter
 from portal.forms import AmountField, CreateForm, PortalForm, max_length, required
 
 
@@ -70,5 +71,9 @@ class LineFilterForm(PortalForm):
     last = SelectField(_l("To month"), default="", validate_choice=False)
     q = StringField(_l("Partner code or name"), validators=[max_length(100)])
     region = SelectField(_l("Region"), default="", validate_choice=False)
+    region_only = BooleanField(_l("Based in the region itself, not below it"))
+    partner_type = partner_type_filter()
+    tier = tier_filter()
     product_line = SelectField(_l("Product line"), default="", validate_choice=False)
+    sku = StringField(_l("SKU"), validators=[max_length(64)])
     returns = BooleanField(_l("Returns only"))

@@ -4,17 +4,17 @@ have lines, and the export of every line a filter picks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Select, func, select
+from sqlalchemy import ColumnExpressionArgument, Select, false, func, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
-from orders.models import MonthlySales, Product, SalesLine
+from orders.models import LineMonthlySales, MonthlySales, Product, ProductMonthlySales, SalesLine
 from orders.services import LINES_PER_PAGE
-from partners.models import Partner, ProductLine, Region
+from partners.models import Partner, PartnerTier, PartnerType, ProductLine, Region
 from partners.services import partner_codes, partner_labels, partners_named
 from portal.calendar import add_months
 from portal.database import exact_sum
@@ -30,24 +30,24 @@ NEWEST_FIRST = (SalesLine.order_date.desc(), SalesLine.order_no, SalesLine.line_
 @dataclass(frozen=True)
 class LineCriteria:
     """Which lines a list shows: a range of months (either end open), one partner (by id, from a link, or by code
-    or name as brand staff type it), the partners based in a region, a product line, only returns."""
+    or name as brand staff type it), the partners based in a region (or in the region itself, not below it), of a
+    type or tier, a product line, a product, only returns. The sales analysis drills its figures down to these."""
 
     first: date | None = None
     last: date | None = None
     partner_id: int | None = None
     partner_text: str = ""
     region: Region | None = None
+    region_only: bool = False
+    partner_type: PartnerType | None = None
+    tier: PartnerTier | None = None
     product_line: ProductLine | None = None
+    product: Product | None = None
     returns_only: bool = False
 
     @property
     def is_filtered(self) -> bool:
         return self != LineCriteria()
-
-    @property
-    def needs_lines(self) -> bool:
-        """A filter finer than a partner's month, so that the monthly roll-up cannot count for it."""
-        return self.product_line is not None or self.returns_only
 
 
 def _partner_conditions(
@@ -60,13 +60,18 @@ def _partner_conditions(
         conditions.append(partner_id == criteria.partner_id)
     if criteria.partner_text.strip():
         conditions.append(partner_id.in_(partners_named(criteria.partner_text)))
-    if criteria.region is not None:
-        based_within = (
-            select(Partner.id)
-            .join(Region, Region.id == Partner.region_id)
-            .where(Region.path.startswith(criteria.region.path))
-        )
-        conditions.append(partner_id.in_(based_within))
+    partners: list[ColumnExpressionArgument[bool]] = []
+    if criteria.region is not None and criteria.region_only:
+        partners.append(Partner.region_id == criteria.region.id)
+    elif criteria.region is not None:
+        based_within = select(Region.id).where(Region.path.startswith(criteria.region.path))
+        partners.append(Partner.region_id.in_(based_within))
+    if criteria.partner_type is not None:
+        partners.append(Partner.partner_type == criteria.partner_type)
+    if criteria.tier is not None:
+        partners.append(Partner.tier == criteria.tier)
+    if partners:
+        conditions.append(partner_id.in_(select(Partner.id).where(*partners)))
     return conditions
 
 
@@ -84,18 +89,34 @@ def _line_conditions(criteria: LineCriteria) -> list[ColumnExpressionArgument[bo
             Product.id == SalesLine.product_id, Product.product_line_id == criteria.product_line.id
         )
         conditions.append(of_the_line.exists())
+    if criteria.product is not None:
+        conditions.append(SalesLine.product_id == criteria.product.id)
     if criteria.returns_only:
         conditions.append(SalesLine.is_return)
     return conditions
 
 
-def _rollup_conditions(criteria: LineCriteria) -> list[ColumnExpressionArgument[bool]]:
-    conditions = _partner_conditions(MonthlySales.partner_id, criteria)
+def _rollup_for(criteria: LineCriteria):
+    """The coarsest roll-up that still tells the criteria's lines apart (every roll-up is written with the lines and
+    always equals them, orders/rollup.py), with its conditions; None when only the lines do (returns only)."""
+    if criteria.returns_only:
+        return None, []
+    conditions: list[ColumnExpressionArgument[bool]]
+    if criteria.product is not None:
+        model: Any = ProductMonthlySales
+        conditions = [ProductMonthlySales.product_id == criteria.product.id]
+        if criteria.product_line is not None and criteria.product.product_line_id != criteria.product_line.id:
+            conditions.append(false())  # a product of another line: nothing
+    elif criteria.product_line is not None:
+        model, conditions = LineMonthlySales, [LineMonthlySales.product_line_id == criteria.product_line.id]
+    else:
+        model, conditions = MonthlySales, []
+    conditions += _partner_conditions(model.partner_id, criteria)
     if criteria.first is not None:
-        conditions.append(MonthlySales.period >= criteria.first)
+        conditions.append(model.period >= criteria.first)
     if criteria.last is not None:
-        conditions.append(MonthlySales.period <= criteria.last)
-    return conditions
+        conditions.append(model.period <= criteria.last)
+    return model, conditions
 
 
 def _lines_query(criteria: LineCriteria) -> Select[SalesLine]:
@@ -108,15 +129,13 @@ def _lines_query(criteria: LineCriteria) -> Select[SalesLine]:
 
 
 def summarise_lines(criteria: LineCriteria) -> Total:
-    """How many lines the criteria pick (every page), and their exact net total. Months, partners and regions are
-    counted from the monthly roll-up, which is written with the lines and always equals them (orders/rollup.py):
-    a few rows per partner instead of a million lines. A product line or returns only need the lines."""
-    if criteria.needs_lines:
+    """How many lines the criteria pick (every page), and their exact net total, counted from a roll-up (a few rows
+    per partner and month instead of a million lines); returns only need the lines."""
+    model, conditions = _rollup_for(criteria)
+    if model is None:
         query = select(func.count(SalesLine.id), exact_sum(SalesLine.net_amount)).where(*_line_conditions(criteria))
     else:
-        query = select(func.sum(MonthlySales.line_count), exact_sum(MonthlySales.net_amount)).where(
-            *_rollup_conditions(criteria)
-        )
+        query = select(func.sum(model.line_count), exact_sum(model.net_amount)).where(*conditions)
     count, amount = db.session.execute(query).one()
     return Total(int(count or 0), amount or Decimal(0))
 
@@ -172,9 +191,8 @@ BRAND_LINE_EXPORT_HEADERS = ["partner_code", "partner_name", "partner_region", *
 def line_export(criteria: LineCriteria, *, for_brand: bool) -> tuple[list[str], Iterator[list[Any]]]:
     """The headers and the rows of the export of every line the criteria pick."""
     if for_brand:
-        partner_ids = db.session.scalars(
-            select(MonthlySales.partner_id).where(*_rollup_conditions(criteria)).distinct()
-        ).all()
+        model, conditions = _rollup_for(replace(criteria, returns_only=False))
+        partner_ids = db.session.scalars(select(model.partner_id).where(*conditions).distinct()).all()
         labels = partner_labels(partner_ids)
 
         def partner_cells(line: SalesLine) -> list[object]:

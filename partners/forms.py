@@ -12,7 +12,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in 3.3; the stubs are 3.2's
 from wtforms.validators import Email, InputRequired
 
 from partners.models import (
@@ -23,11 +22,20 @@ from partners.models import (
     PartnerTier,
     PartnerType,
 )
-from portal.forms import CreateForm, PortalForm, max_length, options, required
+from portal.forms import CreateForm, PortalForm, enum_options, max_length, options, required
 
 
-def _choices(labels) -> list[SelectChoice]:
-    return options((member.value, label) for member, label in labels.items())
+def partner_type_filter() -> SelectField:
+    """A list's filter by partner type: every type, or one."""
+    return SelectField(
+        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + enum_options(PARTNER_TYPE_LABELS)
+    )
+
+
+def tier_filter() -> SelectField:
+    return SelectField(
+        _l("Tier"), default="", choices=options([("", _l("All tiers"))]) + enum_options(PARTNER_TIER_LABELS)
+    )
 
 
 class RegionPickerForm(PortalForm):
@@ -43,13 +51,13 @@ class RegionPickerForm(PortalForm):
 class PartnerForm(CreateForm, RegionPickerForm):
     code = StringField(_l("Partner code"), validators=[required(), max_length(32)])
     legal_name = StringField(_l("Legal name"), validators=[required(), max_length(200)])
-    partner_type = SelectField(_l("Partner type"), choices=_choices(PARTNER_TYPE_LABELS), validators=[required()])
-    tier = SelectField(_l("Tier"), choices=_choices(PARTNER_TIER_LABELS), validators=[required()])
+    partner_type = SelectField(_l("Partner type"), choices=enum_options(PARTNER_TYPE_LABELS), validators=[required()])
+    tier = SelectField(_l("Tier"), choices=enum_options(PARTNER_TIER_LABELS), validators=[required()])
 
 
 class PartnerStandingForm(PortalForm):
-    status = SelectField(_l("Status"), choices=_choices(PARTNER_STATUS_LABELS), validators=[required()])
-    tier = SelectField(_l("Tier"), choices=_choices(PARTNER_TIER_LABELS), validators=[required()])
+    status = SelectField(_l("Status"), choices=enum_options(PARTNER_STATUS_LABELS), validators=[required()])
+    tier = SelectField(_l("Tier"), choices=enum_options(PARTNER_TIER_LABELS), validators=[required()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(500)])
 
 
@@ -58,12 +66,10 @@ class PartnerFilterForm(PortalForm):
         csrf = False
 
     q = StringField(_l("Search by name or code"), validators=[max_length(100)])
-    partner_type = SelectField(
-        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + _choices(PARTNER_TYPE_LABELS)
-    )
-    tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _choices(PARTNER_TIER_LABELS))
+    partner_type = partner_type_filter()
+    tier = tier_filter()
     status = SelectField(
-        _l("Status"), default="", choices=options([("", _l("All statuses"))]) + _choices(PARTNER_STATUS_LABELS)
+        _l("Status"), default="", choices=options([("", _l("All statuses"))]) + enum_options(PARTNER_STATUS_LABELS)
     )
     region = SelectField(_l("Region"), default="")  # the view lists the regions that hold partners
     sort = SelectField(
@@ -107,7 +113,7 @@ class ApplicationRegionsForm(RegionPickerForm):
 
 class PartnerApplicationForm(CreateForm, ApplicationRegionsForm):
     legal_name = StringField(_l("Legal name"), validators=[required(), max_length(200)])
-    partner_type = SelectField(_l("Partner type"), choices=_choices(PARTNER_TYPE_LABELS), validators=[required()])
+    partner_type = SelectField(_l("Partner type"), choices=enum_options(PARTNER_TYPE_LABELS), validators=[required()])
     registration_number = StringField(_l("Registration number"), validators=[max_length(64)])
     product_lines = SelectMultipleField(_l("Product lines of interest"), coerce=int, validate_choice=True)
     contact_name = StringField(_l("Contact name"), validators=[required(), max_length(120)])

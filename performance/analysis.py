@@ -320,13 +320,13 @@ class _Members:
             for key in keys:
                 span = _bucket_months(key, grain)
                 first, last = max(span.first, months.first), min(span.last, months.last)
-                members[key] = Member(key, _bucket_label(key, grain), {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"})
+                members[key] = Member(key, _bucket_label(key, grain), {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"})
             return members
         if dimension == "partner":
             partners = db.session.scalars(select(Partner).where(Partner.id.in_(keys)))
-            return {p.id: Member(p.id, f"{p.code} {p.legal_name}", {"partner": p.code}) for p in partners}
+            return {p.id: Member(p.id, f"{p.code} {p.legal_name}", {"q": p.code}) for p in partners}
         if dimension == "partner_type":
-            return {k: Member(k.value, str(PARTNER_TYPE_LABELS[k]), {"type": k.value}) for k in keys}
+            return {k: Member(k.value, str(PARTNER_TYPE_LABELS[k]), {"partner_type": k.value}) for k in keys}
         if dimension == "tier":
             return {k: Member(k.value, str(PARTNER_TIER_LABELS[k]), {"tier": k.value}) for k in keys}
         if dimension == "product_line":
@@ -355,7 +355,7 @@ class _Members:
         for region_id, code in code_of.items():
             if code is None and parent is not None:
                 label = str(_l("%(region)s itself", region=parent.name))
-                members[region_id] = Member(f"{parent.code}:itself", label, {"region": parent.code, "region_only": "1"})
+                members[region_id] = Member(f"{parent.code}:itself", label, {"region": parent.code, "region_only": "y"})
             elif code is not None:
                 region = regions[code]
                 below = region.code if region.level is not RegionLevel.CITY else None

@@ -15,15 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from partners.forms import RegionPickerForm
-from partners.models import PARTNER_TIER_LABELS, PARTNER_TYPE_LABELS
+from partners.forms import RegionPickerForm, partner_type_filter, tier_filter
+from partners.models import PARTNER_TIER_LABELS
 from performance.analysis import DIMENSIONS, GRAINS, MAX_TOP, MEASURES
 from performance.kpis import SCORED_KPIS
-from portal.forms import AmountField, CreateForm, PortalForm, max_length, options, required
-
-
-def _labels(labels) -> list:
-    return options((member.value, label) for member, label in labels.items())
+from portal.forms import AmountField, CreateForm, PortalForm, enum_options, max_length, options, required
 
 
 class TargetForm(CreateForm):
@@ -68,7 +64,7 @@ for _name in SCORED_KPIS:
 
 
 class TierDecisionForm(PortalForm):
-    tier = SelectField(_l("Tier"), choices=_labels(PARTNER_TIER_LABELS))
+    tier = SelectField(_l("Tier"), choices=enum_options(PARTNER_TIER_LABELS))
     reason = StringField(_l("Reason"), validators=[max_length(300)])
     version = HiddenField()
 
@@ -83,10 +79,8 @@ class EvaluationFilterForm(PortalForm):
         csrf = False
 
     period = SelectField(_l("Month"))  # the view lists the months that have scorecards
-    partner_type = SelectField(
-        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + _labels(PARTNER_TYPE_LABELS)
-    )
-    tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _labels(PARTNER_TIER_LABELS))
+    partner_type = partner_type_filter()
+    tier = tier_filter()
     region = SelectField(_l("Region"), default="")
     product_line = SelectField(_l("Product line"), default="")
     sort = SelectField(
@@ -152,9 +146,7 @@ class AnalysisForm(PortalForm):
     top = IntegerField(_l("Top"), default=20, validators=[Optional(), NumberRange(min=1, max=MAX_TOP)])
     chart = SelectField(_l("Chart"), default="bar", choices=options([("bar", _l("Bars")), ("line", _l("Lines"))]))
     partner = StringField(_l("Partner code"), validators=[Optional(), max_length(32)])
-    partner_type = SelectField(
-        _l("Partner type"), default="", choices=options([("", _l("All types"))]) + _labels(PARTNER_TYPE_LABELS)
-    )
-    tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _labels(PARTNER_TIER_LABELS))
+    partner_type = partner_type_filter()
+    tier = tier_filter()
     product_line = SelectField(_l("Product line"), default="")
     region = HiddenField()  # the region drilled into, by code

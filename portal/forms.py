@@ -106,6 +106,11 @@ def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def enum_options(labels: Mapping[Any, object]) -> list[SelectChoice]:
+    """An enum's labels ({member: label}, portal.database.enum_labels) as options, by the members' values."""
+    return options((member.value, label) for member, label in labels.items())
+
+
 class FormSubmission(Base):
     """The key of each form that created something, so that the same form sent twice creates it once."""
 

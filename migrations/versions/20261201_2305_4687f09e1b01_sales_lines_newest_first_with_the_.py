@@ -2,7 +2,7 @@
 from this index alone
 
 Revision ID: 4687f09e1b01
-Revises: 825f912c28f3
+Revises: e5abbfc47981
 Create Date: 2026-12-01 23:05:22.891121
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "4687f09e1b01"
-down_revision = "825f912c28f3"
+down_revision = "e5abbfc47981"
 branch_labels = None
 depends_on = None
 

@@ -10,9 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from orders import lines as sales_lines
+from orders.catalog import product_by_sku
 from orders.forms import LineFilterForm
 from orders.services import LINES_PER_PAGE
 from orders.views import bp
+from partners.models import PartnerTier, PartnerType
 from partners.product_lines import product_lines
 from partners.services import names_a_partner, partner_labels, regions_with_partners
 from portal.calendar import parse_month
@@ -93,13 +95,22 @@ def _line_filters(is_brand: bool) -> tuple[LineFilterForm, sales_lines.LineCrite
             add_error(filters.q, _("Unknown partner."))
         elif is_brand:
             filters.q.data = label.code
+    product = None
+    if sku := (filters.sku.data or "").strip():
+        product = product_by_sku(sku)
+        if product is None:
+            add_error(filters.sku, _("Unknown SKU %(sku)s.", sku=sku.upper()[:64]))
     criteria = sales_lines.LineCriteria(
         first=first,
         last=last,
         partner_id=partner_id,
         partner_text=text,
         region=region,
+        region_only=bool(filters.region_only.data) and region is not None,
+        partner_type=PartnerType(filters.partner_type.data) if is_brand and filters.partner_type.data else None,
+        tier=PartnerTier(filters.tier.data) if is_brand and filters.tier.data else None,
         product_line=product_line,
+        product=product,
         returns_only=bool(filters.returns.data),
     )
     return filters, criteria

@@ -94,13 +94,13 @@ def _question() -> tuple[AnalysisForm, analysis.AnalysisQuery]:
 
 def _query_filters(query: analysis.AnalysisQuery) -> dict[str, str]:
     """The filters every cell's lines share: the range, and the page's own filters."""
-    filters = {"from": query.first.strftime("%Y-%m"), "to": query.last.strftime("%Y-%m")}
+    filters = {"first": query.first.strftime("%Y-%m"), "last": query.last.strftime("%Y-%m")}
     if query.region:
         filters["region"] = query.region.code
     if query.partner:
-        filters["partner"] = query.partner.code
+        filters["q"] = query.partner.code
     if query.partner_type:
-        filters["type"] = query.partner_type.value
+        filters["partner_type"] = query.partner_type.value
     if query.tier:
         filters["tier"] = query.tier.value
     if query.product_line:
@@ -114,6 +114,14 @@ def _lines_url(query: analysis.AnalysisQuery, *members: analysis.Member | None) 
         if member is not None:
             filters.update(member.filters)
     return url_for("orders.lines", **filters)
+
+
+RETURNED = analysis.Member("returns", "", {"returns": "y"})
+
+
+def _of_measure(measure: str) -> analysis.Member | None:
+    """What a figure's lines add to its row's and column's: returns are the returned lines alone."""
+    return RETURNED if measure == "returns" else None
 
 
 def _drill_url(query: analysis.AnalysisQuery, region_code: str | None) -> str:
@@ -212,6 +220,7 @@ def analysis_page():
         measures=analysis.MEASURES,
         money_measures=analysis.MONEY_MEASURES,
         lines_url=lambda *members: _lines_url(query, *members),
+        of_measure=_of_measure,
         drill_url=lambda code: _drill_url(query, code),
         chart=_chart(result, form),
         figure_text=figure_text,

@@ -20,7 +20,7 @@ from partners.services import names_a_partner
 from portal import tenancy
 from portal.money import Total
 from portal.security import Role
-from tests.builders import make_partner, make_product, make_user
+from tests.builders import make_partner, make_product, make_product_line, make_user
 
 BRAND_RULES = ReportingRules(today=date(2026, 11, 23), open_months=3, may_report_closed_periods=True)
 
@@ -129,10 +129,13 @@ def test_the_total_of_a_filter_is_the_exact_sum_of_its_lines(channel, criteria):
     )
 
 
-def test_the_total_of_a_product_line_is_counted_from_its_lines(channel):
+def test_the_total_of_a_product_line_a_product_or_returns_is_exact(channel):
+    """Counted from the roll-up per product line or per product, or from the lines for returns only."""
     cables = LineCriteria(product_line=channel["cable"].product_line)
-    assert cables.needs_lines and not LineCriteria(region=region_by_code("CN")).needs_lines
     assert lines.summarise_lines(cables) == Total(2, Decimal("0.0150"))  # 2 × 0.005 + 1 × 0.005, exact
+    assert lines.summarise_lines(LineCriteria(product=channel["cable"])) == Total(2, Decimal("0.0150"))
+    other_line = LineCriteria(product=channel["cable"], product_line=make_product_line())
+    assert lines.summarise_lines(other_line) == Total(0, Decimal(0))
 
 
 def test_the_months_are_every_month_with_lines_in_scope(channel, as_user):

@@ -66,7 +66,7 @@ def test_drilling_into_a_country_and_a_province(sales):
     cities = _by_label(analyse(AnalysisQuery(rows="region", region=region_by_code("CN-GD"), **YEAR)))
     assert cities["CN-440300"].total.now.net_sales == Decimal("10.0099")  # A in Shenzhen
     assert cities["CN-GD:itself"].total.now.net_sales == Decimal("9.9999")  # B, based in Guangdong itself
-    assert cities["CN-GD:itself"].member.filters == {"region": "CN-GD", "region_only": "1"}
+    assert cities["CN-GD:itself"].member.filters == {"region": "CN-GD", "region_only": "y"}
     assert cities["CN-440300"].member.drill is None  # a city has no regions under it
 
 
@@ -84,7 +84,7 @@ def test_region_by_product_line_with_totals_by_row_column_and_all(sales):
 
 def test_the_top_partner_and_the_others_summed(sales):
     analysis = analyse(AnalysisQuery(rows="partner", top=1, **YEAR))
-    assert [row.member.filters for row in analysis.rows] == [{"partner": "P-C"}]
+    assert [row.member.filters for row in analysis.rows] == [{"q": "P-C"}]
     assert analysis.others.total.now.net_sales == Decimal("20.0098") and analysis.row_count == 3
 
 
@@ -96,14 +96,14 @@ def test_quarters_compare_with_the_quarter_before_and_the_same_quarter_a_year_ea
     assert first.now.net_sales == Decimal(5) and first.previous is None  # nothing in 2025 Q4
     assert first.last_year.net_sales == Decimal("20.0098")
     assert first.growth("net_sales") == (None, (Decimal(5) - Decimal("20.0098")) / Decimal("20.0098"))
-    assert rows["2025 Q1"].member.filters == {"from": "2025-01", "to": "2025-03"}
+    assert rows["2025 Q1"].member.filters == {"first": "2025-01", "last": "2025-03"}
 
 
 def test_years_as_columns_compare_each_cell_with_the_year_before(sales):
     analysis = analyse(
         AnalysisQuery(rows="partner", columns="period", grain="year", first=date(2025, 1, 1), last=date(2026, 12, 1))
     )
-    a = next(row for row in analysis.rows if row.member.filters == {"partner": "P-A"})
+    a = next(row for row in analysis.rows if row.member.filters == {"q": "P-A"})
     assert a.cells[2026].now.net_sales == Decimal(5) and a.cells[2026].previous.net_sales == Decimal("10.0099")
     assert a.total.now.net_sales == Decimal("15.0099")
 
@@ -118,12 +118,12 @@ def test_a_range_compares_with_the_range_before_and_a_year_earlier(sales):
 
 def test_filters_by_product_line_type_and_a_channel_managers_scope(sales, db):
     only_l2 = analyse(AnalysisQuery(rows="partner", product_line=sales["L2"], **YEAR))
-    assert {row.member.filters["partner"]: row.total.now.net_sales for row in only_l2.rows} == {
+    assert {row.member.filters["q"]: row.total.now.net_sales for row in only_l2.rows} == {
         "P-A": Decimal("0.0049"),
         "P-B": Decimal("9.9999"),
     }
     resellers = analyse(AnalysisQuery(rows="partner", partner_type=PartnerType.RESELLER, **YEAR))
-    assert [row.member.filters["partner"] for row in resellers.rows] == ["P-B"]
+    assert [row.member.filters["q"] for row in resellers.rows] == ["P-B"]
     manager = make_user(role=Role.CHANNEL_MANAGER, regions=("US",))
     tenancy.set_scope(db.session(), manager)  # what the login gate does for the manager's requests
     mine = analyse(AnalysisQuery(rows="region", **YEAR))
@@ -173,3 +173,30 @@ def test_the_chinese_page_names_its_months_as_months(sales, client, login):
     login(admin)
     page = client.get("/performance/analysis?rows=region")
     assert "起始月份" in page.text and "结束月份" in page.text and "收件人" not in page.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "rows=region&columns=product_line",
+        "rows=region&region=CN-GD&columns=period&grain=quarter",
+        "rows=partner_type&columns=tier",
+        "rows=product&columns=period&grain=month",
+        "rows=partner&partner_type=distributor&product_line=L1",
+        "rows=partner&columns=period&grain=year&measure=returns",
+    ],
+)
+def test_every_figure_links_to_the_lines_that_add_up_to_it(sales, client, login, question):
+    """Each money figure of the page opens the sales lines whose exact total, rounded once, is that figure."""
+    import html
+    import re
+
+    login(make_user(role=Role.ADMIN))
+    page = client.get(f"/performance/analysis?{question}&first=2025-01&last=2026-06").text
+    links = re.findall(r'<a href="(/orders/lines\?[^"]+)">(-?[0-9,]+\.[0-9]{2})</a>', page)
+    assert len(links) >= 4
+    for url, figure in links:
+        lines = client.get(html.unescape(url))
+        assert lines.status_code == 200, url
+        total = re.search(r"Net total <strong>([-0-9,.]+)</strong>", lines.text)
+        assert total and total.group(1) == figure, (url, figure, total and total.group(1))
