@@ -1,21 +1,30 @@
 """Coverage: which partner is assigned to sell in which region (and product line), exclusive or not, from when to
-when; the overlaps of exclusive assignments; a partner's status on a past day."""
+when; the overlaps of exclusive assignments; a partner's status and tier on a past day."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from partners.models import CoverageAssignment, Partner, PartnerStatus, ProductLine, Region
+from partners.models import (
+    CoverageAssignment,
+    Partner,
+    PartnerFacts,
+    PartnerStatus,
+    PartnerTier,
+    ProductLine,
+    Region,
+)
 from portal import audit
 from portal.audit import AuditEntry
 from portal.auth.models import User
-from portal.calendar import day_begins
-from portal.database import utcnow
+from portal.calendar import day_begins, local_day
+from portal.database import among, utcnow
 from portal.extensions import db
 from portal.security import PermissionDenied, Role, RuleViolation
 
@@ -205,20 +214,16 @@ def end_coverage(
     return assignment
 
 
-def assignments_on(day: date) -> list[CoverageAssignment]:
-    """Every assignment in scope that holds on `day`."""
-    return list(
-        db.session.scalars(
-            select(CoverageAssignment).where(
-                CoverageAssignment.effective_from <= day,
-                or_(CoverageAssignment.effective_to.is_(None), CoverageAssignment.effective_to > day),
-            )
-        )
-    )
+def assignments_on(day: date, partner: Partner | None = None) -> list[CoverageAssignment]:
+    """Every assignment in scope (or only the partner's) that holds on `day` (CoverageAssignment.holds_on)."""
+    query = select(CoverageAssignment).where(CoverageAssignment.holds_on(day))
+    if partner is not None:
+        query = query.where(CoverageAssignment.partner_id == partner.id)
+    return list(db.session.scalars(query.order_by(CoverageAssignment.effective_from, CoverageAssignment.id)))
 
 
 def current_assignments(partner: Partner, day: date) -> list[CoverageAssignment]:
-    return [a for a in assignments_on(day) if a.partner_id == partner.id]
+    return assignments_on(day, partner)
 
 
 def assignment_history(partner: Partner) -> list[CoverageAssignment]:
@@ -249,29 +254,81 @@ def exclusive_overlaps(day: date) -> list[Overlap]:
     ]
 
 
-def status_on(partners: Sequence[Partner], day: date) -> dict[int, PartnerStatus | None]:
-    """Each partner's status at the end of `day`, worked back from the audit log; None before it existed."""
-    statuses: dict[int, PartnerStatus | None] = {}
-    later_changes: dict[int, str] = {}
-    ids = [partner.id for partner in partners]
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.entity_type == "partners", AuditEntry.entity_id.in_(ids), AuditEntry.at >= _end_of(day))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+@dataclass(frozen=True)
+class StandingChange:
+    """One audited change of a partner's status or tier: when, from what, to what (the enums' values)."""
+
+    at: datetime
+    before: str
+    after: str
+
+
+def _changes_since(partners: Sequence[PartnerFacts], field: str, moment: datetime) -> dict[int, list[StandingChange]]:
+    """Each partner's audited changes of `field` ("status" or "tier") from `moment` on, oldest first: one query
+    however many partners. A partner's creation is no change: it holds the values it was created with from the day
+    it joined (a partner loaded with its history, from its joined_on, not from the day of the load)."""
+    changes: dict[int, list[StandingChange]] = defaultdict(list)
+    entries = db.session.execute(
+        select(AuditEntry.entity_id, AuditEntry.at, AuditEntry.changes)
+        .where(
+            AuditEntry.entity_type == "partners",
+            among(AuditEntry.entity_id, [partner.id for partner in partners]),
+            AuditEntry.at >= moment,
+            AuditEntry.action != "create",
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
     )
-    for entry in entries:
-        if "status" in entry.changes and entry.changes["status"][0]:
-            later_changes[entry.entity_id] = entry.changes["status"][0]  # the earliest change after day wins
+    for partner_id, at, fields in entries:
+        if field in fields:
+            before, after = fields[field]
+            changes[partner_id].append(StandingChange(at, before, after))
+    return changes
+
+
+def status_on(partners: Sequence[Partner], day: date) -> dict[int, PartnerStatus | None]:
+    """Each partner's status at the end of `day`, worked back from the audit log (what the first later change
+    changed from); None before it existed."""
+    statuses: dict[int, PartnerStatus | None] = {}
+    later_changes = _changes_since(partners, "status", _end_of(day))
     for partner in partners:
         if partner.joined_on > day:
             statuses[partner.id] = None
-        elif partner.id in later_changes:
-            statuses[partner.id] = PartnerStatus(later_changes[partner.id])
+        elif later := later_changes.get(partner.id):
+            statuses[partner.id] = PartnerStatus(later[0].before)
         elif partner.status_since > day:  # loaded with its history: active until it took its present status
             statuses[partner.id] = PartnerStatus.ACTIVE
         else:
             statuses[partner.id] = partner.status
     return statuses
+
+
+def tier_on(partners: Sequence[PartnerFacts], day: date) -> dict[int, PartnerTier]:
+    """Each partner's tier at the end of `day`, worked back from the audit log: the tier the first later change
+    changed from, else its present one. Before a partner joined, the tier it joined with (whether it was a
+    partner then is status_on's answer). One query: the scoring of a month asks it for every partner."""
+    later_changes = _changes_since(partners, "tier", _end_of(day))
+    return {partner.id: _tier_then(partner, later_changes.get(partner.id, [])) for partner in partners}
+
+
+def _tier_then(partner: PartnerFacts, later_changes: list[StandingChange]) -> PartnerTier:
+    return PartnerTier(later_changes[0].before) if later_changes else partner.tier
+
+
+@dataclass(frozen=True)
+class TierSpell:
+    """A tier the partner held during a period, up to the day it changed (None: it held it to the period's end)."""
+
+    tier: PartnerTier
+    until: date | None
+
+
+def tiers_during(partner: PartnerFacts, first: date, last: date) -> list[TierSpell]:
+    """The tiers the partner held from `first` to the end of `last`, oldest first (tier_on's rule): one spell when
+    its tier did not change, one more for each change in the days between."""
+    changes = _changes_since([partner], "tier", day_begins(first)).get(partner.id, [])
+    within = [change for change in changes if change.at < _end_of(last)]
+    spells = [TierSpell(PartnerTier(change.before), local_day(change.at)) for change in within]
+    return [*spells, TierSpell(_tier_then(partner, changes[len(within) :]), None)]
 
 
 def _end_of(day: date) -> datetime:

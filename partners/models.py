@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ColumnElement, Date, ForeignKey, String, Table, Text, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from partners.identity import normalise_company_name
@@ -414,5 +415,13 @@ class CoverageAssignment(PartnerOwned, Base):
 
     AUDITED = ("region_id", "product_line_id", "is_exclusive", "effective_from", "effective_to")
 
+    @hybrid_method
     def holds_on(self, day: date) -> bool:
+        """An assignment holds from its first day up to the day before effective_to (the first day it no longer
+        holds), or for good."""
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+    @holds_on.expression  # its SQL side, beside it; a name of its own, so that mypy sees no redefinition
+    @classmethod
+    def _holds_on_expression(cls, day: date) -> ColumnElement[bool]:
+        return and_(cls.effective_from <= day, or_(cls.effective_to.is_(None), cls.effective_to > day))

@@ -15,9 +15,10 @@ from sqlalchemy.orm import aliased
 
 from orders.models import CustomerMonthlySales, DealRegistration, DealStatus, MonthlySales, PeriodReport
 from orders.periods import deadline
-from partners.models import Partner, PartnerFacts
+from partners.coverage import tier_on
+from partners.models import Partner, PartnerFacts, PartnerTier, PartnerType
 from performance.models import SalesTarget
-from portal.calendar import MonthRange, add_months, month_begins, month_start
+from portal.calendar import MonthRange, add_months, local_day, month_begins, month_end, month_start
 from portal.database import among, utcnow
 from portal.extensions import db
 from service.figures import ServiceFigures, service_figures
@@ -144,6 +145,16 @@ LOWER_IS_BETTER = (
 )
 
 
+@dataclass(frozen=True)
+class _PartnerThen:
+    """A partner's facts with the tier it held at the end of a range (tier_on): what its required courses read."""
+
+    id: int
+    partner_type: PartnerType
+    tier: PartnerTier
+    joined_on: date
+
+
 def _ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return None if not whole else Decimal(part) / Decimal(whole)
 
@@ -176,9 +187,10 @@ def compute_kpis(
     partners: Sequence[PartnerFacts], months: MonthRange, *, now: datetime | None = None
 ) -> dict[int, PartnerKpis]:
     """Every KPI of every given partner (Partner objects, or rows with their id, type, tier and joined_on) over
-    `months`, in a fixed number of queries whatever the number of
-    partners (pages and scorecards call this for thousands). Sales and customers come from the monthly roll-ups
-    (per partner and per end customer), never from the lines. Runs in the caller's tenant scope."""
+    `months`, in a fixed number of queries whatever the number of partners (pages and scorecards call this for
+    thousands), each partner with the tier it held at the end of `months`. Sales and customers come from the
+    monthly roll-ups (per partner and per end customer), never from the lines. Runs in the caller's tenant
+    scope."""
     now = now or utcnow()
     ids = [partner.id for partner in partners]
     if not ids:
@@ -243,7 +255,11 @@ def compute_kpis(
     }
 
     end_of_range = min(now, month_begins(add_months(months.last, 1)))
-    training = required_completion_rates(partners, at=end_of_range)
+    # The courses required of a partner over a past range are those of the tier it held at the range's end.
+    tiers = tier_on(partners, min(month_end(months.last), local_day(now)))
+    training = required_completion_rates(
+        [_PartnerThen(p.id, p.partner_type, tiers[p.id], p.joined_on) for p in partners], at=end_of_range
+    )
     service = service_figures(ids, months)
 
     result = {}

@@ -11,25 +11,33 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from partners.models import Partner
+from partners.coverage import TierSpell, current_assignments, status_on, tiers_during
+from partners.models import CoverageAssignment, Partner, PartnerStatus
 from performance import scoring
 from performance.kpis import DISPLAY_KPIS, KPI_DEFINITIONS, KPI_LABELS, compute_kpis, monthly_figures
 from performance.models import Scorecard
 from performance.scoring import TierRecommendation
 from portal import charts
-from portal.calendar import MonthRange, add_months
+from portal.calendar import MonthRange, add_months, local_today, month_end
+from portal.i18n import pick
 from portal.security import may_open
 
 
 @dataclass(frozen=True)
 class ScorecardView:
     """KPIs over `months` (against the range just before), the score, rank and recommendation of its last
-    month, and the two 12-month charts."""
+    month, the two 12-month charts, and the partner as it was then: its tiers during the months, its status and
+    coverage on their last day (`as_of`, today for months not over yet)."""
 
     partner: Partner
     period: date
     months: MonthRange
     is_range: bool
+    as_of: date
+    tiers: list[TierSpell]
+    tier_then: str
+    status_then: PartnerStatus | None
+    coverage_then: list[CoverageAssignment]
     tiles: list[dict]
     kpi_definitions: dict
     card: Scorecard | None
@@ -66,11 +74,18 @@ def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = Fal
         for name in DISPLAY_KPIS
     ]
     median_label = _("Median of %(type)s partners", type=partner.partner_type.label)
+    as_of = min(month_end(period), local_today())
+    tiers = tiers_during(partner, months.first, as_of)
     return ScorecardView(
         partner=partner,
         period=period,
         months=months,
         is_range=months.length > 1,
+        as_of=as_of,
+        tiers=tiers,
+        tier_then=describe_tiers(tiers),
+        status_then=status_on([partner], as_of)[partner.id],
+        coverage_then=current_assignments(partner, as_of),
         tiles=tiles,
         kpi_definitions=KPI_DEFINITIONS,
         card=card,
@@ -98,6 +113,18 @@ def build_scorecard(partner: Partner, months: MonthRange, *, for_pdf: bool = Fal
             with_style=for_pdf,
         ),
     )
+
+
+def describe_tiers(spells: list[TierSpell]) -> str:
+    """ "Gold"; with changes during the months, each tier up to its change: "Silver until 2012-05-14, Gold since"."""
+    held = [
+        _("%(tier)s until %(day)s", tier=spell.tier.label, day=spell.until.isoformat())
+        for spell in spells
+        if spell.until
+    ]
+    if not held:
+        return spells[-1].tier.label
+    return pick(", ", "，").join([*held, _("%(tier)s since", tier=spells[-1].tier.label)])
 
 
 def _drill_down(partner: Partner, name: str, months: MonthRange) -> str | None:

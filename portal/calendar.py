@@ -33,8 +33,13 @@ def months_between(earlier: date, later: date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month
 
 
+def local_day(moment: datetime) -> date:
+    """The brand's day that a UTC moment falls on."""
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def local_today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return local_day(utcnow())
 
 
 def day_begins(day: date) -> datetime:
