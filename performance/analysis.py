@@ -320,7 +320,8 @@ class _Members:
             for key in keys:
                 span = _bucket_months(key, grain)
                 first, last = max(span.first, months.first), min(span.last, months.last)
-                members[key] = Member(key, _bucket_label(key, grain), {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"})
+                months_of = {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"}
+                members[key] = Member(key, _bucket_label(key, grain), months_of)
             return members
         if dimension == "partner":
             partners = db.session.scalars(select(Partner).where(Partner.id.in_(keys)))
@@ -483,7 +484,14 @@ def _breadcrumb(region: Region | None) -> list[Region]:
     return list(reversed(chain))
 
 
-def default_range(today: date) -> tuple[date, date]:
-    """The last twelve complete months."""
+def default_range(today: date, partner: Partner | None = None) -> tuple[date, date]:
+    """The twelve months up to the newest with sales in scope (of the partner, if one is asked about), and never
+    past the last complete month: history loaded years later is shown, not an empty year."""
     last = add_months(month_start(today), -1)
+    query = select(func.max(MonthlySales.period))
+    if partner is not None:
+        query = query.where(MonthlySales.partner_id == partner.id)
+    newest = db.session.scalar(query)
+    if newest is not None and newest < last:
+        last = newest
     return add_months(last, -11), last

@@ -50,7 +50,12 @@ def _question() -> tuple[AnalysisForm, analysis.AnalysisQuery]:
         [("", _("All product lines"))] + [(line.code, f"{line.code} · {line.name}") for line in lines]
     )
     form.validate()
-    first, last = analysis.default_range(local_today())
+    partner = None
+    if code := (form.partner.data or "").strip().upper():
+        partner = partner_by_code(code)  # within the reader's scope: another's partner is unknown here
+        if partner is None:
+            form.partner.errors = [*form.partner.errors, _("Unknown partner code %(code)s.", code=code)]
+    first, last = analysis.default_range(local_today(), partner)
     if form.first.data and not form.first.errors:
         first = form.first.data.replace(day=1)
     if form.last.data and not form.last.errors:
@@ -58,11 +63,6 @@ def _question() -> tuple[AnalysisForm, analysis.AnalysisQuery]:
     if last < first:
         form.last.errors = [*form.last.errors, _("The last month comes before the first.")]
         last = first
-    partner = None
-    if code := (form.partner.data or "").strip().upper():
-        partner = partner_by_code(code)  # within the reader's scope: another's partner is unknown here
-        if partner is None:
-            form.partner.errors = [*form.partner.errors, _("Unknown partner code %(code)s.", code=code)]
     region = region_by_code(form.region.data) if form.region.data else None
 
     def valid(field) -> Any:

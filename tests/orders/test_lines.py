@@ -307,7 +307,7 @@ def test_the_export_follows_the_filters_and_names_the_partner_and_its_region_for
     assert [r["partner_code"] for r in _csv(response)] == ["P-GZ", "P-GZ"]
 
 
-def test_a_partners_page_links_to_its_scorecard_sales_and_customers(client, login, channel):
+def test_a_partners_page_links_to_its_scorecard_sales_customers_and_analysis(client, login, channel):
     canton = channel["canton"]
     login(make_user(role=Role.CHANNEL_MANAGER, regions=("CN-GD",)))
     html = client.get(f"/partners/{canton.id}").get_data(as_text=True)
@@ -318,10 +318,13 @@ def test_a_partners_page_links_to_its_scorecard_sales_and_customers(client, logi
         f"/performance/partners/{canton.id}/scorecard",
         f"/orders/lines?partner={canton.id}",
         f"/orders/customers?partner={canton.id}",
+        f"/performance/analysis?partner={canton.code}&amp;rows=product_line&amp;columns=period&amp;grain=year",
     ]
-    for href in hrefs:
+    for href in (html_href.replace("&amp;", "&") for html_href in hrefs):
         assert client.get(href).status_code == 200, href
     assert _rows(client.get(hrefs[1]).get_data(as_text=True)) == ["P-GZ", "P-GZ"]
+    analysis = client.get(hrefs[3].replace("&amp;", "&")).get_data(as_text=True)
+    assert 'id="analysis-table"' in analysis and "Unknown partner" not in analysis
 
 
 def test_the_customers_page_keeps_one_partners_customers_for_brand_staff(client, login, channel):

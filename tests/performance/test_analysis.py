@@ -200,3 +200,12 @@ def test_every_figure_links_to_the_lines_that_add_up_to_it(sales, client, login,
         assert lines.status_code == 200, url
         total = re.search(r"Net total <strong>([-0-9,.]+)</strong>", lines.text)
         assert total and total.group(1) == figure, (url, figure, total and total.group(1))
+
+
+def test_without_months_the_page_shows_the_year_up_to_the_newest_sales(sales):
+    """A brand that loaded 2010–2013 found an empty page: the last twelve months had no sales."""
+    from performance.analysis import default_range
+
+    assert default_range(date(2026, 12, 1)) == (date(2025, 2, 1), date(2026, 1, 1))  # A's January 2026 is newest
+    assert default_range(date(2026, 12, 1), sales["c"]) == (date(2024, 7, 1), date(2025, 6, 1))
+    assert default_range(date(2025, 3, 15)) == (date(2024, 3, 1), date(2025, 2, 1))  # never the month under way
