@@ -158,3 +158,4 @@ class AnalysisForm(PortalForm):
     tier = SelectField(_l("Tier"), default="", choices=options([("", _l("All tiers"))]) + _labels(PARTNER_TIER_LABELS))
     product_line = SelectField(_l("Product line"), default="")
     region = HiddenField()  # the region drilled into, by code
+    shade = HiddenField()  # what the region map shows: the figure, or "growth" against a year earlier
