@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from partners.models import Region, RegionLevel
 from portal.extensions import db
-from portal.i18n import sort_key
+from portal.i18n import pick, sort_key
 
 CN_CITIES = Path(__file__).parent / "data" / "cn_cities.csv"
 REGION_NAMES = Path(__file__).parent / "data" / "region_names.csv"  # where pycountry's names fall short
@@ -102,6 +102,15 @@ def child_regions(parent: Region | None) -> list[Region]:
     alphabetically in English."""
     query = select(Region).where(Region.parent_id == parent.id if parent else Region.parent_id.is_(None))
     return sorted(db.session.scalars(query), key=lambda region: sort_key(region.name))
+
+
+def names_under(parent: Region | None) -> dict[str, str]:
+    """Code → name, in the reader's language, of the regions directly under `parent` (countries for None), in no
+    order: what a map titles its regions with (child_regions would sort 249 countries by pinyin for nothing)."""
+    query = select(Region.code, Region.name_en, Region.name_zh).where(
+        Region.parent_id == parent.id if parent else Region.parent_id.is_(None)
+    )
+    return {code: pick(name_en, name_zh) for code, name_en, name_zh in db.session.execute(query)}
 
 
 def fill_region_choices(form) -> None:

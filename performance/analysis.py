@@ -161,6 +161,11 @@ class Analysis:
     total: Compared
     breadcrumb: list[Region]
     row_count: int  # rows before the cut
+    rest: list[Row] = field(default_factory=list)  # the rows beyond the top N, one by one (a map shows them all)
+
+    @property
+    def every_row(self) -> list[Row]:
+        return self.rows + self.rest
 
     def share(self, figures: Figures) -> Decimal | None:
         """Of the grand total of the query's measure (net sales unless another is chosen)."""
@@ -439,6 +444,7 @@ def analyse(query: AnalysisQuery) -> Analysis:
     rows.sort(key=_sort_key(query, dims[0]), reverse=query.descending and dims[0] != "period")
     row_count = len(rows)
     others = None
+    rest: list[Row] = []
     if query.top and dims[0] != "period" and len(rows) > query.top:
         rows, rest = rows[: query.top], rows[query.top :]
         others = Row(Member("others", str(_l("Others (%(count)d)", count=len(rest)))), {}, Compared(Figures()))
@@ -465,6 +471,7 @@ def analyse(query: AnalysisQuery) -> Analysis:
         total,
         _breadcrumb(query.region),
         row_count,
+        rest,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -21,6 +22,13 @@ from portal.database import exact_sum
 from portal.extensions import db
 
 SALES_MONTHS = 12  # a cell's sales: the 12 months up to the day the matrix is seen as of
+# How a region of the matrix stands, in the legend's order: what the coverage map colours it by.
+STANDINGS = {
+    "white_space": _l("White space"),
+    "one_partner": _l("One partner"),
+    "shared": _l("Several partners"),
+    "exclusive_overlap": _l("Overlapping exclusive assignments"),
+}
 
 
 @dataclass
@@ -45,6 +53,21 @@ class CoverageMatrix:
 
     def row_partners(self, region: Region) -> int:
         return len({p.id for key, _ in self.columns for p in self.cell(region, key).partners})
+
+    def row_sales(self, region: Region) -> Decimal:
+        """The net sales of the row's cells: of the partners based in the region that cover it."""
+        return sum((self.cell(region, key).net_sales for key, _ in self.columns), Decimal(0))
+
+    def standing(self, region: Region) -> str:
+        """A key of STANDINGS: the region meets an overlap of exclusive assignments (it lies in the smaller of the
+        two regions, or holds it), or else has no, one or several active partners covering it."""
+        for overlap in self.overlaps:
+            a, b = overlap.first.region, overlap.second.region
+            inner = a if b.contains(a) else b
+            if region.contains(inner) or inner.contains(region):
+                return "exclusive_overlap"
+        partners = self.row_partners(region)
+        return "white_space" if partners == 0 else "one_partner" if partners == 1 else "shared"
 
 
 def _covered_regions(partners: list[Partner], as_of: date) -> dict[int, list[tuple[Region, int | None]]]:

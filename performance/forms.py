@@ -150,3 +150,4 @@ class AnalysisForm(PortalForm):
     tier = tier_filter()
     product_line = SelectField(_l("Product line"), default="")
     region = HiddenField()  # the region drilled into, by code
+    shade = HiddenField()  # what the region map shows: the figure, or "growth" against a year earlier

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 
 from partners.models import PartnerTier, PartnerType
 from partners.product_lines import product_lines
-from partners.regions import region_by_code
+from partners.regions import names_under, region_by_code
 from partners.services import partner_by_code
 from performance import analysis
 from performance.forms import AnalysisForm
 from performance.views import bp
-from portal import charts
+from performance.views.maps import RegionMap, Shading
+from portal import charts, maps
 from portal.calendar import local_today
 from portal.exports import amount_cells, requested_export, table_response
 from portal.forms import options
@@ -150,6 +151,74 @@ def _chart(result: analysis.Analysis, form: AnalysisForm):
     return kind(name, [column.label for column in columns], series)
 
 
+def _region_map(result: analysis.Analysis, form: AnalysisForm) -> RegionMap | None:
+    """With regions as rows: the world's countries, China's provinces or the USA's states, shaded by the query's
+    figure or its growth against a year earlier; each region with figures drills down as its row does. Other
+    countries' subdivisions and the cities have no map."""
+    query = result.query
+    name = maps.map_under(query.region.code if query.region else None) if query.rows == "region" else None
+    if name is None:
+        return None
+    measure, growth = query.measure, form.shade.data == "growth"
+    rows = {row.member.key: row for row in result.every_row}
+    areas = {}
+    for code, region_name in names_under(query.region).items():
+        row = rows.get(code)
+        if row is None:
+            areas[code] = maps.Area(None, _("%(region)s: no sales", region=region_name))
+            continue
+        value = row.total.now.measure(measure)
+        figure = figure_text(measure, value)
+        href = _drill_url(query, row.member.drill) if row.member.drill else None
+        if growth:
+            year_ago = row.total.growth(measure)[1]
+            title = (
+                _("%(region)s: %(figure)s, nothing a year earlier to compare with", region=region_name, figure=figure)
+                if year_ago is None
+                else _(
+                    "%(region)s: %(growth)s vs a year earlier (%(figure)s)",
+                    region=region_name,
+                    growth=percent_text(year_ago),
+                    figure=figure,
+                )
+            )
+            areas[code] = maps.Area(year_ago, title, href)
+        else:
+            # Returns are negative amounts: their map is darker where more came back.
+            shaded = -value if measure == "returns" and value is not None else value
+            areas[code] = maps.Area(shaded, _("%(region)s: %(figure)s", region=region_name, figure=figure), href)
+    figure_name = analysis.MEASURES[measure]
+    months = {"first": query.first.strftime("%Y-%m"), "last": query.last.strftime("%Y-%m")}
+    if growth:
+        scale = maps.diverging(missing=_("No sales, or none a year earlier"))
+        title = _("%(figure)s against a year earlier, %(first)s – %(last)s", figure=figure_name, **months)
+    else:
+        sign = -1 if measure == "returns" else 1
+        scale = maps.sequential(
+            (area.value for area in areas.values() if isinstance(area.value, Decimal | int)),
+            lambda value: figure_text(measure, sign * value),
+            missing=_("No sales"),
+            not_above_zero=_("Zero or less") if sign == 1 else _("No returns"),
+        )
+        title = _("%(figure)s by region, %(first)s – %(last)s", figure=figure_name, **months)
+    shown = maps.outlines(name).codes
+    return RegionMap(
+        maps.draw(name, areas, scale, title=title),
+        [
+            Shading(str(figure_name), _shaded_url("measure"), not growth),
+            Shading(_("Growth vs a year earlier"), _shaded_url("growth"), growth),
+        ],
+        [row.member.label for row in result.every_row if row.member.key not in shown],
+    )
+
+
+def _shaded_url(shade: str) -> str:
+    arguments: dict[str, Any] = {key: value for key, value in request.args.items() if key not in ("shade", "format")}
+    if shade != "measure":
+        arguments["shade"] = shade
+    return url_for("performance.analysis_page", **arguments)
+
+
 def _export(result: analysis.Analysis, fmt: str):
     """The figures of the page, in its layout: amounts in cents and exact side by side, then the totals."""
     query = result.query
@@ -223,6 +292,7 @@ def analysis_page():
         of_measure=_of_measure,
         drill_url=lambda code: _drill_url(query, code),
         chart=_chart(result, form),
+        region_map=_region_map(result, form),
         figure_text=figure_text,
         percent_text=percent_text,
     )

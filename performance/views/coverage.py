@@ -4,6 +4,8 @@ adjustments, and the import of assignments with their history."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from flask import Response, current_app, flash, request, url_for
 from flask_babel import gettext as _
@@ -13,18 +15,21 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from partners import coverage as partner_coverage_services
 from partners import coverage_import
-from partners.models import CoverageAssignment, Partner, ProductLine
+from partners.models import CoverageAssignment, Partner, ProductLine, Region
 from partners.product_lines import product_lines
-from partners.regions import fill_region_choices, picked_region, region_by_code
+from partners.regions import fill_region_choices, names_under, picked_region, region_by_code
 from performance import coverage
 from performance.forms import CoverageEndForm, CoverageForm, CoverageImportForm
 from performance.views import bp
+from performance.views.maps import RegionMap, Shading
+from portal import maps
 from portal.calendar import local_today
 from portal.extensions import db
 from portal.forms import add_error, given, options
 from portal.htmx import redirect_after_post, render
 from portal.i18n import is_chinese
 from portal.imports import import_page
+from portal.money import money
 from portal.security import BRAND_ROLES, Role, RuleViolation, require_role
 from portal.tabular import XLSX_MIMETYPE, write_xlsx
 
@@ -43,7 +48,65 @@ def coverage_page():
         "performance/coverage.html",
         fragment="coverage_matrix",
         matrix=matrix,
+        region_map=_region_map(matrix, sales=request.args.get("view") == "sales"),
         may_import=partner_coverage_services.may_assign_coverage(current_user),
+    )
+
+
+def _matrix_url(matrix: coverage.CoverageMatrix, region: Region | None, **more: str) -> str:
+    """The coverage page of the regions under `region` (countries for None), as of the same day and by the same
+    columns."""
+    arguments: dict[str, Any] = {"by": matrix.by, "as_of": matrix.as_of.isoformat(), **more}
+    if region is not None:
+        arguments["region"] = region.code
+    return url_for("performance.coverage_page", **arguments)
+
+
+def _region_map(matrix: coverage.CoverageMatrix, *, sales: bool) -> RegionMap | None:
+    """The matrix's rows on the map of the regions under its parent (the world's countries, China's provinces, the
+    USA's states), coloured by how each stands (white space, one partner, several, overlapping exclusive
+    assignments) or by its net sales; a click opens the region as its row does. The regions that are not rows
+    (outside a manager's regions; at the top, countries where no partner is based) are drawn without colour."""
+    name = maps.map_under(matrix.parent.code if matrix.parent else None)
+    if name is None:
+        return None
+    rows = {row.code: row for row in matrix.rows}
+    areas = {}
+    for code, region_name in names_under(matrix.parent).items():
+        row = rows.get(code)
+        if row is None:
+            areas[code] = maps.Area(None, _("%(region)s: not in this view", region=region_name))
+            continue
+        partners = ngettext("%(num)d partner", "%(num)d partners", matrix.row_partners(row))
+        standing = matrix.standing(row)
+        if sales:
+            amount = matrix.row_sales(row)
+            title = _("%(region)s: %(figure)s", region=row.name, figure=f"{money(amount)} · {partners}")
+            areas[row.code] = maps.Area(amount, title, _matrix_url(matrix, row, view="sales"))
+        else:
+            title = _("%(region)s: %(figure)s", region=row.name, figure=f"{coverage.STANDINGS[standing]} · {partners}")
+            areas[row.code] = maps.Area(standing, title, _matrix_url(matrix, row))
+    day = matrix.as_of.isoformat()
+    if sales:
+        scale = maps.sequential(
+            (area.value for area in areas.values() if isinstance(area.value, Decimal)),
+            lambda amount: money(Decimal(amount)),
+            missing=_("Not in this view"),
+            not_above_zero=_("No sales"),
+        )
+        title = _("Net sales of the 12 months to %(day)s, by region", day=day)
+    else:
+        scale = maps.categorical(
+            [(key, str(label)) for key, label in coverage.STANDINGS.items()], missing=_("Not in this view")
+        )
+        title = _("Coverage on %(day)s", day=day)
+    return RegionMap(
+        maps.draw(name, areas, scale, title=title),
+        [
+            Shading(_("Coverage"), _matrix_url(matrix, matrix.parent), not sales),
+            Shading(_("Net sales"), _matrix_url(matrix, matrix.parent, view="sales"), sales),
+        ],
+        [row.name for row in matrix.rows if row.code not in maps.outlines(name).codes],
     )
 
 

@@ -58,7 +58,7 @@ READ_SCRIPT = """
   }
   texts.push(document.title);
   const links = [...document.querySelectorAll("a[href]")].filter((a) => !a.closest("[data-crawl-skip]"))
-    .map((a) => a.href);
+    .map((a) => new URL(a.getAttribute("href"), document.baseURI).href);  // a map's SVG <a> has no string href
   // A page just opened has nothing wrong with its fields yet (the evaluation once said "Not a valid choice").
   const fieldErrors = [...document.querySelectorAll(".field-error, [aria-invalid=true]")]
     .filter((e) => e.getClientRects().length).map((e) => (e.innerText || e.name || e.id || "").trim().slice(0, 60));
@@ -96,6 +96,8 @@ COVERED_SCRIPT = """
 () => {
   const covered = [];
   for (const element of document.querySelectorAll("header a, header button, main a, main button")) {
+    // A map's region is its shape, not its box: the middle of the box may lie in a neighbour.
+    if (element.closest("svg.choropleth")) continue;
     const box = element.getBoundingClientRect();
     if (!box.width || !box.height || box.bottom <= 0 || box.top >= innerHeight || box.left < 0 ||
         box.right > innerWidth || getComputedStyle(element).visibility === "hidden") continue;

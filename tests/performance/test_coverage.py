@@ -134,3 +134,27 @@ def test_a_partner_suspended_later_still_counts_on_an_earlier_day(db, every_part
     assert today.cell(region_by_code("CN-GD"), "distributor").partners == []
     earlier = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=date(2025, 6, 1))
     assert earlier.cell(region_by_code("CN-GD"), "distributor").partners == [partner]
+
+
+def test_each_row_stands_as_white_space_one_partner_several_or_an_exclusive_overlap(db, every_partner, admin):
+    """What the coverage map colours a region by, and its sales: of the partners based in it."""
+    shenzhen, guangxi, nanning = (joined(make_partner(region=code)) for code in ("CN-440300", "CN-GX", "CN-GX"))
+    beijing = joined(make_partner(region="CN-BJ"))
+    joined(make_partner(region="CN-YN"))  # in Kunming, with no assignment
+    _assign(shenzhen, "CN-GD", admin, exclusive=True)
+    _assign(beijing, "CN-440300", admin, exclusive=True)  # inside Shenzhen's Guangdong: an overlap
+    make_sales_line(guangxi, order_date=date(2026, 5, 9), quantity="1", unit_price="20")
+    make_sales_line(nanning, order_date=date(2026, 5, 9), quantity="2", unit_price="20")
+    make_sales_line(beijing, order_date=date(2026, 5, 9), quantity="1", unit_price="7")  # booked in Beijing
+    matrix = coverage_matrix(parent=region_by_code("CN"), by="type", as_of=date(2026, 6, 30))
+    standing = {code: matrix.standing(region_by_code(code)) for code in ("CN-GD", "CN-GX", "CN-YN", "CN-BJ")}
+    assert standing == {
+        "CN-GD": "exclusive_overlap",
+        "CN-GX": "shared",
+        "CN-YN": "one_partner",  # Kunming's partner holds no assignment: its home counts
+        "CN-BJ": "white_space",  # Beijing's partner covers Shenzhen only
+    }
+    assert matrix.row_sales(region_by_code("CN-GX")) == Decimal(60)
+    assert matrix.row_sales(region_by_code("CN-GD")) == Decimal(0)
+    top = coverage_matrix(parent=None, by="type", as_of=date(2026, 6, 30))
+    assert top.standing(region_by_code("CN")) == "exclusive_overlap"  # the overlap lies in China
