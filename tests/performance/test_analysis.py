@@ -86,7 +86,7 @@ def test_the_top_partner_and_the_others_summed(sales):
     analysis = analyse(AnalysisQuery(rows="partner", top=1, **YEAR))
     assert [row.member.filters for row in analysis.rows] == [{"q": "P-C"}]
     assert analysis.others.total.now.net_sales == Decimal("20.0098") and analysis.row_count == 3
-    assert [row.member.filters for row in analysis.rest] == [{"partner": "P-A"}, {"partner": "P-B"}]  # for a map
+    assert [row.member.filters for row in analysis.rest] == [{"q": "P-A"}, {"q": "P-B"}]  # for a map
     assert len(analysis.every_row) == 3
 
 
