@@ -440,3 +440,21 @@ def test_a_partner_survey_is_built_sent_answered_on_a_phone_and_read_as_nps_in_b
     assert "Response rate" in text and "NPS" in text and "100.0" in text
     with page.expect_navigation():
         page.click("form.language-switcher button[value=zh_Hans_CN]")  # as the demo has her, for the next tests
+
+
+def test_the_analysis_drills_from_the_world_to_a_province_and_down_to_the_lines(page, live_server):
+    """A manager clicks a country on the map, a province in the table, then a figure: the lines it opens add up
+    to that figure."""
+    log_in(page, live_server, "manager.south@qudao.example", DEMO_PASSWORD)
+    page.goto(f"{live_server}/performance/analysis?rows=region")
+    page.locator("svg a[href*='region=CN']").first.click()  # China on the world map
+    expect(page.locator(".breadcrumb strong")).to_have_count(1)
+    page.locator("#analysis-table a[href*='region=CN-GD']").first.click()  # Guangdong in the table
+    expect(page).to_have_url(re.compile(r"region=CN-GD"))
+    figure = page.locator("#analysis-table tfoot tr.total td a").first
+    shown = figure.inner_text()
+    figure.click()
+    expect(page).to_have_url(re.compile(r"/orders/lines\?"))
+    expect(page.locator("main")).to_contain_text(shown)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
