@@ -29,6 +29,31 @@ SHOTS = [
     ("phone-report-zh", "sales@huanan.example", "zh", "/orders/report", PHONE, "report"),
     ("phone-scorecard-en", "admin@cascade.example", "en", "/performance/scorecard", PHONE, None),
     ("phone-evaluation-zh", "manager.south@qudao.example", "zh", "/performance/evaluation", PHONE, None),
+    # These three read years of history: load the AdventureWorks files first (README, "Loading years of history").
+    (
+        "analysis-world",
+        "admin@qudao.example",
+        "en",
+        "/performance/analysis?rows=region&first=2013-01&last=2013-12",
+        DESKTOP,
+        None,
+    ),
+    (
+        "analysis-lines-zh",
+        "admin@qudao.example",
+        "zh",
+        "/performance/analysis?rows=product_line&columns=period&grain=year&first=2010-01&last=2013-12",
+        DESKTOP,
+        None,
+    ),
+    (
+        "phone-analysis-us-zh",
+        "manager.intl@qudao.example",
+        "zh",
+        "/performance/analysis?rows=region&region=US&first=2013-01&last=2013-12",
+        PHONE,
+        None,
+    ),
 ]
 
 
