@@ -306,6 +306,7 @@ class _Members:
     def __init__(self, query: AnalysisQuery) -> None:
         self.query = query
         self.known: dict[str, dict[Any, Member]] = defaultdict(dict)
+        self.indexed: dict[str, tuple[int, dict[Any, Member]]] = {}  # members by their key, for the rows
 
     def map(self, dimensions: tuple[str, ...], keys: Iterable[tuple]) -> Callable[[tuple], tuple]:
         keys = list(keys)
@@ -316,7 +317,14 @@ class _Members:
         return lambda key: tuple(self.known[d][k].key for d, k in zip(dimensions, key, strict=True))
 
     def member(self, dimension: str, member_key: Any) -> Member:
-        return next(m for m in self.known[dimension].values() if m.key == member_key)
+        return self._by_key(dimension)[member_key]
+
+    def _by_key(self, dimension: str) -> dict[Any, Member]:
+        known = self.known[dimension]
+        cached = self.indexed.get(dimension)
+        if cached is None or cached[0] != len(known):
+            cached = self.indexed[dimension] = (len(known), {m.key: m for m in known.values()})
+        return cached[1]
 
     def _members(self, dimension: str, keys: set) -> dict[Any, Member]:
         if dimension == "period":
@@ -402,40 +410,51 @@ def analyse(query: AnalysisQuery) -> Analysis:
     # Customers are counted where they are shown: the one-dimension table, or as the cells' measure.
     customers = query.counts_customers and (query.columns is None or query.measure == "active_customers")
     period_at = dims.index("period") if "period" in dims else None
-    first_bucket, last_bucket = _bucket_of(months.first, query.grain), _bucket_of(months.last, query.grain)
     shift = _GRAIN_MONTHS[query.grain]
-    # With the period as a dimension, one read from a year before the range holds every bucket's comparisons.
-    reach = MonthRange(add_months(months.first, -12), months.last) if period_at is not None else months
-    cells = _collect(query, members, dims, reach, customers=customers)
+    cells = _collect(query, members, dims, months, customers=customers)
 
-    def shown(key: tuple) -> bool:
-        return period_at is None or first_bucket <= key[period_at] <= last_bucket
+    def shifted(range_: MonthRange, by: int) -> MonthRange:
+        return MonthRange(add_months(range_.first, -by), add_months(range_.last, -by))
 
-    def compared(key: tuple, level: dict[tuple, Figures], at: int | None) -> Compared:
+    def comparisons(dimensions: tuple[str, ...]) -> tuple[dict, dict]:
+        """The same figures for the range moved back a bucket and a year: each bucket is compared with the same
+        months before it (a first or last bucket that the range cuts is compared with the same cut)."""
+        year_ago = _collect(query, members, dimensions, shifted(months, 12), customers=customers)
+        before = (
+            year_ago
+            if shift == 12
+            else _collect(query, members, dimensions, shifted(months, shift), customers=customers)
+        )
+        return before, year_ago
+
+    def compared(key: tuple, level: dict[tuple, Figures], at: int | None, against: tuple[dict, dict]) -> Compared:
         now = level.get(key) or Figures(active_customers=0 if customers else None)
         if at is None:
             return Compared(now)
+        before, year_ago = against
         bucket = key[at]
-        before = key[:at] + (_shifted(bucket, query.grain, shift),) + key[at + 1 :]
-        year_ago = key[:at] + (_shifted(bucket, query.grain, 12),) + key[at + 1 :]
-        return Compared(now, level.get(before), level.get(year_ago))
+        earlier = key[:at] + (_shifted(bucket, query.grain, shift),) + key[at + 1 :]
+        a_year_ago = key[:at] + (_shifted(bucket, query.grain, 12),) + key[at + 1 :]
+        return Compared(now, before.get(earlier), year_ago.get(a_year_ago))
 
+    cell_comparisons = comparisons(dims) if period_at is not None and query.columns is not None else ({}, {})
     if query.columns is None:
         row_level, column_level = cells, {}
     else:
-        # Row and column totals: sums of the cells (exact), customers counted again across what they span.
-        row_level = _collect(query, members, (dims[0],), reach, customers=customers)
+        # Row and column totals: sums over what they span, customers counted again across it.
+        row_level = _collect(query, members, (dims[0],), months, customers=customers)
         column_level = _collect(query, members, (dims[1],), months, customers=customers)
     row_at = 0 if period_at == 0 else None
+    row_comparisons = comparisons((dims[0],)) if row_at is not None else ({}, {})
     rows = []
-    for (row_key,) in {(key[0],) for key in cells if shown(key)}:
+    for (row_key,) in {(key[0],) for key in cells}:
         member = members.member(dims[0], row_key)
         row_cells = {}
         if query.columns is not None:
             for key in cells:
-                if key[0] == row_key and shown(key):
-                    row_cells[key[1]] = compared(key, cells, period_at)
-        rows.append(Row(member, row_cells, compared((row_key,), row_level, row_at)))
+                if key[0] == row_key:
+                    row_cells[key[1]] = compared(key, cells, period_at, cell_comparisons)
+        rows.append(Row(member, row_cells, compared((row_key,), row_level, row_at, row_comparisons)))
     if period_at != 0:  # a row that is not a bucket compares its whole range with the ranges before
         for range_, slot in ((months.previous(), "previous"), (months.last_year(), "last_year")):
             before = _collect(query, members, (dims[0],), range_, customers=customers)
@@ -460,7 +479,7 @@ def analyse(query: AnalysisQuery) -> Analysis:
     )
     columns = []
     if query.columns is not None:
-        column_keys = {key[1] for key in cells if shown(key)}
+        column_keys = {key[1] for key in cells}
         columns = sorted((members.member(dims[1], key) for key in column_keys), key=_column_order(query, column_level))
     return Analysis(
         query,

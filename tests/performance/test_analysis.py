@@ -211,3 +211,26 @@ def test_without_months_the_page_shows_the_year_up_to_the_newest_sales(sales):
     assert default_range(date(2026, 12, 1)) == (date(2025, 2, 1), date(2026, 1, 1))  # A's January 2026 is newest
     assert default_range(date(2026, 12, 1), sales["c"]) == (date(2024, 7, 1), date(2025, 6, 1))
     assert default_range(date(2025, 3, 15)) == (date(2024, 3, 1), date(2025, 2, 1))  # never the month under way
+
+
+def test_a_period_the_range_cuts_counts_only_the_months_asked_for(sales):
+    """The review found the year 2025 of the range 2025-02 … 2026-01 counting January 2025 too, and row totals
+    over twelve months more than asked: the comparisons' months had leaked into the figures."""
+    by_year = analyse(AnalysisQuery(rows="period", grain="year", first=date(2025, 2, 1), last=date(2026, 1, 1)))
+    rows = {row.member.key: row.total for row in by_year.rows}
+    assert rows[2025].now.net_sales == Decimal("99.9998")  # February to December: 0.0049 − 10.005 + 9.9999 + 100
+    assert rows[2026].now.net_sales == Decimal(5) and by_year.total.now.net_sales == Decimal("104.9998")
+    assert rows[2026].last_year.net_sales == Decimal("20.01")  # January 2025 against January 2026
+    assert rows[2025].last_year is None  # February to December 2024: nothing
+    pivot = analyse(
+        AnalysisQuery(rows="region", columns="period", grain="year", first=date(2026, 1, 1), last=date(2026, 1, 1))
+    )
+    (china,) = pivot.rows
+    assert china.total.now.net_sales == china.cells[2026].now.net_sales == Decimal(5) == pivot.total.now.net_sales
+
+
+def test_a_column_sold_only_before_the_range_is_no_column(sales, client, login):
+    login(make_user(role=Role.ADMIN))
+    page = client.get("/performance/analysis?rows=period&columns=product_line&grain=quarter&first=2025-04&last=2025-12")
+    table = page.text[page.text.index('id="analysis-table"') :]
+    assert page.status_code == 200 and "L2 ·" not in table and "L1 ·" in table
