@@ -104,13 +104,14 @@ class ParsedLine:
     def period(self) -> date:
         return self.order_date.replace(day=1)
 
-    def facts(self, customer_id: int) -> rollup.LineFacts:
+    def facts(self, customer_id: int, lines_of: dict[int, int]) -> rollup.LineFacts:
+        """What the roll-ups count of the line; its product's line as held now (rollup.hold_products)."""
         return rollup.LineFacts(
             self.partner_id,
             self.period,
             customer_id,
             self.product_id,
-            self.product_line_id,
+            lines_of[self.product_id],
             self.net_amount,
             self.quantity,
             self.quantity < 0,
@@ -453,6 +454,7 @@ def _write_chunk(
         for row in found
         if (row[0], row[width], row[width + 1]) in wanted
     }
+    lines_of = rollup.hold_products({line.product_id for line in lines} | {e[2].product_id for e in existing.values()})
     now = utcnow()
     inserts, updates = [], []
     deltas = rollup.Deltas()
@@ -475,10 +477,10 @@ def _write_chunk(
             "is_return": line.quantity < 0,
             "updated_at": now,
         }
-        deltas.add(line.facts(customer_id))
+        deltas.add(line.facts(customer_id, lines_of))
         if key in existing:
             line_id, old_submission_id, old = existing[key]
-            deltas.add(old, sign=-1)
+            deltas.add(old._replace(product_line_id=lines_of[old.product_id]), sign=-1)
             updates.append({"id": line_id, **values})
             superseded[old_submission_id][0] += 1
             superseded[old_submission_id][1] += old.net_amount

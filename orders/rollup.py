@@ -99,6 +99,16 @@ def hold_partners(partner_ids) -> None:
 VALUES = ("net_amount", "returns_amount", "quantity", "line_count")
 
 
+def hold_products(product_ids) -> dict[int, int]:
+    """Each product's line, read so that it cannot change until this transaction ends: a product moved to another
+    line meanwhile would move sums this transaction is about to add to the old line (move_product). PostgreSQL:
+    FOR SHARE (moving a product updates its row, so it waits, and is waited for); SQLite's one writer needs none."""
+    query = select(Product.id, Product.product_line_id).where(Product.id.in_(sorted(set(product_ids))))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return {product_id: line_id for product_id, line_id in db.session.execute(query)} if product_ids else {}
+
+
 def apply(deltas: Deltas) -> None:
     """Add the deltas to the roll-up rows, creating the months that are new and removing those whose last line
     went. Inside the caller's transaction."""

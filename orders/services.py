@@ -74,8 +74,13 @@ def revert_submission(submission: Submission, *, actor: User) -> int:
         raise RuleViolation(_l("Nothing to revert: later deliveries replaced every line of this submission."))
     rollup.hold_partners([submission.partner_id])
     deltas = rollup.Deltas()
-    for row in db.session.execute(rollup.line_facts_query().where(SalesLine.submission_id == submission.id)):
-        deltas.add(rollup.LineFacts(*row), sign=-1)
+    going = [
+        rollup.LineFacts(*row)
+        for row in db.session.execute(rollup.line_facts_query().where(SalesLine.submission_id == submission.id))
+    ]
+    lines_of = rollup.hold_products({facts.product_id for facts in going})
+    for facts in going:
+        deltas.add(facts._replace(product_line_id=lines_of[facts.product_id]), sign=-1)
     deleted = db.session.execute(delete(SalesLine).where(SalesLine.submission_id == submission.id))
     removed = cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
     rollup.apply(deltas)
