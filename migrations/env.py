@@ -53,11 +53,15 @@ def run_migrations_online() -> None:
             # them. So they are off while migrating (possible only outside a transaction) and checked at the end.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         try:
-            context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
+            # One transaction on SQLite too (it has transactional DDL): a check that fails undoes the upgrade.
+            context.configure(
+                connection=connection, target_metadata=target_metadata, transactional_ddl=True, **conf_args
+            )
             with context.begin_transaction():
+                found = set(connection.exec_driver_sql("PRAGMA foreign_key_check").all()) if sqlite else set()
                 context.run_migrations()
-                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
-                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+                if sqlite and (broken := set(connection.exec_driver_sql("PRAGMA foreign_key_check").all()) - found):
+                    raise RuntimeError(f"the migration broke foreign keys: {sorted(broken)[:5]}")
         finally:
             if sqlite:
                 connection.invalidate()  # the pool's next connection is made afresh, with foreign keys on

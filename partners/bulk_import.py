@@ -204,6 +204,16 @@ def import_partners(stream: BinaryIO, filename: str, *, actor: User, max_bytes: 
                         _l("%(email)s already has an account with another organisation.", email=row.contact_email),
                     )
                 )
+            history = row.history  # a file's own joined_on is checked with its row; here the one already known
+            known_since = partner.joined_on if partner is not None and history.joined_on is None else None
+            if history.status_since and known_since and history.status_since < known_since:
+                result.errors.append(
+                    RowError(
+                        row.row,
+                        "status_since",
+                        _l("The status cannot begin before the partner joined (%(day)s).", day=known_since),
+                    )
+                )
         if not result.ok:
             return result
         for row in parsed:

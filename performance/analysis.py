@@ -219,7 +219,7 @@ def _bucket_label(bucket: Any, grain: str) -> str:
     if grain == "year":
         return str(bucket)
     year, quarter = divmod(bucket, 10)
-    return f"{year} Q{quarter}"
+    return str(_l("%(year)s Q%(quarter)s", year=year, quarter=quarter))
 
 
 def _shifted(bucket: Any, grain: str, months: int) -> Any:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 
 from orders.models import MonthlySales
 from partners.models import Partner, PartnerTier, Region
@@ -392,46 +393,71 @@ def start_scoring_run(first: date | None, last: date | None, *, actor: User, tod
     return run
 
 
+class _TakenOver(Exception):
+    """A newer worker claimed the run (this one was thought stopped): this one leaves it."""
+
+
 def run_scoring(run_id: int) -> ScoringRun | None:
-    """The worker's part: the run's months from the one it reached, each committed with the run's progress,
-    in the every-partner scope (ranks compare all partners). A finished run is left alone."""
+    """The worker's part: claim the queued run (one worker only: a conditional UPDATE), then score its months from
+    the one it reached, each committed with the run's progress, in the every-partner scope (ranks compare all
+    partners). Progress is written only under this worker's claim: a worker thought dead that wakes up after the
+    run went to another stops. A run that is not queued is left alone."""
     session = db.session()
     with tenancy.every_partner(session, reason="scorecards rank every partner against its peers"):
-        run = session.get(ScoringRun, run_id)
-        if run is None or run.status is RunStatus.COMPLETED:
-            return run
-        run.status, run.started_at, run.updated_at = RunStatus.RUNNING, run.started_at or utcnow(), utcnow()
+        now = utcnow()
+        claimed = session.execute(
+            update(ScoringRun)
+            .where(ScoringRun.id == run_id, ScoringRun.status == RunStatus.QUEUED)
+            .values(
+                status=RunStatus.RUNNING,
+                attempts=ScoringRun.attempts + 1,
+                started_at=func.coalesce(ScoringRun.started_at, now),
+                updated_at=now,
+                finished_at=None,
+            )
+        )
         session.commit()
+        run = session.get(ScoringRun, run_id)
+        if run is None or cast(CursorResult[Any], claimed).rowcount != 1:
+            return run
+        claim, first, last, done, rules = run.attempts, run.first, run.last, run.months_done, run.rules
 
-        def after_month(_month: date, scored: int) -> None:
-            run.months_done += 1
-            run.scorecards += scored
-            run.updated_at = utcnow()
+        def mine(**values) -> None:
+            moved = session.execute(
+                update(ScoringRun).where(ScoringRun.id == run_id, ScoringRun.attempts == claim).values(**values)
+            )
+            if cast(CursorResult[Any], moved).rowcount != 1:
+                session.rollback()
+                raise _TakenOver()
             session.commit()
 
-        score_months(add_months(run.first, run.months_done), run.last, rules=run.rules, after_month=after_month)
-        run.status, run.finished_at = RunStatus.COMPLETED, utcnow()
-        session.commit()
+        def after_month(_month: date, scored: int) -> None:
+            mine(
+                months_done=ScoringRun.months_done + 1,
+                scorecards=ScoringRun.scorecards + scored,
+                updated_at=utcnow(),
+            )
+
+        try:
+            score_months(add_months(first, done), last, rules=rules, after_month=after_month)
+            mine(status=RunStatus.COMPLETED, finished_at=utcnow())
+        except _TakenOver:
+            pass
+        except Exception:
+            session.rollback()  # the month under way is not kept; those committed stay scored
+            mine(status=RunStatus.FAILED, finished_at=utcnow())
+            raise
+        session.refresh(run)
     return run
 
 
-def mark_run_failed(run_id: int) -> None:
-    """The worker stopped on an error: the months committed stay scored; the run may go on. Commits."""
-    session = db.session()
-    session.rollback()
-    with tenancy.every_partner(session, reason="the worker records that a scoring run stopped"):
-        run = session.get(ScoringRun, run_id)
-        if run is not None:
-            run.status, run.finished_at = RunStatus.FAILED, utcnow()
-            session.commit()
-
-
 def may_resume(run: ScoringRun, *, stale_after: timedelta) -> bool:
-    """A stopped run, or one whose worker went silent (killed) for longer than a month could take."""
+    """A stopped run, one whose worker went silent (killed) for longer than a month could take, or one no worker
+    took up (its queueing failed)."""
     if run.status is RunStatus.FAILED:
         return True
-    heard = run.updated_at or run.started_at
-    return run.status is RunStatus.RUNNING and heard is not None and utcnow() - heard > stale_after
+    heard = run.updated_at or run.started_at or run.created_at
+    return run.status in (RunStatus.RUNNING, RunStatus.QUEUED) and utcnow() - heard > stale_after
 
 
 def resume_run(run: ScoringRun, *, actor: User, stale_after: timedelta) -> None:

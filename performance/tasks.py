@@ -7,7 +7,7 @@ import traceback
 
 from flask import current_app
 
-from performance.scoring import mark_run_failed, run_scoring
+from performance.scoring import run_scoring
 from portal import queue
 
 
@@ -17,12 +17,11 @@ def queue_run(run_id: int) -> None:
 
 
 def score_run(run_id: int) -> None:
-    """The task: the worker must survive a run that fails; the page shows where it stopped."""
+    """The task: the worker must survive a run that fails (run_scoring marks it stopped); the page shows where."""
     try:
         run_scoring(run_id)
     except Exception:
         current_app.logger.error("scoring run %s failed:\n%s", run_id, traceback.format_exc())
-        mark_run_failed(run_id)
 
 
 TASKS = [score_run]

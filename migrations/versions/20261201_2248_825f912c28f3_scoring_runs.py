@@ -33,6 +33,7 @@ def upgrade():
         ),
         sa.Column("months_done", sa.Integer(), nullable=False),
         sa.Column("scorecards", sa.Integer(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", portal.migration_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("started_at", portal.migration_types.UTCDateTime(timezone=True), nullable=True),

@@ -155,3 +155,10 @@ def test_brand_staff_load_a_former_partners_lines_of_the_time_it_was_active(db, 
     assert [(error.row, error.column, str(error.message)) for error in refused.errors] == [
         (2, "partner_code", "Partner AW-401 is not active.")
     ]
+
+
+def test_a_status_cannot_begin_before_a_known_partner_joined(db, admin):
+    assert run(admin, "AW-501,Known,reseller,US,WA,2012-01-01,,\n").ok
+    refused = run(admin, "AW-501,Known,reseller,US,WA,,terminated,2011-06-30\n")
+    assert [(error.row, error.column) for error in refused.errors] == [(2, "status_since")]
+    assert "2012-01-01" in str(refused.errors[0].message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from partners.models import PartnerStatus
 from performance import scoring
@@ -81,11 +81,64 @@ def test_a_run_scores_month_by_month_and_a_stopped_one_goes_on_where_it_stopped(
     assert scoring.may_resume(run, stale_after=timedelta(minutes=10))
     scoring.resume_run(run, actor=admin, stale_after=timedelta(minutes=10))
     assert run.status is RunStatus.QUEUED
+    db.session.flush()
     scoring.run_scoring(run.id)
+    db.session.refresh(run)
     assert (run.status, run.months_done, run.scorecards) == (RunStatus.COMPLETED, 12, 6)  # 2013-02 … 04: 2 each
     assert _scored(date(2012, 6, 1)) == set()  # the months before it stopped were not scored again
     assert not scoring.may_resume(run, stale_after=timedelta(minutes=10))
-    assert scoring.run_scoring(run.id) is run and run.scorecards == 6  # a finished run is left alone
+    scoring.run_scoring(run.id)  # a finished run is left alone
+    db.session.refresh(run)
+    assert (run.scorecards, run.attempts) == (6, 1)
+
+
+def test_one_worker_only_takes_a_run_and_a_worker_thought_dead_stops_when_another_took_over(history, monkeypatch):
+    admin = make_user(role=Role.ADMIN)
+    run = scoring.start_scoring_run(date(2012, 5, 1), date(2012, 8, 1), actor=admin, today=TODAY)
+    db.session.flush()
+    scored = scoring.compute_scorecards
+
+    def taken_over_after_the_first_month(period, **kwargs):
+        if period == date(2012, 6, 1):  # meanwhile the run was resumed and another worker claimed it
+            db.session.execute(
+                update(ScoringRun).where(ScoringRun.id == run.id).values(attempts=ScoringRun.attempts + 1)
+            )
+        return scored(period, **kwargs)
+
+    monkeypatch.setattr(scoring, "compute_scorecards", taken_over_after_the_first_month)
+    scoring.run_scoring(run.id)
+    db.session.refresh(run)
+    assert (run.status, run.months_done) == (RunStatus.RUNNING, 1)  # it stopped: the run is the other worker's
+    assert _scored(date(2012, 6, 1)) == _scored(date(2012, 7, 1)) == set()  # nor did it score any month more
+    scoring.run_scoring(run.id)  # running, not queued: a second worker does not take it
+    db.session.refresh(run)
+    assert run.months_done == 1
+
+
+def test_a_run_that_fails_is_marked_stopped_with_the_months_it_finished(history, monkeypatch):
+    admin = make_user(role=Role.ADMIN)
+    run = scoring.start_scoring_run(date(2012, 5, 1), date(2012, 8, 1), actor=admin, today=TODAY)
+    db.session.flush()
+    scored = scoring.compute_scorecards
+
+    def fails_in_june(period, **kwargs):
+        if period == date(2012, 6, 1):
+            raise RuntimeError("the database went away")
+        return scored(period, **kwargs)
+
+    monkeypatch.setattr(scoring, "compute_scorecards", fails_in_june)
+    with pytest.raises(RuntimeError):
+        scoring.run_scoring(run.id)
+    db.session.refresh(run)
+    assert (run.status, run.months_done) == (RunStatus.FAILED, 1)
+    assert scoring.may_resume(run, stale_after=timedelta(minutes=10))
+
+
+def test_a_queued_run_no_worker_took_may_be_queued_again(db, every_partner):
+    run = scoring.start_scoring_run(date(2013, 1, 1), date(2013, 2, 1), actor=make_user(role=Role.ADMIN), today=TODAY)
+    assert not scoring.may_resume(run, stale_after=timedelta(minutes=10))
+    run.created_at = utcnow() - timedelta(minutes=11)
+    assert scoring.may_resume(run, stale_after=timedelta(minutes=10))
 
 
 def test_a_running_run_whose_worker_went_silent_may_go_on(db, every_partner):
