@@ -29,18 +29,18 @@ from pathlib import Path
 from typing import Any
 
 PASSWORD = "bench-password-2026"
+ADMIN_EMAIL = "bench@qudao.example"
 TYPES = ["distributor", "wholesaler", "reseller", "agent"]
 
 
 def build(partners: int, lines: int, months: int) -> date:
     """Fill the migrated database; returns the last complete month."""
     from flask_migrate import upgrade
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
-    from orders.models import Customer, CustomerMonthlySales, MonthlySales, PeriodReport, Product, SalesLine, Submission
+    from orders.models import Customer, Product, Submission
     from partners.models import Partner, ProductLine, Region
     from partners.regions import load_regions, region_by_code
-    from performance.models import SalesTarget
     from portal import tenancy
     from portal.auth.models import User
     from portal.auth.services import hash_password
@@ -49,7 +49,6 @@ def build(partners: int, lines: int, months: int) -> date:
     from portal.security import Role
 
     upgrade()
-    rng = random.Random(6)
     with tenancy.every_partner(reason="benchmark data"):
         load_regions()
         provinces = list(db.session.scalars(select(Region).where(Region.parent_id == region_by_code("CN").id)))
@@ -66,7 +65,7 @@ def build(partners: int, lines: int, months: int) -> date:
             for n in range(60)
         ]
         db.session.add_all(lines_of + products)
-        admin = User(email="bench@qudao.example", name="Bench", role=Role.ADMIN, password_hash=hash_password(PASSWORD))
+        admin = User(email=ADMIN_EMAIL, name="Bench", role=Role.ADMIN, password_hash=hash_password(PASSWORD))
         db.session.add(admin)
         db.session.flush()
         joined = datetime(2020, 1, 1, tzinfo=UTC)
@@ -84,6 +83,8 @@ def build(partners: int, lines: int, months: int) -> date:
                     "region_id": provinces[n % len(provinces)].id,
                     "created_at": joined,
                     "updated_at": joined,
+                    "joined_on": joined.date(),  # scored from their first month on
+                    "status_since": joined.date(),
                     "version_id": 1,
                 }
                 for n in range(partners)
@@ -120,9 +121,6 @@ def build(partners: int, lines: int, months: int) -> date:
                 for c in range(25)
             ],
         )
-        customers = defaultdict(list)
-        for cid, pid in db.session.execute(select(Customer.id, Customer.partner_id)):
-            customers[pid].append(cid)
         db.session.execute(
             Submission.__table__.insert(),
             [
@@ -138,108 +136,181 @@ def build(partners: int, lines: int, months: int) -> date:
                 for pid in partner_ids
             ],
         )
-        submission = dict(db.session.execute(select(Submission.partner_id, Submission.id)).all())
-        product_ids = [p.id for p in products]
         last = add_months(month_start(local_today()), -1)
-        periods = [add_months(last, -n) for n in range(months)]
-        per_partner_month = lines / (partners * months)
-        monthly: dict[tuple, list] = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
-        customer_monthly: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0, 0])
-        batch, written, now = [], 0, datetime.now(UTC)
-        for index, pid in enumerate(partner_ids):
-            scale = 0.4 + 1.2 * ((index * 7919) % partners) / partners  # partners of different sizes
-            for period in periods:
-                count = max(1, int(per_partner_month * scale + rng.random()))
-                for line_no in range(count):
-                    if written + len(batch) >= lines:
-                        break
-                    quantity = Decimal(rng.choice(["1", "2", "5", "12.5", "-1"]))
-                    price = Decimal(rng.randrange(100, 99999)) / 100
-                    net = quantity * price
-                    customer = rng.choice(customers[pid])
-                    batch.append(
-                        {
-                            "partner_id": pid,
-                            "submission_id": submission[pid],
-                            "order_no": f"SO-{period:%y%m}",
-                            "line_no": line_no + 1,
-                            "order_date": period + timedelta(days=line_no % 27),
-                            "period": period,
-                            "customer_id": customer,
-                            "product_id": rng.choice(product_ids),
-                            "quantity": quantity,
-                            "unit_price": price,
-                            "discount": Decimal(0),
-                            "net_amount": net,
-                            "is_return": quantity < 0,
-                            "created_at": now,
-                            "updated_at": now,
-                        }
-                    )
-                    month = monthly[(pid, period)]
-                    month[0] += net
-                    month[1] += net if quantity < 0 else 0
-                    month[2] += 1
-                    cm = customer_monthly[(pid, customer, period)]
-                    cm[0] += net
-                    cm[1] += quantity > 0
-                    cm[2] += 1
-                if len(batch) >= 20_000:
-                    db.session.execute(SalesLine.__table__.insert(), batch)
-                    written += len(batch)
-                    batch = []
-        if batch:
-            db.session.execute(SalesLine.__table__.insert(), batch)
-            written += len(batch)
-        db.session.execute(
-            MonthlySales.__table__.insert(),
-            [
-                {"partner_id": p, "period": m, "net_amount": v[0], "returns_amount": v[1], "line_count": v[2]}
-                for (p, m), v in monthly.items()
-            ],
-        )
-        db.session.execute(
-            CustomerMonthlySales.__table__.insert(),
-            [
-                {
-                    "partner_id": p,
-                    "customer_id": c,
-                    "period": m,
-                    "net_amount": v[0],
-                    "sale_lines": v[1],
-                    "line_count": v[2],
-                }
-                for (p, c, m), v in customer_monthly.items()
-            ],
-        )
-        db.session.execute(
-            SalesTarget.__table__.insert(),
-            [
-                {"partner_id": pid, "period": m, "amount": Decimal(20000), "created_at": now, "updated_at": now}
-                for pid in partner_ids
-                for m in periods
-            ],
-        )
-        db.session.execute(
-            PeriodReport.__table__.insert(),
-            [
-                {
-                    "partner_id": pid,
-                    "period": m,
-                    "status": "submitted",
-                    "submitted_at": now,
-                    "is_late": rng.random() < 0.1,
-                }
-                for pid in partner_ids
-                for m in periods[1:]
-            ],
-        )
+        written = add_sales([add_months(last, -n) for n in range(months)], lines, random.Random(6))
         db.session.commit()
-    # Fresh statistics for the planner, as autovacuum would gather them shortly after a bulk load.
-    with db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    check_rollups()
+    analyse_tables()
     print(f"  data: {partners:,} partners, {written:,} lines over {months} months", flush=True)
     return last
+
+
+def add_sales(periods: list[date], lines: int, rng: random.Random) -> int:
+    """About `lines` sales lines over `periods` for every partner (partners of different sizes), their roll-ups
+    moved as the portal moves them (orders.rollup), a target for each month and a report for each month whose
+    deadline has passed. The caller holds the every-partner scope and commits; returns the lines written."""
+    from sqlalchemy import select
+
+    from orders import rollup
+    from orders.models import Customer, PeriodReport, Product, SalesLine, Submission
+    from partners.models import Partner
+    from performance.models import SalesTarget
+    from portal.calendar import add_months, local_today, month_start
+    from portal.extensions import db
+
+    partner_ids = list(db.session.scalars(select(Partner.id).order_by(Partner.id)))
+    customers = defaultdict(list)
+    for cid, pid in db.session.execute(select(Customer.id, Customer.partner_id).order_by(Customer.id)):
+        customers[pid].append(cid)
+    submission = dict(db.session.execute(select(Submission.partner_id, Submission.id)).all())
+    line_of = dict(db.session.execute(select(Product.id, Product.product_line_id).order_by(Product.id)).all())
+    product_ids = list(line_of)
+    per_partner_month = lines / (len(partner_ids) * len(periods))
+    batch, written, now = [], 0, datetime.now(UTC)
+    deltas = rollup.Deltas()
+    for index, pid in enumerate(partner_ids):
+        scale = 0.4 + 1.2 * ((index * 7919) % len(partner_ids)) / len(partner_ids)  # partners of different sizes
+        for period in periods:
+            count = max(1, int(per_partner_month * scale + rng.random()))
+            for line_no in range(count):
+                if written + len(batch) >= lines:
+                    break
+                quantity = Decimal(rng.choice(["1", "2", "5", "12.5", "-1"]))
+                price = Decimal(rng.randrange(100, 99999)) / 100
+                line = rollup.LineFacts(
+                    pid,
+                    period,
+                    rng.choice(customers[pid]),
+                    product := rng.choice(product_ids),
+                    line_of[product],
+                    quantity * price,
+                    quantity,
+                    quantity < 0,
+                )
+                batch.append(
+                    {
+                        "partner_id": pid,
+                        "submission_id": submission[pid],
+                        "order_no": f"SO-{period:%y%m}",
+                        "line_no": line_no + 1,
+                        "order_date": period + timedelta(days=line_no % 27),
+                        "period": period,
+                        "customer_id": line.customer_id,
+                        "product_id": product,
+                        "quantity": quantity,
+                        "unit_price": price,
+                        "discount": Decimal(0),
+                        "net_amount": line.net_amount,
+                        "is_return": line.is_return,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                deltas.add(line)
+            if len(batch) >= 20_000:
+                db.session.execute(SalesLine.__table__.insert(), batch)
+                written += len(batch)
+                batch = []
+        if index % 100 == 99:  # a hundred partners' roll-ups at a time: the deltas of all would take gigabytes
+            rollup.apply(deltas)
+            deltas = rollup.Deltas()
+    if batch:
+        db.session.execute(SalesLine.__table__.insert(), batch)
+        written += len(batch)
+    rollup.apply(deltas)
+    db.session.execute(
+        SalesTarget.__table__.insert(),
+        [
+            {"partner_id": pid, "period": m, "amount": Decimal(20000), "created_at": now, "updated_at": now}
+            for pid in partner_ids
+            for m in periods
+        ],
+    )
+    latest = add_months(month_start(local_today()), -1)  # its reports are not due yet
+    db.session.execute(
+        PeriodReport.__table__.insert(),
+        [
+            {
+                "partner_id": pid,
+                "period": m,
+                "status": "submitted",
+                "submitted_at": now,
+                "is_late": rng.random() < 0.1,
+            }
+            for pid in partner_ids
+            for m in periods
+            if m < latest
+        ],
+    )
+    return written
+
+
+def check_rollups() -> None:
+    """Stop the benchmark when a roll-up disagrees with the lines it sums: the pages read only roll-ups, and would
+    be quick on wrong figures. Exact per partner and month (MonthlySales, quantity included) and per partner,
+    product line and month (LineMonthlySales); the product and customer roll-ups summed to those keys in SQL, which
+    takes seconds where comparing every product's and customer's row would take minutes at 10,000,000 lines."""
+    from sqlalchemy import func, select
+
+    from orders import rollup
+    from orders.models import CustomerMonthlySales, Product, ProductMonthlySales, SalesLine
+    from portal import tenancy
+    from portal.database import exact_sum
+    from portal.extensions import db
+
+    started = time.perf_counter()
+    by_product, by_customer = ProductMonthlySales, CustomerMonthlySales
+    with tenancy.every_partner(reason="benchmark check"):
+        months = rollup.fresh_aggregate()
+        product_lines = rollup.fresh_line_aggregate()
+        checks = {
+            "monthly_sales": rollup.stored() == months,
+            "line_monthly_sales": rollup.stored_lines() == product_lines,
+            "product_monthly_sales": product_lines
+            == {
+                tuple(row[:3]): tuple(row[3:])
+                for row in db.session.execute(
+                    select(
+                        by_product.partner_id,
+                        Product.product_line_id,
+                        by_product.period,
+                        *(exact_sum(getattr(by_product, name)) for name in rollup.VALUES[:3]),
+                        func.sum(by_product.line_count),
+                    )
+                    .join(Product, Product.id == by_product.product_id)
+                    .group_by(by_product.partner_id, Product.product_line_id, by_product.period)
+                )
+            },
+            "customer_monthly_sales": {key: (sums[0], sums[3]) for key, sums in months.items()}
+            == {
+                (partner_id, period): (net, count)
+                for partner_id, period, net, count in db.session.execute(
+                    select(
+                        by_customer.partner_id,
+                        by_customer.period,
+                        exact_sum(by_customer.net_amount),
+                        func.sum(by_customer.line_count),
+                    ).group_by(by_customer.partner_id, by_customer.period)
+                )
+            }
+            and db.session.scalar(select(func.sum(by_customer.sale_lines)))
+            == db.session.scalar(select(func.count(SalesLine.id)).where(SalesLine.is_return.is_(False))),
+        }
+        db.session.rollback()  # end the read, so that ANALYZE may write on SQLite
+    wrong = [name for name, agrees in checks.items() if not agrees]
+    if wrong:
+        raise SystemExit(f"  roll-ups disagree with the lines: {', '.join(wrong)}; no figures on wrong data")
+    print(f"  roll-ups agree with the lines ({time.perf_counter() - started:.0f} s to check)", flush=True)
+
+
+def analyse_tables() -> None:
+    """Fresh statistics for the planner, as autovacuum would gather them shortly after a bulk load."""
+    from sqlalchemy import text
+
+    from portal.extensions import db
+
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def measure_scoring(last: date) -> None:
@@ -273,16 +344,14 @@ def measure_scoring(last: date) -> None:
     print(f"    the nightly 12 months: {year:.2f} s ({count + len(cards):,} scorecards)", flush=True)
 
 
-def _client(base: str):
+def _client(base: str, email: str = ADMIN_EMAIL):
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
         r'name="csrf_token" value="([^"]+)"', page
     )
-    body = urllib.parse.urlencode(
-        {"email": "bench@qudao.example", "password": PASSWORD, "csrf_token": token.group(1)}
-    ).encode()
+    body = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token.group(1)}).encode()
     opener.open(f"{base}/login", body).read()
     return opener
 
@@ -333,18 +402,22 @@ def serving(database_url: str, instance: Path) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def load_pages(base: str, pages: dict[str, str], *, users: int, requests: int, label: str = "(b)") -> None:
-    """Each page `requests` times from `users` logged-in clients at once; prints p50, p95 and the rate."""
-    opener = _client(base)
+def load_pages(
+    base: str, pages: dict[str, str], *, users: int, requests: int, label: str = "(b)", email: str = ADMIN_EMAIL
+) -> dict[str, tuple[float, float]]:
+    """Each page `requests` times from `users` clients at once, logged in as `email`; prints p50, p95 and the
+    rate, and returns each page's (p50, p95) in seconds."""
+    opener = _client(base, email)
     for url in pages.values():  # warm both workers
         for _ in range(4):
             _timed(opener, f"{base}{url}")
+    results = {}
     for name, url in pages.items():
         timings: list[float] = []
         lock = threading.Lock()
 
         def load(url=url, lock=lock, timings=timings):
-            client = _client(base)
+            client = _client(base, email)
             for _ in range(requests // users):
                 elapsed = _timed(client, f"{base}{url}")
                 with lock:
@@ -357,13 +430,14 @@ def load_pages(base: str, pages: dict[str, str], *, users: int, requests: int, l
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
-        p95 = statistics.quantiles(timings, n=20)[-1]
+        p50, p95 = statistics.median(timings), statistics.quantiles(timings, n=20)[-1]
+        results[name] = (p50, p95)
         print(
             f"{label} {name}: {len(timings)} requests, {users} at a time: "
-            f"p50 {statistics.median(timings) * 1000:.0f} ms, "
-            f"p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s",
+            f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (target < 150 ms), {len(timings) / wall:.1f} requests/s",
             flush=True,
         )
+    return results
 
 
 def measure_pages(database_url: str, instance: Path, last: date, *, partners: int, users: int, requests: int) -> None:

@@ -11,7 +11,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
-from scorecards import PASSWORD, TYPES, bench_arguments, bench_database, load_pages, serving
+from scorecards import ADMIN_EMAIL, PASSWORD, TYPES, bench_arguments, bench_database, load_pages, serving
 
 CATEGORIES = ["product_quality", "delivery", "pricing_policy", "ordering_reporting", "technical", "training", "other"]
 PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
@@ -56,9 +56,7 @@ def build(partners: int, cases: int, responses: int) -> int:
     with tenancy.every_partner(reason="benchmark data"):
         load_regions()
         provinces = list(db.session.scalars(select(Region).where(Region.parent_id == region_by_code("CN").id)))
-        db.session.add(
-            User(email="bench@qudao.example", name="Bench", role=Role.ADMIN, password_hash=hash_password(PASSWORD))
-        )
+        db.session.add(User(email=ADMIN_EMAIL, name="Bench", role=Role.ADMIN, password_hash=hash_password(PASSWORD)))
         joined = datetime(2020, 1, 1, tzinfo=UTC)
         _insert(
             Partner.__table__,

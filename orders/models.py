@@ -409,7 +409,8 @@ class MonthlySales(PartnerOwned, Base):
     # None for months rolled up before this was kept.
     updated_at: Mapped[datetime | None]
 
-    __table_args__ = (UniqueConstraint("partner_id", "period"),)
+    # By month for the sales analysis, which reads a range of months of every partner in scope.
+    __table_args__ = (UniqueConstraint("partner_id", "period"), Index("ix_monthly_sales_period", "period"))
 
 
 class CustomerMonthlySales(PartnerOwned, Base):

@@ -205,24 +205,26 @@ def _apply_rows(
         db.session.execute(table.delete().where(table.c.id.in_(emptied)))
 
 
-def _fresh(*keys) -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
-    """A roll-up worked out again from the lines, grouped by `keys`: what the stored one must always equal."""
-    query = (
+def fresh_sums(*keys):
+    """A roll-up's sums worked out again from the lines, grouped by `keys` (columns of the lines or of their
+    product): the keys, then net, returns, quantity and lines in the order of VALUES, as the roll-up rows hold
+    them. What the stored rows must always equal; the benchmark fills roll-ups with it after a bulk load."""
+    return (
         select(
             *keys,
             exact_sum(SalesLine.net_amount),
-            exact_sum(case((SalesLine.is_return, SalesLine.net_amount), else_=None)),
+            func.coalesce(exact_sum(case((SalesLine.is_return, SalesLine.net_amount), else_=None)), 0),
             exact_sum(SalesLine.quantity),
             func.count(),
         )
         .join(Product, Product.id == SalesLine.product_id)
         .group_by(*keys)
     )
+
+
+def _fresh(*keys) -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
     width = len(keys)
-    return {
-        tuple(row[:width]): (row[width], row[width + 1] or Decimal(0), row[width + 2], row[width + 3])
-        for row in db.session.execute(query)
-    }
+    return {tuple(row[:width]): tuple(row[width:]) for row in db.session.execute(fresh_sums(*keys))}
 
 
 def _stored(model, *key_names: str) -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
@@ -257,16 +259,22 @@ def stored_lines() -> dict[tuple, tuple[Decimal, Decimal, Decimal, int]]:
     return _stored(LineMonthlySales, "partner_id", "product_line_id", "period")
 
 
-def fresh_customer_aggregate() -> dict[tuple[int, date], tuple[Decimal, int, int]]:
-    """The customer roll-up worked out again from the lines."""
-    query = select(
+def fresh_customer_sums():
+    """The customer roll-up's rows worked out again from the lines: partner, customer, month, then net, lines
+    bought (not returns) and lines."""
+    return select(
+        SalesLine.partner_id,
         SalesLine.customer_id,
         SalesLine.period,
         exact_sum(SalesLine.net_amount),
         func.count(case((SalesLine.is_return.is_(False), 1), else_=None)),
         func.count(),
-    ).group_by(SalesLine.customer_id, SalesLine.period)
-    return {(c, m): (net, sales, count) for c, m, net, sales, count in db.session.execute(query)}
+    ).group_by(SalesLine.partner_id, SalesLine.customer_id, SalesLine.period)
+
+
+def fresh_customer_aggregate() -> dict[tuple[int, date], tuple[Decimal, int, int]]:
+    """The customer roll-up worked out again from the lines."""
+    return {(c, m): (net, sales, count) for _, c, m, net, sales, count in db.session.execute(fresh_customer_sums())}
 
 
 def stored_customers() -> dict[tuple[int, date], tuple[Decimal, int, int]]:

@@ -57,10 +57,10 @@ PRODUCT_DIMENSIONS = ("product_line", "product")  # no customer roll-up per prod
 MAX_TOP = 500
 
 
-@dataclass
+@dataclass(slots=True)  # thousands of cells a page
 class Figures:
     """One cell's sums. `customers` is None where it cannot be counted (by product or product line) or was not
-    asked for."""
+    asked for; returns and quantity are 0 where they were not read (AnalysisQuery.summed)."""
 
     net_sales: Decimal = Decimal(0)
     returns: Decimal = Decimal(0)
@@ -69,12 +69,16 @@ class Figures:
     active_customers: int | None = None
 
     def add(self, other: Figures) -> None:
+        self.add_sums(other)
+        if other.active_customers is not None:
+            self.active_customers = (self.active_customers or 0) + other.active_customers
+
+    def add_sums(self, other: Figures) -> None:
+        """Everything but the customers, who are counted once however many parts they bought in."""
         self.net_sales += other.net_sales
         self.returns += other.returns
         self.quantity += other.quantity
         self.lines += other.lines
-        if other.active_customers is not None:
-            self.active_customers = (self.active_customers or 0) + other.active_customers
 
     def measure(self, name: str) -> Decimal | int | None:
         return getattr(self, name)
@@ -111,6 +115,14 @@ class AnalysisQuery:
     @property
     def dimensions(self) -> tuple[str, ...]:
         return (self.rows,) if self.columns is None else (self.rows, self.columns)
+
+    @property
+    def summed(self) -> tuple[str, ...]:
+        """The amounts read from the roll-ups: all three for a table of one dimension; for two, net sales (the
+        heading states their total) and the cells' measure. On SQLite each exact sum costs per roll-up row."""
+        if self.columns is None:
+            return ("net_sales", "returns", "quantity")
+        return ("net_sales", *((self.measure,) if self.measure in ("returns", "quantity") else ()))
 
     @property
     def counts_customers(self) -> bool:
@@ -175,10 +187,11 @@ class Analysis:
 
 
 # How each dimension groups in SQL, and the member its keys stand for.
-def _source(query: AnalysisQuery):
-    if "product" in query.dimensions:
+def _source(query: AnalysisQuery, dimensions: tuple[str, ...]):
+    """The smallest roll-up that holds the dimensions read and the query's filters (each sums the same lines)."""
+    if "product" in dimensions:
         return ProductMonthlySales
-    if "product_line" in query.dimensions or query.product_line is not None:
+    if "product_line" in dimensions or query.product_line is not None:
         return LineMonthlySales
     return MonthlySales
 
@@ -245,10 +258,14 @@ def _group_column(dimension: str, model, query: AnalysisQuery):
     return model.product_id
 
 
-def _filtered(statement, model, query: AnalysisQuery, months: MonthRange):
-    statement = statement.join(Partner, Partner.id == model.partner_id).where(
-        model.period.between(months.first, months.last)
-    )
+PARTNER_FACTS = ("region", "partner_type", "tier")  # dimensions read from the partner, joined to the roll-up
+
+
+def _filtered(statement, model, query: AnalysisQuery, dimensions: tuple[str, ...], months: MonthRange):
+    statement = statement.where(model.period.between(months.first, months.last))
+    facts = (query.region, query.partner_type, query.tier)
+    if any(d in PARTNER_FACTS for d in dimensions) or any(fact is not None for fact in facts):
+        statement = statement.join(Partner, Partner.id == model.partner_id)
     if query.region is not None:
         statement = statement.join(Region, Region.id == Partner.region_id).where(
             Region.path.startswith(query.region.path)
@@ -267,22 +284,27 @@ def _filtered(statement, model, query: AnalysisQuery, months: MonthRange):
     return statement
 
 
-def _sums(query: AnalysisQuery, dimensions: tuple[str, ...], months: MonthRange) -> dict[tuple, Figures]:
-    """Sums of the roll-up grouped by the SQL keys of `dimensions`."""
-    model = _source(query)
-    keys = [_group_column(d, model, query) for d in dimensions]
-    statement = select(
-        *keys,
-        exact_sum(model.net_amount),
-        exact_sum(model.returns_amount),
-        exact_sum(model.quantity),
-        func.sum(model.line_count),
-    )
-    statement = _filtered(statement, model, query, months).group_by(*keys)
-    width = len(keys)
+Flag = Callable[[Any], Any]  # a condition on the roll-up's month column, grouped by after the dimensions
+
+
+def _sums(
+    query: AnalysisQuery, dimensions: tuple[str, ...], months: MonthRange, flags: tuple[Flag, ...] = ()
+) -> dict[tuple, Figures]:
+    """Sums of the roll-up grouped by the SQL keys of `dimensions`, then by whether each flag holds."""
+    model = _source(query, dimensions)
+    keys = [_group_column(d, model, query) for d in dimensions] + [flag(model.period) for flag in flags]
+    amounts = {"net_sales": model.net_amount, "returns": model.returns_amount, "quantity": model.quantity}
+    read = [name for name in amounts if name in query.summed]
+    statement = select(*keys, *(exact_sum(amounts[name]) for name in read), func.sum(model.line_count))
+    statement = _filtered(statement, model, query, dimensions, months).group_by(*keys)
+    width, zero = len(keys), Decimal(0)
+    returns, quantity = (width + read.index(name) if name in read else None for name in ("returns", "quantity"))
     return {
         tuple(row[:width]): Figures(
-            row[width] or Decimal(0), row[width + 1] or Decimal(0), row[width + 2] or Decimal(0), row[width + 3] or 0
+            row[width] or zero,
+            (row[returns] or zero) if returns else zero,
+            (row[quantity] or zero) if quantity else zero,
+            row[-1] or 0,
         )
         for row in db.session.execute(statement)
     }
@@ -294,7 +316,7 @@ def _customers(query: AnalysisQuery, dimensions: tuple[str, ...], months: MonthR
     model = CustomerMonthlySales
     keys = [_group_column(d, model, query) for d in dimensions]
     statement = select(*keys, func.count(distinct(model.customer_id))).where(model.sale_lines > 0)
-    statement = _filtered(statement, model, query, months).group_by(*keys)
+    statement = _filtered(statement, model, query, dimensions, months).group_by(*keys)
     width = len(keys)
     return {tuple(row[:width]): row[width] for row in db.session.execute(statement)}
 
@@ -306,25 +328,26 @@ class _Members:
     def __init__(self, query: AnalysisQuery) -> None:
         self.query = query
         self.known: dict[str, dict[Any, Member]] = defaultdict(dict)
-        self.indexed: dict[str, tuple[int, dict[Any, Member]]] = {}  # members by their key, for the rows
+        self.by_key: dict[str, dict[Any, Member]] = defaultdict(dict)  # the first member found for each key
 
-    def map(self, dimensions: tuple[str, ...], keys: Iterable[tuple]) -> Callable[[tuple], tuple]:
+    def map(self, dimensions: tuple[str, ...], keys: Iterable[tuple]) -> Callable[[tuple], tuple] | None:
         keys = list(keys)
         for index, dimension in enumerate(dimensions):
             new = {key[index] for key in keys} - set(self.known[dimension])
             if new:
-                self.known[dimension].update(self._members(dimension, new))
-        return lambda key: tuple(self.known[d][k].key for d, k in zip(dimensions, key, strict=True))
+                found = self._members(dimension, new)
+                self.known[dimension].update(found)
+                for member in found.values():
+                    self.by_key[dimension].setdefault(member.key, member)
+        lookups = [{sql_key: member.key for sql_key, member in self.known[d].items()} for d in dimensions]
+        if all(type(sql_key) is type(key) and sql_key == key for lookup in lookups for sql_key, key in lookup.items()):
+            return None  # partners and buckets: each key stands for itself (a type's enum is not its value)
+        width = len(dimensions)
+        # What follows the dimensions in a key (flags) is kept as it is, hence zip() stops at the dimensions.
+        return lambda key: tuple([lookup[k] for lookup, k in zip(lookups, key, strict=False)]) + key[width:]
 
     def member(self, dimension: str, member_key: Any) -> Member:
-        return self._by_key(dimension)[member_key]
-
-    def _by_key(self, dimension: str) -> dict[Any, Member]:
-        known = self.known[dimension]
-        cached = self.indexed.get(dimension)
-        if cached is None or cached[0] != len(known):
-            cached = self.indexed[dimension] = (len(known), {m.key: m for m in known.values()})
-        return cached[1]
+        return self.by_key[dimension][member_key]
 
     def _members(self, dimension: str, keys: set) -> dict[Any, Member]:
         if dimension == "period":
@@ -336,8 +359,10 @@ class _Members:
                 months_of = {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"}
                 members[key] = Member(key, _bucket_label(key, grain), months_of)
             return members
-        if dimension == "partner":
-            partners = db.session.scalars(select(Partner).where(Partner.id.in_(keys)))
+        if dimension == "partner":  # plain rows: thousands of partners are read for a top 50
+            partners = db.session.execute(
+                select(Partner.id, Partner.code, Partner.legal_name).where(Partner.id.in_(keys))
+            )
             return {p.id: Member(p.id, f"{p.code} {p.legal_name}", {"q": p.code}) for p in partners}
         if dimension == "partner_type":
             return {k: Member(k.value, str(PARTNER_TYPE_LABELS[k]), {"partner_type": k.value}) for k in keys}
@@ -378,21 +403,61 @@ class _Members:
 
 
 def _collect(
-    query: AnalysisQuery, members: _Members, dimensions: tuple[str, ...], months: MonthRange, *, customers: bool
+    query: AnalysisQuery,
+    members: _Members,
+    dimensions: tuple[str, ...],
+    months: MonthRange,
+    *,
+    customers: bool = False,
+    flags: tuple[Flag, ...] = (),
 ) -> dict[tuple, Figures]:
-    """The sums of the months by members of `dimensions`; with `customers`, the customers who bought, each once
-    per member (a customer belongs to one partner, so counts of different partners add up)."""
-    found = _sums(query, dimensions, months)
+    """The sums of the months by members of `dimensions`, each key followed by whether each flag held; with
+    `customers` (and no flags), the customers who bought, each once per member."""
+    found = _sums(query, dimensions, months, flags)
     mapped = members.map(dimensions, found)
-    collected: dict[tuple, Figures] = defaultdict(Figures)
+    if mapped is None:
+        if customers:
+            _count_customers(found, query, members, dimensions, months)
+        return found
+    collected: dict[tuple, Figures] = {}
     for key, figures in found.items():
-        collected[mapped(key)].add(figures)
+        if (into := collected.get(member_key := mapped(key))) is None:
+            collected[member_key] = figures
+        else:
+            into.add(figures)
     if customers:
-        counted = _customers(query, dimensions, months)
-        mapped = members.map(dimensions, counted)
-        for key, count in counted.items():
-            collected[mapped(key)].add(Figures(active_customers=count))
+        _count_customers(collected, query, members, dimensions, months)
     return collected
+
+
+def _count_customers(
+    level: dict[tuple, Figures], query: AnalysisQuery, members: _Members, dimensions: tuple[str, ...], months
+) -> None:
+    """Adds to each member of `level` the customers who bought in the months, each once (a customer belongs to one
+    partner, so counts of different partners add up)."""
+    counted = _customers(query, dimensions, months)
+    mapped = members.map(dimensions, counted)
+    for key, count in counted.items():
+        level.setdefault(mapped(key) if mapped else key, Figures()).add(Figures(active_customers=count))
+
+
+def _summed(level: dict[tuple, Figures], part: Callable[[tuple], tuple]) -> dict[tuple, Figures]:
+    """A level's sums added up by a part of each key; the customers of the new level are counted apart."""
+    summed: dict[tuple, Figures] = {}
+    for key, figures in level.items():
+        into = summed.get(new := part(key))
+        if into is None:
+            summed[new] = into = Figures()
+        into.add_sums(figures)
+    return summed
+
+
+def _moved(months: MonthRange, back: int) -> MonthRange:
+    return MonthRange(add_months(months.first, -back), add_months(months.last, -back))
+
+
+def _within(months: MonthRange) -> Flag:
+    return lambda period: period.between(months.first, months.last)
 
 
 def _sort_key(query: AnalysisQuery, dimension: str) -> Callable[[Row], Any]:
@@ -404,62 +469,101 @@ def _sort_key(query: AnalysisQuery, dimension: str) -> Callable[[Row], Any]:
 def analyse(query: AnalysisQuery) -> Analysis:
     """The figures of `query` in the current tenant scope: its rows (sorted; the top N shown and the others
     summed), its columns, every total, and each figure's growth against the period before and the same period
-    a year earlier (a bucket of the period dimension against the buckets before it; otherwise the whole range)."""
+    a year earlier (a bucket of the period dimension against the buckets before it; otherwise the whole range).
+    Only the months of the range count in a figure, in a first or last bucket that holds fewer months too.
+
+    Two reads of the roll-ups, the cells and what whole ranges compare with, added up here to every total: on
+    SQLite an exact sum costs per roll-up row, and a read for each total would read them eight times."""
     months, dims = query.months, query.dimensions
     members = _Members(query)
     # Customers are counted where they are shown: the one-dimension table, or as the cells' measure.
     customers = query.counts_customers and (query.columns is None or query.measure == "active_customers")
     period_at = dims.index("period") if "period" in dims else None
     shift = _GRAIN_MONTHS[query.grain]
-    cells = _collect(query, members, dims, months, customers=customers)
-
-    def shifted(range_: MonthRange, by: int) -> MonthRange:
-        return MonthRange(add_months(range_.first, -by), add_months(range_.last, -by))
-
-    def comparisons(dimensions: tuple[str, ...]) -> tuple[dict, dict]:
-        """The same figures for the range moved back a bucket and a year: each bucket is compared with the same
-        months before it (a first or last bucket that the range cuts is compared with the same cut)."""
-        year_ago = _collect(query, members, dimensions, shifted(months, 12), customers=customers)
-        before = (
-            year_ago
-            if shift == 12
-            else _collect(query, members, dimensions, shifted(months, shift), customers=customers)
-        )
-        return before, year_ago
-
-    def compared(key: tuple, level: dict[tuple, Figures], at: int | None, against: tuple[dict, dict]) -> Compared:
-        now = level.get(key) or Figures(active_customers=0 if customers else None)
-        if at is None:
-            return Compared(now)
-        before, year_ago = against
-        bucket = key[at]
-        earlier = key[:at] + (_shifted(bucket, query.grain, shift),) + key[at + 1 :]
-        a_year_ago = key[:at] + (_shifted(bucket, query.grain, 12),) + key[at + 1 :]
-        return Compared(now, before.get(earlier), year_ago.get(a_year_ago))
-
-    cell_comparisons = comparisons(dims) if period_at is not None and query.columns is not None else ({}, {})
-    if query.columns is None:
-        row_level, column_level = cells, {}
+    # Each bucket is compared with the same months a bucket and a year before (a first or last bucket the range
+    # cuts, with the same cut): the windows moved back by the grain and by twelve months.
+    windows = (_moved(months, shift), _moved(months, 12))
+    levels: tuple[dict[tuple, Figures], dict[tuple, Figures]] = ({}, {})  # bucket before, year before: by cell
+    if period_at is None:
+        now = _collect(query, members, dims, months, customers=customers)
     else:
-        # Row and column totals: sums over what they span, customers counted again across it.
-        row_level = _collect(query, members, (dims[0],), months, customers=customers)
-        column_level = _collect(query, members, (dims[1],), months, customers=customers)
+        # One read from a year before the range, each month flagged by the window it falls in.
+        reach = MonthRange(windows[1].first, months.last)
+        flags = tuple(_within(window) for window in (months, *windows))
+        read = _collect(query, members, dims, reach, flags=flags)
+        width = len(dims)
+        now, before, year_before = (
+            _summed({k: f for k, f in read.items() if k[width + n]}, lambda key: key[:width]) for n in range(3)
+        )
+        levels = (before, year_before)
+        if customers:
+            for level, window in ((now, months), *zip(levels, windows, strict=True)):
+                _count_customers(level, query, members, dims, window)
+
+    shifted: dict[Any, tuple[Any, Any]] = {}  # a bucket → the bucket before it and the one a year earlier
+
+    def compared(key: tuple, level: dict[tuple, Figures], against, at) -> Compared:
+        figures = level.get(key) or Figures(active_customers=0 if customers else None)
+        if at is None:
+            return Compared(figures)
+        bucket = key[at]
+        if bucket not in shifted:
+            shifted[bucket] = (_shifted(bucket, query.grain, shift), _shifted(bucket, query.grain, 12))
+        previous, year_ago = shifted[bucket]
+        return Compared(
+            figures,
+            against[0].get(key[:at] + (previous,) + key[at + 1 :]),
+            against[1].get(key[:at] + (year_ago,) + key[at + 1 :]),
+        )
+
+    row_levels = levels  # what buckets as rows compare with
+    cells_of: dict[Any, list[tuple]] = defaultdict(list)  # a row's key → the keys of its cells
+    if query.columns is None:
+        row_now = now
+    else:
+        # Row and column totals: sums of the cells (exact), customers counted again across what they span.
+        for key in now:
+            cells_of[key[0]].append(key)
+        row_now = _summed(now, lambda key: key[:1])
+        if period_at == 0:
+            row_levels = (_summed(levels[0], lambda key: key[:1]), _summed(levels[1], lambda key: key[:1]))
+        if customers:
+            _count_customers(row_now, query, members, dims[:1], months)
+            if period_at == 0:
+                for level, window in zip(row_levels, windows, strict=True):
+                    _count_customers(level, query, members, dims[:1], window)
+
+    # What whole ranges compare with, read once: the range before and the same months a year earlier, by row
+    # (unless the rows are buckets, compared with buckets) and in all.
+    by = dims[:1] if period_at != 0 else ()
+    ranges = (months.previous(), months.last_year())
+
+    earlier_read = _collect(
+        query,
+        members,
+        by,
+        MonthRange(min(r.first for r in ranges), max(r.last for r in ranges)),
+        flags=tuple(_within(r) for r in ranges),
+    )
+    earlier = [
+        _summed({k: f for k, f in earlier_read.items() if k[len(by) + n]}, lambda key: key[: len(by)]) for n in (0, 1)
+    ]
+    totals_earlier = [_summed(level, lambda key: ()) if by else level for level in earlier]
+    if customers:
+        for level, total_level, range_ in zip(earlier, totals_earlier, ranges, strict=True):
+            _count_customers(level, query, members, by, range_)
+            if by:
+                _count_customers(total_level, query, members, (), range_)
+
     row_at = 0 if period_at == 0 else None
-    row_comparisons = comparisons((dims[0],)) if row_at is not None else ({}, {})
-    rows = []
-    for (row_key,) in {(key[0],) for key in cells}:
-        member = members.member(dims[0], row_key)
-        row_cells = {}
-        if query.columns is not None:
-            for key in cells:
-                if key[0] == row_key:
-                    row_cells[key[1]] = compared(key, cells, period_at, cell_comparisons)
-        rows.append(Row(member, row_cells, compared((row_key,), row_level, row_at, row_comparisons)))
+    rows = [
+        Row(members.member(dims[0], row_key), {}, compared((row_key,), row_now, row_levels, row_at))
+        for (row_key,) in row_now
+    ]
     if period_at != 0:  # a row that is not a bucket compares its whole range with the ranges before
-        for range_, slot in ((months.previous(), "previous"), (months.last_year(), "last_year")):
-            before = _collect(query, members, (dims[0],), range_, customers=customers)
-            for row in rows:
-                setattr(row.total, slot, before.get((row.member.key,)))
+        for row in rows:
+            row.total.previous = earlier[0].get((row.member.key,))
+            row.total.last_year = earlier[1].get((row.member.key,))
     rows.sort(key=_sort_key(query, dims[0]), reverse=query.descending and dims[0] != "period")
     row_count = len(rows)
     others = None
@@ -469,24 +573,32 @@ def analyse(query: AnalysisQuery) -> Analysis:
         others = Row(Member("others", str(_l("Others (%(count)d)", count=len(rest)))), {}, Compared(Figures()))
         for row in rest:
             others.total.now.add(row.total.now)
+            for key in cells_of[row.member.key]:
+                others.cells.setdefault(key[1], Compared(Figures())).now.add(now[key])
+    column_now: dict[tuple, Figures] = {}
+    if query.columns is not None:
+        for row in rows:  # the cells' comparisons only where they are shown
+            row.cells = {key[1]: compared(key, now, levels, period_at) for key in cells_of[row.member.key]}
+        for row in [*rows, *([others] if others else [])]:
             for column, cell in row.cells.items():
-                others.cells.setdefault(column, Compared(Figures())).now.add(cell.now)
-    grand = _collect(query, members, (), months, customers=customers).get((), Figures())
+                column_now.setdefault((column,), Figures()).add_sums(cell.now)
+        if customers:
+            _count_customers(column_now, query, members, dims[1:], months)
+    grand = _summed(row_now, lambda key: ())
+    if customers:
+        _count_customers(grand, query, members, (), months)
     total = Compared(
-        grand,
-        _collect(query, members, (), months.previous(), customers=customers).get((), Figures()),
-        _collect(query, members, (), months.last_year(), customers=customers).get((), Figures()),
+        grand.get((), Figures()), totals_earlier[0].get((), Figures()), totals_earlier[1].get((), Figures())
     )
     columns = []
     if query.columns is not None:
-        column_keys = {key[1] for key in cells}
-        columns = sorted((members.member(dims[1], key) for key in column_keys), key=_column_order(query, column_level))
+        columns = sorted((members.member(dims[1], key) for (key,) in column_now), key=_column_order(query, column_now))
     return Analysis(
         query,
         rows,
         others,
         columns,
-        {key[0]: figures for key, figures in column_level.items()},
+        {key[0]: figures for key, figures in column_now.items()},
         total,
         _breadcrumb(query.region),
         row_count,

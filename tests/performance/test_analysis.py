@@ -118,6 +118,83 @@ def test_a_range_compares_with_the_range_before_and_a_year_earlier(sales):
     assert analysis.total.last_year.net_sales == Decimal("20.01")
 
 
+def test_a_row_total_across_years_counts_only_the_months_of_the_range(sales):
+    """The year before the range is read for the cells' comparisons: it is not part of a row's total."""
+    analysis = analyse(
+        AnalysisQuery(rows="partner", columns="period", grain="year", first=date(2026, 1, 1), last=date(2026, 12, 1))
+    )
+    (a,) = analysis.rows
+    assert a.total.now.net_sales == Decimal(5) == analysis.total.now.net_sales  # not 15.0099 with A's 2025
+    assert a.cells[2026].previous.net_sales == Decimal("10.0099")  # what 2026 compares with: all of A's 2025
+
+
+def test_a_first_bucket_that_starts_after_its_year_holds_the_months_of_the_range_only(sales):
+    analysis = analyse(
+        AnalysisQuery(rows="partner", columns="period", grain="year", first=date(2025, 2, 1), last=date(2026, 1, 1))
+    )
+    a = next(row for row in analysis.rows if row.member.filters == {"q": "P-A"})
+    assert a.cells[2025].now.net_sales == Decimal("-10.0001")  # February's two lines; January is before the range
+    assert a.total.now.net_sales == Decimal("-5.0001")
+    assert analysis.column_totals[2025].net_sales == Decimal("99.9998")  # −10.0001 + B's 9.9999 + C's 100
+    assert analysis.total.now.net_sales == Decimal("104.9998")
+
+
+def test_a_bucket_compares_with_the_buckets_before_the_range(sales):
+    analysis = analyse(AnalysisQuery(rows="period", grain="quarter", first=date(2025, 4, 1), last=date(2026, 3, 1)))
+    rows = {row.member.label: row for row in analysis.rows}
+    assert list(rows) == ["2025 Q2", "2026 Q1"]
+    assert rows["2025 Q2"].total.previous.net_sales == Decimal("20.0098")  # 2025 Q1, before the range
+    assert rows["2026 Q1"].total.last_year.net_sales == Decimal("20.0098")
+
+
+QUESTIONS = [
+    ("region", None, "net_sales"),
+    ("partner", None, "net_sales"),
+    ("period", None, "net_sales"),
+    ("product", None, "net_sales"),
+    ("region", "period", "net_sales"),
+    ("partner", "period", "lines"),
+    ("period", "partner", "net_sales"),
+    ("region", "product_line", "quantity"),
+    ("product", "period", "returns"),
+    ("period", "product_line", "net_sales"),
+    ("tier", "partner_type", "active_customers"),
+    ("partner", "period", "active_customers"),
+]
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter", "year"])
+@pytest.mark.parametrize(("rows", "columns", "measure"), QUESTIONS)
+def test_every_total_adds_up_its_cells_and_rows(sales, rows, columns, measure, grain):
+    """Totals are added up from the cells, the others from the rows they stand for: whatever the question, a
+    range that starts and ends inside buckets, and a top that leaves rows out."""
+    analysis = analyse(
+        AnalysisQuery(
+            rows=rows,
+            columns=columns,
+            measure=measure,
+            grain=grain,
+            first=date(2025, 2, 1),
+            last=date(2026, 2, 1),
+            top=1,
+        )
+    )
+    summed = [*analysis.rows, *([analysis.others] if analysis.others else [])]
+    assert analysis.rows, "the question has sales"
+    if measure != "active_customers":  # a customer who bought in two cells is one customer of their row
+        assert sum(row.total.now.measure(measure) for row in summed) == analysis.total.now.measure(measure)
+        for row in summed:
+            if columns:
+                assert sum(cell.now.measure(measure) for cell in row.cells.values()) == row.total.now.measure(measure)
+        for column in analysis.columns:
+            in_column = [row.cells[column.key].now.measure(measure) for row in summed if column.key in row.cells]
+            assert sum(in_column) == analysis.column_totals[column.key].measure(measure)
+    else:
+        shown = sum(row.total.now.active_customers for row in summed)
+        assert shown == analysis.total.now.active_customers  # the rows are partners' groups: no customer in two
+    assert analysis.total.now.net_sales == Decimal("104.9998")  # every line from February 2025 to February 2026
+
+
 def test_filters_by_product_line_type_and_a_channel_managers_scope(sales, db):
     only_l2 = analyse(AnalysisQuery(rows="partner", product_line=sales["L2"], **YEAR))
     assert {row.member.filters["q"]: row.total.now.net_sales for row in only_l2.rows} == {
