@@ -228,10 +228,10 @@ def test_a_partner_user_reports_sales_reads_lines_and_the_scorecard_under_the_po
     expect(page.locator("#running-total")).not_to_contain_text("37.76")
 
     _open(page, f"{live_server}/orders/lines")
-    month = page.locator("select[name=period] option").nth(1).get_attribute("value")
+    month = page.locator("select[name=first] option").nth(1).get_attribute("value")
     with page.expect_navigation():
-        page.select_option("select[name=period]", month)  # submitted on change by app.js
-    assert f"period={month}" in page.url
+        page.select_option("select[name=first]", month)  # submitted on change by app.js
+    assert f"first={month}" in page.url
 
     _open(page, f"{live_server}/performance/scorecard")  # redirected to the partner's own
     expect(page.locator("figure.chart svg.pygal-chart")).to_have_count(2)
