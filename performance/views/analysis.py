@@ -186,7 +186,7 @@ def _region_map(result: analysis.Analysis, form: AnalysisForm) -> RegionMap | No
         else:
             # Returns are negative amounts: their map is darker where more came back.
             shaded = -value if measure == "returns" and value is not None else value
-            areas[code] = maps.Area(shaded, _("%(region)s: %(figure)s", region=region_name, figure=figure), href)
+            areas[code] = maps.Area(shaded, f"{region_name}: {figure}", href)
     figure_name = analysis.MEASURES[measure]
     months = {"first": query.first.strftime("%Y-%m"), "last": query.last.strftime("%Y-%m")}
     if growth:

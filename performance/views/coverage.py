@@ -81,10 +81,10 @@ def _region_map(matrix: coverage.CoverageMatrix, *, sales: bool) -> RegionMap | 
         standing = matrix.standing(row)
         if sales:
             amount = matrix.row_sales(row)
-            title = _("%(region)s: %(figure)s", region=row.name, figure=f"{money(amount)} · {partners}")
+            title = f"{row.name}: {money(amount)} · {partners}"
             areas[row.code] = maps.Area(amount, title, _matrix_url(matrix, row, view="sales"))
         else:
-            title = _("%(region)s: %(figure)s", region=row.name, figure=f"{coverage.STANDINGS[standing]} · {partners}")
+            title = f"{row.name}: {coverage.STANDINGS[standing]} · {partners}"
             areas[row.code] = maps.Area(standing, title, _matrix_url(matrix, row))
     day = matrix.as_of.isoformat()
     if sales:

@@ -168,3 +168,23 @@ def test_an_unexpected_error_is_said_in_the_readers_language(app, client, db, mo
     monkeypatch.setattr(regions, "fill_region_choices", lambda form: 1 / 0)
     page = client.get("/partners/regions/picker", headers=ZH).get_data(as_text=True)
     assert "Internal Server Error" not in page and "出错" in page
+
+
+def test_no_catalog_entry_is_only_placeholders_and_punctuation():  # "%(hours)s h" has a word: h
+    """An entry such as "%(region)s: %(figure)s" has nothing to translate, and the browser crawl's language check
+    (which reads the catalog's English entries as patterns) then finds it in every "X: Y" of a Chinese page."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from tests.browser.crawl import CATALOG
+
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle, locale="zh_Hans_CN")
+    bare = []
+    for message in catalog:
+        for message_id in message.id if isinstance(message.id, tuple) else (message.id,):
+            words = re.sub(r"%\(\w+\)[sd]|%[sd]|\{\w+\}", "", message_id or "")
+            if message_id and "%" in message_id and not re.search(r"[A-Za-z]", words):
+                bare.append(message_id)
+    assert bare == []
