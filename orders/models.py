@@ -432,17 +432,22 @@ class CustomerMonthlySales(PartnerOwned, Base):
     )
 
 
-class ProductMonthlySales(PartnerOwned, Base):
-    """A partner's month of one product, summed and kept like MonthlySales: the sales analysis by product."""
+class _ItemMonthSums:
+    """The sums of a partner's month of one product or product line, as orders.rollup moves them."""
 
-    __tablename__ = "product_monthly_sales"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     period: Mapped[date] = mapped_column(Date)
     net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
     quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
     line_count: Mapped[int] = mapped_column(default=0)
+
+
+class ProductMonthlySales(_ItemMonthSums, PartnerOwned, Base):
+    """A partner's month of one product, summed and kept like MonthlySales: the sales analysis by product."""
+
+    __tablename__ = "product_monthly_sales"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
 
     __table_args__ = (
         UniqueConstraint("product_id", "partner_id", "period"),
@@ -450,7 +455,7 @@ class ProductMonthlySales(PartnerOwned, Base):
     )
 
 
-class LineMonthlySales(PartnerOwned, Base):
+class LineMonthlySales(_ItemMonthSums, PartnerOwned, Base):
     """A partner's month of one product line, summed and kept like MonthlySales: the sales analysis by product
     line reads these (a few rows per partner and month), not the rows per product. A product moved to another
     line moves its sums here too (rollup.move_product)."""
@@ -458,11 +463,6 @@ class LineMonthlySales(PartnerOwned, Base):
     __tablename__ = "line_monthly_sales"
     id: Mapped[int] = mapped_column(primary_key=True)
     product_line_id: Mapped[int] = mapped_column(ForeignKey("product_lines.id"))
-    period: Mapped[date] = mapped_column(Date)
-    net_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
-    returns_amount: Mapped[Decimal] = mapped_column(AMOUNT, default=Decimal(0))
-    quantity: Mapped[Decimal] = mapped_column(QUANTITY, default=Decimal(0))
-    line_count: Mapped[int] = mapped_column(default=0)
 
     __table_args__ = (
         UniqueConstraint("product_line_id", "partner_id", "period"),

@@ -29,7 +29,7 @@ def token(db, every_partner):
     return plain
 
 
-def _line(**values) -> dict:
+def api_line(**values) -> dict:
     line = {
         "order_no": "SO-1",
         "line_no": 1,
@@ -65,7 +65,7 @@ def _stored(db, column):
 
 
 def test_an_api_line_with_a_nul_in_its_customer_name_stores_it_without(app, db, token):
-    response = _post(app, token, {"lines": [_line(customer_name="Cust a\x00b", order_no="SO-1\ud800")]})
+    response = _post(app, token, {"lines": [api_line(customer_name="Cust a\x00b", order_no="SO-1\ud800")]})
     assert response.status_code == 201, response.json
     assert _stored(db, Customer.name) == ["Cust ab"] and _stored(db, SalesLine.order_no) == ["SO-1"]
 
@@ -84,7 +84,7 @@ def test_an_api_line_with_a_nul_in_its_customer_name_stores_it_without(app, db, 
     ],
 )
 def test_a_number_in_another_form_is_refused_naming_the_forms_accepted(app, db, token, field, raw, text):
-    body = json.dumps({"lines": [_line(**{field: "PLACEHOLDER"})]}).replace('"PLACEHOLDER"', raw)
+    body = json.dumps({"lines": [api_line(**{field: "PLACEHOLDER"})]}).replace('"PLACEHOLDER"', raw)
     response = _post(app, token, body)
     _is_api_error(response, 422)
     [error] = response.json["errors"]
@@ -94,7 +94,7 @@ def test_a_number_in_another_form_is_refused_naming_the_forms_accepted(app, db, 
 
 
 def test_an_impossible_time_is_refused_and_a_real_one_is_read_as_its_day(app, db, token):
-    response = _post(app, token, {"lines": [_line(order_date=f"{DAY}T99:99:99")]})
+    response = _post(app, token, {"lines": [api_line(order_date=f"{DAY}T99:99:99")]})
     _is_api_error(response, 422)
     assert response.json["errors"] == [
         {
@@ -104,14 +104,14 @@ def test_an_impossible_time_is_refused_and_a_real_one_is_read_as_its_day(app, db
             "Excel writes it (2026-11-15 08:30:00).",
         }
     ]
-    lines = [_line(order_date=f"{DAY}T08:30:00"), _line(line_no=2, order_date=f"{DAY} 00:00:00")]
+    lines = [api_line(order_date=f"{DAY}T08:30:00"), api_line(line_no=2, order_date=f"{DAY} 00:00:00")]
     assert _post(app, token, {"lines": lines}).status_code == 201
     assert _stored(db, SalesLine.order_date) == [LAST_MONTH.replace(day=15)] * 2
 
 
 def test_an_array_or_object_where_a_value_belongs_is_refused_by_row(app, db, token):
     """It was stored as its Python repr ("['Hongda']") for a customer's name."""
-    response = _post(app, token, {"lines": [_line(customer_name=["Hongda"]), _line(line_no=2, sku={"a": 1})]})
+    response = _post(app, token, {"lines": [api_line(customer_name=["Hongda"]), api_line(line_no=2, sku={"a": 1})]})
     _is_api_error(response, 422)
     assert [(e["row"], e["column"]) for e in response.json["errors"]] == [(1, "customer_name"), (2, "sku")]
     assert _stored(db, SalesLine.id) == []
@@ -123,7 +123,7 @@ def test_an_array_or_object_where_a_value_belongs_is_refused_by_row(app, db, tok
 def test_deeply_nested_json_is_a_json_400_not_an_html_500(app, db, token):
     """100,000 [ then 100,000 ] ran the JSON parser out of stack: RecursionError, an HTML error page."""
     assert "JSON" in _is_api_error(_post(app, token, "[" * 100_000 + "]" * 100_000), 400)
-    moderately_deep = {"lines": [_line(meta=json.loads("[" * 40 + "]" * 40))]}  # parses, but no line is that deep
+    moderately_deep = {"lines": [api_line(meta=json.loads("[" * 40 + "]" * 40))]}  # parses, but no line is that deep
     assert "deep" in _is_api_error(_post(app, token, moderately_deep), 400)
 
 
@@ -134,7 +134,7 @@ def test_malformed_json_is_a_json_400(app, db, token):
 
 
 def test_a_body_over_the_api_limit_or_the_request_limit_is_a_json_413(app, db, token, monkeypatch):
-    body = json.dumps({"lines": [_line()] * 20})
+    body = json.dumps({"lines": [api_line()] * 20})
     monkeypatch.setitem(app.config, "API_MAX_BYTES", 1000)
     assert "1000 bytes" in _is_api_error(_post(app, token, body), 413)
     monkeypatch.setitem(app.config, "API_MAX_BYTES", 10_000_000)
@@ -143,7 +143,7 @@ def test_a_body_over_the_api_limit_or_the_request_limit_is_a_json_413(app, db, t
 
 
 def test_without_a_token_401_then_a_body_not_declared_json_415(app, db, token):
-    body = json.dumps({"lines": [_line()]})
+    body = json.dumps({"lines": [api_line()]})
     _is_api_error(_post(app, None, body), 401)
     _is_api_error(_post(app, "qd_forged", body), 401)
     _is_api_error(_post(app, None, body, content_type="text/plain"), 401)  # who asks comes first
@@ -176,4 +176,4 @@ def test_an_unexpected_failure_in_the_api_is_a_json_500(app, db, token, monkeypa
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(intake, "record_sales_lines", fail)
-    assert "Nothing was recorded" in _is_api_error(_post(app, token, {"lines": [_line()]}), 500)
+    assert "Nothing was recorded" in _is_api_error(_post(app, token, {"lines": [api_line()]}), 500)

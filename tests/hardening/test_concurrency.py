@@ -41,6 +41,17 @@ def _client_of(app, cookie: dict):
     return client, csrf_token_of(client.get("/orders/upload").get_data(as_text=True))
 
 
+def _upload(client, token: str, index: int):
+    """File `index` posted through the upload page, ready to send at once with others."""
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": token,
+            "file": FileStorage(io.BytesIO(_file(index)), filename=f"sales-{index}.csv", content_type="text/csv"),
+        }
+    )
+    return lambda: client.post("/orders/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
 def test_twenty_parallel_overlapping_uploads_for_one_partner_all_land_exactly(committed):
     with committed.app_context(), tenancy.every_partner(reason="test data, committed for the requests to see"):
         partner = make_partner()
@@ -52,16 +63,7 @@ def test_twenty_parallel_overlapping_uploads_for_one_partner_all_land_exactly(co
     clients = [_client_of(committed, session_id) for session_id in session_ids]
 
     def send(index: int):
-        client, token = clients[index]
-        boundary, body = encode_multipart(
-            {
-                "csrf_token": token,
-                "file": FileStorage(io.BytesIO(_file(index)), filename=f"sales-{index}.csv", content_type="text/csv"),
-            }
-        )
-        return lambda: client.post(
-            "/orders/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-        )
+        return _upload(*clients[index], index)
 
     answers = dict(enumerate((r.status_code, r.get_data(as_text=True)) for r in at_once(*map(send, range(FILES)))))
 
@@ -184,16 +186,7 @@ def test_products_moved_to_another_line_while_deliveries_are_written_leave_the_l
     clients = [_client_of(committed, session_id) for session_id in session_ids]
 
     def send(index: int):
-        client, token = clients[index]
-        boundary, body = encode_multipart(
-            {
-                "csrf_token": token,
-                "file": FileStorage(io.BytesIO(_file(index)), filename=f"sales-{index}.csv", content_type="text/csv"),
-            }
-        )
-        return lambda: client.post(
-            "/orders/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-        )
+        return _upload(*clients[index], index)
 
     def move(to: int):
         def moved():

@@ -17,9 +17,9 @@ from portal import tenancy
 from portal.calendar import add_months, month_start
 from portal.security import Role
 from tests.builders import make_partner, make_product, make_sales_line, make_user
+from tests.hardening.test_api import DAY, api_line
 
 LAST_MONTH = add_months(month_start(date.today()), -1)
-DAY = LAST_MONTH.replace(day=15).isoformat()
 CLOSED_DAY = add_months(month_start(date.today()), -12).replace(day=15).isoformat()  # before REPORTING_OPEN_MONTHS
 URL = "/api/v1/sales-lines"
 
@@ -40,20 +40,6 @@ def world(db, every_partner):
     }
 
 
-def _line(**values) -> dict:
-    line = {
-        "order_no": "SO-1",
-        "line_no": 1,
-        "order_date": DAY,
-        "customer_code": "C-1",
-        "customer_name": "Hongda",
-        "sku": "DRILL-18V",
-        "quantity": 2,
-        "unit_price": "899.5",
-    }
-    return {**line, **values}
-
-
 def _post(app, token, lines):
     return app.test_client().post(URL, json={"lines": lines}, headers={"Authorization": f"Bearer {token}"})
 
@@ -71,7 +57,7 @@ def _stored(db):
 
 
 def test_a_brand_token_delivers_lines_of_two_partners_in_one_call(app, db, world):
-    response = _post(app, world["brand"], [_line(partner_code="P-A"), _line(partner_code="p-b", order_no="SO-2")])
+    response = _post(app, world["brand"], [api_line(partner_code="P-A"), api_line(partner_code="p-b", order_no="SO-2")])
     assert response.status_code == 201, response.json
     assert _stored(db) == [(world["a"].id, "SO-1", DAY), (world["b"].id, "SO-2", DAY)]
     with tenancy.every_partner(db.session(), reason="test check"):
@@ -82,12 +68,12 @@ def test_a_brand_token_delivers_lines_of_two_partners_in_one_call(app, db, world
 
 
 def test_a_closed_month_is_accepted_for_a_brand_token_and_refused_for_a_partner_token(app, db, world):
-    refused = _post(app, world["partner"], [_line(order_date=CLOSED_DAY)])
+    refused = _post(app, world["partner"], [api_line(order_date=CLOSED_DAY)])
     assert refused.status_code == 422
     assert refused.json["errors"] == [
         {"row": 1, "column": "order_date", "reason": f"{CLOSED_DAY[:7]} is closed for reporting."}
     ]
-    assert _post(app, world["brand"], [_line(partner_code="P-A", order_date=CLOSED_DAY)]).status_code == 201
+    assert _post(app, world["brand"], [api_line(partner_code="P-A", order_date=CLOSED_DAY)]).status_code == 201
     assert _stored(db) == [(world["a"].id, "SO-1", CLOSED_DAY)]
 
 
@@ -101,19 +87,19 @@ def test_a_closed_month_is_accepted_for_a_brand_token_and_refused_for_a_partner_
 )
 def test_a_brand_tokens_line_must_name_an_active_partner(app, db, world, line, reason):
     make_partner(code="P-S", status=PartnerStatus.SUSPENDED)
-    response = _post(app, world["brand"], [_line(partner_code="P-A"), _line(line_no=2, **line)])
+    response = _post(app, world["brand"], [api_line(partner_code="P-A"), api_line(line_no=2, **line)])
     assert response.status_code == 422 and response.json["error"] == "Nothing was recorded: some lines are wrong."
     assert response.json["errors"] == [{"row": 2, "column": "partner_code", "reason": reason}]
     assert _stored(db) == []
 
 
 def test_a_partner_token_still_cannot_name_another_partner(app, db, world):
-    response = _post(app, world["partner"], [_line(partner_code="P-B")])
+    response = _post(app, world["partner"], [api_line(partner_code="P-B")])
     assert response.status_code == 422
     assert response.json["errors"] == [
         {"row": 1, "column": "partner_code", "reason": "You report for your own organisation only."}
     ]
-    assert _post(app, world["partner"], [_line(partner_code="P-A")]).status_code == 201
+    assert _post(app, world["partner"], [api_line(partner_code="P-A")]).status_code == 201
 
 
 def test_a_brand_token_reads_every_partners_lines_with_their_code(app, db, world):
@@ -142,7 +128,7 @@ def test_a_partner_token_reads_its_own_lines_and_another_partners_code_is_unknow
 def test_a_brand_token_stops_when_its_creator_is_demoted_or_it_is_revoked(app, db, world):
     world["admin"].role = Role.CHANNEL_MANAGER
     db.session.flush()
-    assert _post(app, world["brand"], [_line(partner_code="P-A")]).status_code == 401
+    assert _post(app, world["brand"], [api_line(partner_code="P-A")]).status_code == 401
     world["admin"].role = Role.ADMIN
     db.session.flush()
     assert _get(app, world["brand"], period="2026-10").status_code == 200
@@ -164,7 +150,7 @@ def test_a_brand_token_opens_no_support_cases(app, db, world):
 
 def test_a_wrong_third_line_is_row_4_of_a_file_and_row_3_of_an_api_call(app, client, login, db, world):
     """README: a file's rows are the spreadsheet's (the header is row 1); the API's are places in `lines`."""
-    lines = [_line(), _line(line_no=2), _line(line_no=3, sku="NOPE")]
+    lines = [api_line(), api_line(line_no=2), api_line(line_no=3, sku="NOPE")]
     header = ["order_no", "line_no", "order_date", "customer_code", "customer_name", "sku", "quantity", "unit_price"]
     csv = "\n".join([",".join(header), *(",".join(str(line[key]) for key in header) for line in lines)]) + "\n"
     login(world["partner_admin"])
